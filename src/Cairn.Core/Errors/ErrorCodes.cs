@@ -1,0 +1,38 @@
+namespace Cairn.Core;
+
+/// <summary>The stable error codes Cairn reports. They appear in problem details as <c>code</c> and never change meaning.</summary>
+public static class ErrorCodes
+{
+    /// <summary>Malformed or impossible request.</summary>
+    public const string InvalidArgument = "invalid_argument";
+
+    /// <summary>Revision below the compaction point.</summary>
+    public const string Compacted = "compacted";
+
+    /// <summary>Revision above the current revision.</summary>
+    public const string FutureRevision = "future_revision";
+
+    /// <summary>Value or request over the size limit.</summary>
+    public const string TooLarge = "too_large";
+
+    /// <summary>Key over the length limit.</summary>
+    public const string KeyTooLarge = "key_too_large";
+
+    /// <summary>Txn with more ops than allowed.</summary>
+    public const string TooManyOps = "too_many_ops";
+
+    /// <summary>Compare-and-set precondition failed.</summary>
+    public const string PreconditionFailed = "precondition_failed";
+
+    /// <summary>Key does not exist.</summary>
+    public const string KeyNotFound = "key_not_found";
+
+    /// <summary>Store unavailable; retry.</summary>
+    public const string Unavailable = "unavailable";
+
+    /// <summary>No such route or resource.</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>Unexpected server failure.</summary>
+    public const string Internal = "internal";
+}

@@ -1,0 +1,40 @@
+namespace Cairn.Storage.Sqlite;
+
+/// <summary>
+/// The on-disk layout. <c>kv</c> holds the live keys (fast current reads); <c>history</c> holds every change since the
+/// compaction point, one row per key per revision (version 0 marks a delete), for reads at a past revision and for
+/// watches. <c>meta</c> holds the store revision and compaction point, updated in the same transaction as the data.
+/// </summary>
+internal static class Schema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS meta (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            schema_version INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            compact_revision INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO meta (id, schema_version, revision, compact_revision) VALUES (1, 1, 1, 0);
+        CREATE TABLE IF NOT EXISTS kv (
+            key BLOB NOT NULL PRIMARY KEY,
+            value BLOB NOT NULL,
+            create_rev INTEGER NOT NULL,
+            mod_rev INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            lease INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS history (
+            rev INTEGER NOT NULL,
+            sub INTEGER NOT NULL,
+            key BLOB NOT NULL,
+            value BLOB,
+            create_rev INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            lease INTEGER NOT NULL,
+            PRIMARY KEY (rev, sub)
+        );
+        CREATE INDEX IF NOT EXISTS history_by_key ON history (key, rev);
+        """;
+}

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Cairn.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cairn.Storage.Sqlite;
+
+/// <summary>
+/// The embedded keyspace: SQLite in WAL mode. Every write goes through one writer that group-commits (writes waiting
+/// at the same moment share one transaction and one fsync, and each is acknowledged only after that commit). Reads
+/// run on pooled read-only connections, each in its own snapshot.
+/// </summary>
+public sealed partial class SqliteKeyspace : IKeyspace
+{
+    private readonly SqliteKeyspaceOptions _options;
+    private readonly string _connectionString;
+    private readonly ConcurrentBag<SqliteSession> _readers = [];
+    private readonly Channel<PendingWrite> _writes;
+    private readonly ILogger _logger;
+    private int _pooledReaders;
+    private Task _writerLoop = Task.CompletedTask;
+    private SqliteSession _writer = null!;
+    private long _revision;
+    private long _compactRevision;
+    private int _disposed;
+
+    private SqliteKeyspace(SqliteKeyspaceOptions options, ILogger? logger)
+    {
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.Path,
+            Pooling = false,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+        }.ToString();
+        _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    }
+
+    /// <summary>The backend's name in status reports.</summary>
+    public const string BackendName = "sqlite";
+
+    /// <summary>Opens (creating if needed) the store at <see cref="SqliteKeyspaceOptions.Path"/>.</summary>
+    /// <exception cref="UnavailableException">The file cannot be created or opened, or is not a Cairn store.</exception>
+    public static Task<SqliteKeyspace> OpenAsync(SqliteKeyspaceOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var store = new SqliteKeyspace(options, logger);
+        try
+        {
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Path));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            store._writer = new SqliteSession(store._connectionString, readOnly: false, options.Durability);
+            store._writer.Execute("PRAGMA journal_mode = WAL;");
+            store._writer.Execute(Schema.Create);
+            (store._revision, store._compactRevision) = store._writer.ReadMeta();
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            store._writer?.Dispose();
+            throw new UnavailableException($"Cannot open the store at '{options.Path}': {ex.Message}", ex);
+        }
+
+        store._writerLoop = Task.Run(store.WriteLoopAsync, CancellationToken.None);
+        return Task.FromResult(store);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RangeResult> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(session => RangeIn(session, request)));
+        });
+
+    /// <inheritdoc />
+    public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            Keys.Validate(request.Key);
+            return EnqueueAsync(batch => ApplyPut(batch, request), cancellationToken);
+        });
+
+    /// <inheritdoc />
+    public ValueTask<DeleteResult> DeleteAsync(DeleteRequest request, CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            return EnqueueAsync(batch => ApplyDelete(batch, request), cancellationToken);
+        });
+
+    /// <inheritdoc />
+    public ValueTask<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            TxnValidation.Validate(request);
+            if (request.IsReadOnly)
+            {
+                // Both branches only read: one snapshot gives the same atomicity without queueing behind writers.
+                cancellationToken.ThrowIfCancellationRequested();
+                return ValueTask.FromResult(Read(session => ApplyTxn(session, request, batch: null)));
+            }
+
+            return EnqueueAsync(batch => ApplyTxn(batch.Session, request, batch), cancellationToken);
+        });
+
+    /// <inheritdoc />
+    public ValueTask<CompactResult> CompactAsync(long revision, CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            if (revision <= 0)
+            {
+                throw new InvalidArgumentException($"Compaction revision must be positive; got {revision}.");
+            }
+
+            return EnqueueAsync(batch => ApplyCompact(batch, revision), cancellationToken);
+        });
+
+    /// <inheritdoc />
+    public ValueTask<StoreStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        Run(() =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(session =>
+            {
+                var (revision, compact) = session.ReadMeta();
+                var keys = (long)session.Command("SELECT count(*) FROM kv").ExecuteScalar()!;
+                return new StoreStatus(revision, compact, keys, SizeOnDisk(), BackendName);
+            }));
+        });
+
+    // Errors of validation surface as a faulted task, never as a synchronous throw from an async-looking method.
+    private static ValueTask<T> Run<T>(Func<ValueTask<T>> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<T>(ex);
+        }
+    }
+
+    private long SizeOnDisk()
+    {
+        long total = 0;
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            var file = new FileInfo(_options.Path + suffix);
+            if (file.Exists)
+            {
+                total += file.Length;
+            }
+        }
+
+        return total;
+    }
+
+    private static RangeResult RangeIn(SqliteSession session, RangeRequest request)
+    {
+        var (current, compact) = session.ReadMeta();
+        var at = Revisions.Resolve(request.Revision, current, compact);
+        return session.Range(request, at, current);
+    }
+
+    // Runs a read in one snapshot on a pooled connection.
+    private T Read<T>(Func<SqliteSession, T> read)
+    {
+        ThrowIfDisposed();
+        var session = RentReader();
+        var healthy = true;
+        try
+        {
+            session.Command("BEGIN").ExecuteNonQuery();
+            try
+            {
+                return read(session);
+            }
+            finally
+            {
+                session.Command("COMMIT").ExecuteNonQuery();
+            }
+        }
+        catch (SqliteException ex)
+        {
+            healthy = false;
+            throw new UnavailableException($"The store could not be read: {ex.Message}", ex);
+        }
+        finally
+        {
+            ReturnReader(session, healthy);
+        }
+    }
+
+    private SqliteSession RentReader()
+    {
+        if (_readers.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref _pooledReaders);
+            return session;
+        }
+
+        return new SqliteSession(_connectionString, readOnly: true, _options.Durability);
+    }
+
+    private void ReturnReader(SqliteSession session, bool healthy)
+    {
+        if (healthy && Volatile.Read(ref _disposed) == 0)
+        {
+            if (Interlocked.Increment(ref _pooledReaders) <= _options.ReadPoolSize)
+            {
+                _readers.Add(session);
+                return;
+            }
+
+            Interlocked.Decrement(ref _pooledReaders);
+        }
+
+        session.Dispose();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new UnavailableException("The store is closed.");
+        }
+    }
+
+    /// <summary>Stops accepting writes, finishes those queued, and closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _writes.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        _writer.Dispose();
+        while (_readers.TryTake(out var session))
+        {
+            session.Dispose();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using Cairn.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Storage.Sqlite;
+
+/// <summary>
+/// One connection and its prepared statements. Readers rent one from the pool; the writer owns one. All range logic
+/// lives here so that a read inside a write txn and a read on a pooled connection give the same answers.
+/// Not thread-safe: one user at a time.
+/// </summary>
+internal sealed class SqliteSession : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteSession(string connectionString, bool readOnly, SqliteDurability durability)
+    {
+        Connection = new SqliteConnection(connectionString);
+        Connection.Open();
+        var pragmas = readOnly
+            ? "PRAGMA query_only = 1;"
+            : $"PRAGMA synchronous = {(durability == SqliteDurability.Full ? "FULL" : "OFF")};";
+        Execute("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16000; " + pragmas);
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public void Execute(string sql)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A prepared statement, created once per session and reused; parameters are named @p0, @p1….</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < 10; i++)
+            {
+                if (sql.Contains($"@p{i}", StringComparison.Ordinal))
+                {
+                    command.Parameters.Add(new SqliteParameter($"@p{i}", null));
+                }
+            }
+
+            command.Prepare();
+            _commands[sql] = command;
+        }
+
+        return command;
+    }
+
+    public (long Revision, long CompactRevision) ReadMeta()
+    {
+        using var reader = Command("SELECT revision, compact_revision FROM meta WHERE id = 1").ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidOperationException("The store's meta row is missing; the database is not a Cairn store.");
+        }
+
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>The live value of one key, or null.</summary>
+    public KeyValue? GetCurrent(string key, byte[] keyBytes)
+    {
+        var command = Command("SELECT value, create_rev, mod_rev, version, lease FROM kv WHERE key = @p0");
+        command.Parameters[0].Value = keyBytes;
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new KeyValue(key, (byte[])reader.GetValue(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4))
+            : null;
+    }
+
+    /// <summary>Runs a range read at <paramref name="readRevision"/>, which the caller has already resolved.</summary>
+    public RangeResult Range(RangeRequest request, long readRevision, long currentRevision)
+    {
+        var past = readRevision < currentRevision;
+        var range = request.Range;
+        var single = range.IsSingleKey;
+        var bounded = single || range.EndBytes!.Length > 0;
+        var where = single ? "key = @p0" : bounded ? "key >= @p0 AND key < @p1" : "key >= @p0";
+        var limit = request.Limit > 0 && !single ? request.Limit : 0;
+
+        // Past reads take, per key, the newest history row at or below the read revision (SQLite returns the bare
+        // columns of the row that holds max(rev)), then drop the keys whose newest row is a delete.
+        var source = past
+            ? $"(SELECT key, value, create_rev, max(rev) AS mod_rev, version, lease FROM history WHERE {where} AND rev <= @p2 GROUP BY key) WHERE version > 0"
+            : $"kv WHERE {where}";
+
+        var kvs = new List<KeyValue>();
+        if (!request.CountOnly)
+        {
+            var columns = request.KeysOnly ? "key, NULL, create_rev, mod_rev, version, lease" : "key, value, create_rev, mod_rev, version, lease";
+            var sql = $"SELECT {columns} FROM {source} ORDER BY key" + (limit > 0 ? " LIMIT @p3" : "");
+            var command = Command(sql);
+            Bind(command, range, readRevision, limit);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var keyBytes = (byte[])reader.GetValue(0);
+                var value = reader.IsDBNull(1) ? ReadOnlyMemory<byte>.Empty : (byte[])reader.GetValue(1);
+                kvs.Add(new KeyValue(Encoding.UTF8.GetString(keyBytes), value, reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+        }
+
+        long count = kvs.Count;
+        if (request.CountOnly || (limit > 0 && kvs.Count >= limit))
+        {
+            var command = Command($"SELECT count(*) FROM {source}");
+            Bind(command, range, readRevision, 0);
+            count = (long)command.ExecuteScalar()!;
+        }
+
+        return new RangeResult(currentRevision, kvs, count > kvs.Count && !request.CountOnly, count);
+    }
+
+    private static void Bind(SqliteCommand command, KeyRange range, long readRevision, long limit)
+    {
+        var parameters = command.Parameters;
+        parameters["@p0"].Value = range.StartBytes;
+        if (parameters.Contains("@p1"))
+        {
+            parameters["@p1"].Value = range.EndBytes;
+        }
+
+        if (parameters.Contains("@p2"))
+        {
+            parameters["@p2"].Value = readRevision;
+        }
+
+        if (parameters.Contains("@p3"))
+        {
+            parameters["@p3"].Value = limit;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        Connection.Dispose();
+    }
+}
