@@ -52,7 +52,7 @@ public static class ErrorCatalog
         ErrorCodes.TooManyOps => new LimitExceededException("txn", number("actual") ?? 0, number("limit") ?? 0),
         ErrorCodes.TooLarge => new LimitExceededException(text("what") ?? "request", number("actual") ?? 0, number("limit") ?? 0),
         ErrorCodes.PreconditionFailed => new PreconditionFailedException(text("key") ?? "", number("modRevision") ?? 0),
-        ErrorCodes.KeyNotFound => new KeyNotFoundException(text("key") ?? ""),
+        ErrorCodes.KeyNotFound => new NoSuchKeyException(text("key") ?? ""),
         ErrorCodes.Unavailable => new UnavailableException(message),
         _ => new RemoteException(code, message),
     };

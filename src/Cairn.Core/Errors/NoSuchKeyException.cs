@@ -1,7 +1,7 @@
 namespace Cairn.Core;
 
 /// <summary>The key does not exist. Reads report absence as a value; this is for APIs that must fail (HTTP 404).</summary>
-public sealed class KeyNotFoundException(string key) : CairnException($"Key '{key}' not found.")
+public sealed class NoSuchKeyException(string key) : CairnException($"Key '{key}' not found.")
 {
     /// <summary>The key.</summary>
     public string Key { get; } = key;

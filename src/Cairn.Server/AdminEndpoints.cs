@@ -1,0 +1,52 @@
+using System.Reflection;
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cairn.Server;
+
+/// <summary><c>/v1/status</c> and <c>/healthz</c>.</summary>
+internal static class AdminEndpoints
+{
+    public static string Version { get; } =
+        typeof(AdminEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/status", StatusAsync).WithName("Status").WithTags("admin").Produces<StatusDto>();
+        app.MapGet("/healthz", HealthAsync).WithName("Health").WithTags("admin");
+    }
+
+    private static async Task StatusAsync(HttpContext context, IKeyspace store, NodeInfo node)
+    {
+        var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        KvEndpoints.SetRevision(context, status.Revision);
+        await Json.WriteAsync(context, new StatusDto
+        {
+            Revision = status.Revision,
+            CompactRevision = status.CompactRevision,
+            KeyCount = status.KeyCount,
+            SizeBytes = status.SizeBytes,
+            Backend = status.Backend,
+            Version = Version,
+            NodeId = node.Id,
+            UptimeSeconds = Math.Round((node.Time.GetUtcNow() - node.StartedAt).TotalSeconds, 3),
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task HealthAsync(HttpContext context, IKeyspace store)
+    {
+        try
+        {
+            var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+            KvEndpoints.SetRevision(context, status.Revision);
+            await Json.WriteAsync(context, new { status = "healthy", revision = status.Revision }).ConfigureAwait(false);
+        }
+        catch (CairnException ex) when (ex.IsTransient)
+        {
+            await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "Unhealthy: " + ex.Message).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Cairn.Core;
+using Cairn.Storage.Sqlite;
+
+namespace Cairn.Server;
+
+/// <summary>
+/// Server settings. Read from <c>appsettings.json</c>, then <c>CAIRN_*</c> environment variables
+/// (<c>CAIRN_DATADIR</c>, <c>CAIRN_LISTEN</c>, <c>CAIRN_LIMITS__MAXVALUEBYTES</c>…), then command-line flags.
+/// </summary>
+public sealed class CairnOptions
+{
+    /// <summary>Where the embedded store (and the default Unix socket) live.</summary>
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>
+    /// Listeners: <c>http://HOST:PORT</c> or <c>unix:PATH</c>. A comma-separated string is accepted too.
+    /// Default: <c>http://127.0.0.1:7070</c> and <c>unix:DATADIR/cairn.sock</c>.
+    /// </summary>
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary><c>full</c> (fsync every commit; default) or <c>none</c> (survives kill -9, not power loss).</summary>
+    public SqliteDurability Durability { get; set; } = SqliteDurability.Full;
+
+    /// <summary>Size limits.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>This node's name in status and metrics; defaults to the host name.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>The listeners to open, with the defaults filled in.</summary>
+    public IReadOnlyList<string> EffectiveListeners() =>
+        Listen.Count > 0
+            ? Listen.SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : ["http://127.0.0.1:7070", "unix:" + Path.Combine(DataDir, "cairn.sock")];
+
+    /// <summary>The keyspace limits these options describe.</summary>
+    public KeyspaceLimits KeyspaceLimits() => new()
+    {
+        MaxKeyBytes = Limits.MaxKeyBytes,
+        MaxValueBytes = Limits.MaxValueBytes,
+        MaxTxnOps = Limits.MaxTxnOps,
+    };
+}

@@ -1,0 +1,17 @@
+namespace Cairn.Server;
+
+/// <summary>Request limits; exceeding one is a 4xx problem, never a crash.</summary>
+public sealed class LimitOptions
+{
+    /// <summary>Longest key, in UTF-8 bytes.</summary>
+    public int MaxKeyBytes { get; set; } = 4096;
+
+    /// <summary>Largest value, in bytes (1 MiB, as etcd and ZooKeeper). Large values belong in volumes.</summary>
+    public int MaxValueBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest request body, in bytes.</summary>
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Most ops in one txn branch.</summary>
+    public int MaxTxnOps { get; set; } = 128;
+}

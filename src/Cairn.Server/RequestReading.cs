@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using Cairn.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Cairn.Server;
+
+/// <summary>Reading keys, query values and bodies from requests, strictly: bad input becomes an <see cref="InvalidArgumentException"/>.</summary>
+internal static class RequestReading
+{
+    /// <summary>
+    /// The key in the path after <paramref name="prefix"/>, percent-decoded from the raw request target and decoded as
+    /// strict UTF-8, so that <c>%FF</c> is rejected instead of silently becoming another key, and <c>%2F</c> is a slash.
+    /// </summary>
+    public static string KeyFromPath(HttpContext context, string prefix)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query >= 0 ? raw[..query] : raw;
+        if (Uri.TryCreate(path, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal))
+        {
+            path = absolute.AbsolutePath;
+        }
+
+        var start = path.IndexOf(prefix, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "";
+        }
+
+        return Keys.Decode(PercentDecode(path.AsSpan(start + prefix.Length)));
+    }
+
+    private static byte[] PercentDecode(ReadOnlySpan<char> text)
+    {
+        var bytes = new List<byte>(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '%')
+            {
+                if (i + 2 >= text.Length)
+                {
+                    throw new InvalidArgumentException("The key has a '%' that is not followed by two hex digits.");
+                }
+
+                if (!byte.TryParse(text.Slice(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
+                {
+                    throw new InvalidArgumentException("The key has a '%' that is not followed by two hex digits.");
+                }
+
+                bytes.Add(b);
+                i += 2;
+            }
+            else if (c < 0x80)
+            {
+                bytes.Add((byte)c);
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    public static long? Long(HttpContext context, string name)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new InvalidArgumentException($"Query parameter '{name}' must be an integer; got '{text}'.");
+    }
+
+    public static bool Flag(HttpContext context, string name)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        return text switch
+        {
+            "1" => true,
+            "0" => false,
+            _ => throw new InvalidArgumentException($"Query parameter '{name}' must be true or false; got '{text}'."),
+        };
+    }
+
+    public static string? Text(HttpContext context, string name)
+    {
+        var values = context.Request.Query[name];
+        return values.Count == 0 ? null : values.ToString();
+    }
+
+    /// <summary>Reads the body, refusing more than <paramref name="limit"/> bytes with 413.</summary>
+    public static async Task<byte[]> BodyAsync(HttpContext context, int limit)
+    {
+        if (context.Request.ContentLength is { } declared && declared > limit)
+        {
+            throw new LimitExceededException("value", declared, limit);
+        }
+
+        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 256);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new LimitExceededException("value", buffer.Length + read, limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>True when the client asked for JSON rather than the raw value.</summary>
+    public static bool WantsJson(HttpContext context) =>
+        string.Equals(Text(context, "format"), "json", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Headers.Accept.Any(a => a is not null && a.Contains("application/json", StringComparison.OrdinalIgnoreCase));
+}
