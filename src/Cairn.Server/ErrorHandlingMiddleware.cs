@@ -13,9 +13,18 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         try
         {
             await next(context).ConfigureAwait(false);
-            if (context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted && context.GetEndpoint() is null)
+            // Routing answers some errors with a bare status; give those a problem body too.
+            if (!context.Response.HasStarted && context.Response.ContentLength is null or 0 && context.Response.ContentType is null)
             {
-                await ProblemWriter.WriteAsync(context, ErrorCodes.NotFound, $"No route for {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
+                var status = context.Response.StatusCode;
+                if (status == StatusCodes.Status404NotFound)
+                {
+                    await ProblemWriter.WriteAsync(context, ErrorCodes.NotFound, $"No route for {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
+                }
+                else if (status == StatusCodes.Status405MethodNotAllowed)
+                {
+                    await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{context.Request.Method} is not allowed on {context.Request.Path}.").ConfigureAwait(false);
+                }
             }
         }
         catch (CairnException ex)

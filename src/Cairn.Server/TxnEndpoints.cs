@@ -11,8 +11,8 @@ internal static class TxnEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/txn", TxnAsync).WithName("Txn").WithTags("kv").Accepts<TxnDto>("application/json").Produces<TxnResultDto>();
-        app.MapPost("/v1/compact", CompactAsync).WithName("Compact").WithTags("admin").Accepts<CompactDto>("application/json").Produces<CompactDto>();
+        app.MapPost("/v1/txn", TxnAsync).WithName("Txn").WithTags("kv").Produces<TxnResultDto>();
+        app.MapPost("/v1/compact", CompactAsync).WithName("Compact").WithTags("admin").Produces<CompactDto>();
     }
 
     private static async Task TxnAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)

@@ -33,6 +33,9 @@ public static class ErrorCodes
     /// <summary>No such route or resource.</summary>
     public const string NotFound = "not_found";
 
+    /// <summary>The route exists but not for this HTTP method.</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     /// <summary>Unexpected server failure.</summary>
     public const string Internal = "internal";
 }

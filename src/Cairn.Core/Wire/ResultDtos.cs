@@ -31,8 +31,8 @@ public sealed class PutResultDto
 {
     public long Revision { get; set; }
 
-    /// <summary>True when the put created the key.</summary>
-    public bool Created { get; set; }
+    /// <summary>On <c>PUT /v1/kv</c>: true when the put created the key (absent in txn results).</summary>
+    public bool? Created { get; set; }
 
     public KeyValueDto? PrevKv { get; set; }
 
