@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace Cairn.Server.Tests;
+
+/// <summary>The real <c>cairn serve</c> executable in a child process, listening on a Unix socket.</summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, string socketPath)
+    {
+        _process = process;
+        SocketPath = socketPath;
+    }
+
+    public string SocketPath { get; }
+
+    public static async Task<ServerProcess> StartAsync(string dataDir, TimeSpan deadline)
+    {
+        var socket = Path.Combine(dataDir, "cairn.sock");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cairn.dll"));
+        foreach (var arg in new[] { "serve", "--data-dir", dataDir, "--listen", "unix:" + socket })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["CAIRN_LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, socket);
+
+        using var http = ServerFixture.UnixClient(socket);
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < until && !process.HasExited)
+            {
+            }
+
+            if (process.HasExited || DateTime.UtcNow >= until)
+            {
+                server.Dispose();
+                throw new TimeoutException($"cairn serve did not become healthy within {deadline} (exited: {process.HasExited}).");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush, no checkpoint.</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            KillHard();
+        }
+
+        _process.Dispose();
+    }
+}
