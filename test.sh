@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every check and test of Cairn: restore, build with warnings as errors, formatting, all test projects.
+# Installs what the tests need when it is missing (run as root on Debian), and leaves nothing running behind.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK (dotnet) is required; see README.md" >&2
+  exit 1
+fi
+
+# Kill any server a failed test left behind, whatever happens.
+cleanup() { pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true; }
+trap cleanup EXIT
+
+echo "== restore"
+dotnet restore Cairn.sln -nologo -v quiet
+
+echo "== build (warnings are errors)"
+dotnet build Cairn.sln --no-restore -nologo -v quiet -clp:ErrorsOnly -warnaserror
+
+echo "== format"
+dotnet format Cairn.sln --verify-no-changes --no-restore
+
+echo "== test"
+log="$(mktemp)"
+status=0
+dotnet test Cairn.sln --no-build -nologo -v quiet 2>&1 | tee "$log" || status=$?
+
+# One closing line that any CI reads: N passed, N failed, N skipped.
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the run failed outside a test (crash, timeout): never report it green
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
