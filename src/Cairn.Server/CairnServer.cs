@@ -191,10 +191,12 @@ public sealed class CairnServer : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(store);
         services.AddSingleton(options.KeyspaceLimits());
+        services.AddSingleton<MeterBridge>();
         services.AddSingleton(new NodeInfo(options.NodeId!, TimeProvider.System.GetUtcNow(), TimeProvider.System));
         services.AddOpenApi();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<MeterBridge>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseHttpMetrics();
         KvEndpoints.Map(app);

@@ -49,6 +49,7 @@ public sealed partial class SqliteKeyspace
     private void CommitBatch(List<PendingWrite> pending)
     {
         var batch = new WriteBatch(_writer, _revision, _compactRevision);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             _writer.Command("BEGIN IMMEDIATE").ExecuteNonQuery();
@@ -66,6 +67,7 @@ public sealed partial class SqliteKeyspace
         catch (Exception ex) when (ex is SqliteException or IOException)
         {
             LogBatchFailed(_logger, pending.Count, ex);
+            SqliteMetrics.FailedBatches.Add(1);
             TryRollback();
             var error = new UnavailableException($"The write could not be made durable: {ex.Message}", ex);
             foreach (var write in pending)
@@ -76,6 +78,8 @@ public sealed partial class SqliteKeyspace
             return;
         }
 
+        SqliteMetrics.CommitSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        SqliteMetrics.BatchSize.Record(pending.Count);
         _revision = batch.Revision;
         _compactRevision = batch.CompactRevision;
         foreach (var write in pending)

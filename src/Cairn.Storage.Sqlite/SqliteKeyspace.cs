@@ -49,6 +49,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
         var store = new SqliteKeyspace(options, logger);
+        SqliteMetrics.EnsureCreated();
         try
         {
             var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Path));
