@@ -110,6 +110,23 @@ public abstract class TxnConformance : KeyspaceConformance
     }
 
     [Fact]
+    public async Task Txn_ReadAtAnExplicitRevision_DoesNotSeeTheTxnsOwnLaterWrites()
+    {
+        // "Read as of revision R" holds inside a txn too: its own writes belong to the next revision, not to R.
+        await PutAsync("a", "old");
+        var before = await RevisionAsync();
+
+        var txn = await TxnAsync(
+            [],
+            [Put("a", "new"), Put("b", "new"), new RangeRequest(KeyRange.All) { Revision = before }, Get("a")]);
+
+        var asOfBefore = Assert.IsType<RangeResult>(txn.Results[2]);
+        Assert.Equal(["a=old"], asOfBefore.Kvs.Select(kv => kv.Key + "=" + Text(kv.Value)));
+        Assert.Equal(before, Assert.Single(asOfBefore.Kvs).ModRevision);
+        Assert.Equal("new", Text(Assert.Single(Assert.IsType<RangeResult>(txn.Results[3]).Kvs).Value));
+    }
+
+    [Fact]
     public async Task Txn_ThrowsInvalidArgument_WhenABranchPutsTheSameKeyTwice()
     {
         var before = await RevisionAsync();
