@@ -232,6 +232,37 @@ public abstract class PutDeleteConformance : KeyspaceConformance
     }
 
     [Fact]
+    public async Task DeleteBetween_WithAnEmptyEnd_NeverDeletesKeysAtOrAfterTheStart()
+    {
+        // [from, "") is an empty interval. A store may reject it, but it must not read it as "no upper bound".
+        await PutAsync("a", "x");
+        await PutAsync("b", "x");
+
+        try
+        {
+            var deleted = await DeleteAsync(KeyRange.Between("a", ""));
+            Assert.Equal(0, deleted.Deleted);
+        }
+        catch (InvalidArgumentException)
+        {
+        }
+
+        Assert.Equal(["a", "b"], await KeysAsync(KeyRange.All));
+    }
+
+    [Fact]
+    public async Task Put_WithAnAlreadyCancelledToken_ThrowsAndWritesNothing()
+    {
+        var before = await RevisionAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => Store.PutAsync(new PutRequest("k", Bytes("v")), new CancellationToken(canceled: true)).AsTask());
+
+        Assert.Equal(before, await RevisionAsync());
+        Assert.Null(await GetAsync("k"));
+    }
+
+    [Fact]
     public async Task Status_CountsLiveKeys()
     {
         await PutAsync("a", "x");
