@@ -56,11 +56,19 @@ public sealed record KeyRange
         return new(KeyRangeKind.Prefix, prefix, null);
     }
 
-    /// <summary>Keys in <c>[from, to)</c>, ordered by UTF-8 bytes.</summary>
+    /// <summary>Keys in <c>[from, to)</c>, ordered by UTF-8 bytes. <paramref name="to"/> must not be empty.</summary>
     public static KeyRange Between(string from, string to)
     {
         Keys.ValidateBound(from, nameof(from));
         Keys.ValidateBound(to, nameof(to));
+
+        // An empty end would turn into empty EndBytes, which every backend reads as "no upper bound": a delete of
+        // the (empty) interval [from, "") would delete every key from `from` on.
+        if (to.Length == 0)
+        {
+            throw new InvalidArgumentException("The end of a range must not be empty; use a from-key range for a range with no upper bound.");
+        }
+
         return new(KeyRangeKind.Between, from, to);
     }
 

@@ -205,7 +205,7 @@ public sealed partial class SqliteKeyspace
         {
             results.Add(op switch
             {
-                RangeRequest range => session.Range(range, Revisions.Resolve(range.Revision, current, compact), current),
+                RangeRequest range => RangeInTxn(session, range, current, compact, batch),
                 PutRequest put => ApplyPut(batch!, put),
                 DeleteRequest delete => ApplyDelete(batch!, delete),
                 _ => throw new InvalidArgumentException($"Unsupported txn op {op.GetType().Name}."),
@@ -221,6 +221,15 @@ public sealed partial class SqliteKeyspace
         }
 
         return new TxnResult(revision, succeeded, results);
+    }
+
+    // A read inside a txn sees the txn's earlier writes when it reads the latest (revision 0). Those writes belong to
+    // the next revision, so a read at an explicit revision must go to history instead of the live table.
+    private static RangeResult RangeInTxn(SqliteSession session, RangeRequest range, long current, long compact, WriteBatch? batch)
+    {
+        var at = Revisions.Resolve(range.Revision, current, compact);
+        var latest = batch is { RequestWrote: true } ? batch.Revision + 1 : current;
+        return session.Range(range, range.Revision == 0 ? latest : at, latest);
     }
 
     private static CompactResult ApplyCompact(WriteBatch batch, long revision)

@@ -1,0 +1,91 @@
+using System.Text;
+using Cairn.Core;
+
+namespace Cairn.Conformance;
+
+/// <summary>
+/// The base of every contract suite: one store per test (xunit makes one class instance per test), reached only
+/// through <see cref="IKeyspace"/>.
+/// </summary>
+/// <remarks>
+/// A backend's test project derives one concrete class from each suite and implements <see cref="CreateStoreAsync"/>.
+/// The store it returns must hold no keys and must not be written by anyone else while the test runs. Tests assert
+/// revisions relative to <see cref="StartRevision"/>, so a backend whose empty store is not at revision 1 (a reused
+/// etcd cluster) still passes every suite except the one test that checks a brand-new store.
+/// </remarks>
+public abstract class KeyspaceConformance : IAsyncLifetime
+{
+    private IKeyspace? _store;
+
+    /// <summary>The store under test.</summary>
+    protected IKeyspace Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
+
+    /// <summary>The store revision before the test wrote anything.</summary>
+    protected long StartRevision { get; private set; }
+
+    /// <summary>Opens a new, empty store for one test.</summary>
+    protected abstract Task<IKeyspace> CreateStoreAsync();
+
+    /// <summary>Closes the store and releases whatever <see cref="CreateStoreAsync"/> set up (override to add cleanup).</summary>
+    protected virtual async Task DestroyStoreAsync(IKeyspace store) => await store.DisposeAsync();
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        _store = await CreateStoreAsync();
+        StartRevision = (await _store.StatusAsync()).Revision;
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await DestroyStoreAsync(_store);
+            _store = null;
+        }
+    }
+
+    /// <summary>UTF-8 bytes of <paramref name="text"/>.</summary>
+    protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>A value read back as UTF-8 text.</summary>
+    protected static string Text(ReadOnlyMemory<byte> value) => Encoding.UTF8.GetString(value.Span);
+
+    /// <summary>Puts <paramref name="key"/> = <paramref name="value"/>.</summary>
+    protected async Task<PutResult> PutAsync(string key, string value, bool prevKv = false) =>
+        await Store.PutAsync(new PutRequest(key, Bytes(value)) { PrevKv = prevKv });
+
+    /// <summary>Deletes the keys in <paramref name="range"/>.</summary>
+    protected async Task<DeleteResult> DeleteAsync(KeyRange range, bool prevKvs = false) =>
+        await Store.DeleteAsync(new DeleteRequest(range) { PrevKvs = prevKvs });
+
+    /// <summary>Reads one key at <paramref name="revision"/> (0 = latest); null when absent.</summary>
+    protected async Task<KeyValue?> GetAsync(string key, long revision = 0)
+    {
+        var result = await Store.RangeAsync(new RangeRequest(KeyRange.Single(key)) { Revision = revision });
+        Assert.True(result.Kvs.Count <= 1, $"A single-key read of '{key}' returned {result.Kvs.Count} keys.");
+        return result.Kvs.Count == 0 ? null : Assert.Single(result.Kvs, kv => kv.Key == key);
+    }
+
+    /// <summary>Reads a range.</summary>
+    protected async Task<RangeResult> RangeAsync(KeyRange range, long revision = 0, long limit = 0) =>
+        await Store.RangeAsync(new RangeRequest(range) { Revision = revision, Limit = limit });
+
+    /// <summary>The keys a range holds at <paramref name="revision"/>, in the order the store returned them.</summary>
+    protected async Task<IReadOnlyList<string>> KeysAsync(KeyRange range, long revision = 0) =>
+        (await RangeAsync(range, revision)).Kvs.Select(kv => kv.Key).ToList();
+
+    /// <summary>The store's current revision.</summary>
+    protected async Task<long> RevisionAsync() => (await Store.StatusAsync()).Revision;
+
+    /// <summary>Runs a txn.</summary>
+    protected async Task<TxnResult> TxnAsync(IReadOnlyList<Compare> compares, IReadOnlyList<KvRequest> success, IReadOnlyList<KvRequest>? failure = null) =>
+        await Store.TxnAsync(new TxnRequest(compares, success, failure ?? []));
+
+    /// <summary>A put request for a txn.</summary>
+    protected static PutRequest Put(string key, string value) => new(key, Bytes(value));
+
+    /// <summary>A range request for a txn.</summary>
+    protected static RangeRequest Get(string key) => new(KeyRange.Single(key));
+}
