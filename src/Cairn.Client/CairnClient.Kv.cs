@@ -22,7 +22,7 @@ public sealed partial class CairnClient
         var path = "v1/kv/" + KeyPath.Encode(key) + "?format=json" + (revision != 0 ? "&revision=" + revision.ToString(CultureInfo.InvariantCulture) : "");
         try
         {
-            var answer = await SendJsonAsync<KeyResponseDto>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken).ConfigureAwait(false);
+            var answer = await SendJsonAsync<KeyResponseDto>(new HttpRequestMessage(HttpMethod.Get, KeyUri(path)), cancellationToken).ConfigureAwait(false);
             return answer.Kv?.ToModel();
         }
         catch (NoSuchKeyException)
@@ -58,7 +58,7 @@ public sealed partial class CairnClient
             throw new ArgumentException("Give at most one of IfModRevision, IfAbsent and IfExists.", nameof(options));
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Put, "v1/kv/" + KeyPath.Encode(key) + (options.PrevKv ? "?prevKv=true" : ""))
+        var request = new HttpRequestMessage(HttpMethod.Put, KeyUri("v1/kv/" + KeyPath.Encode(key) + (options.PrevKv ? "?prevKv=true" : "")))
         {
             Content = new ReadOnlyMemoryContent(value),
         };
@@ -96,7 +96,7 @@ public sealed partial class CairnClient
     public Task<DeleteResultDto> DeleteKeyAsync(string key, long? ifModRevision = null, CancellationToken cancellationToken = default)
     {
         Keys.Validate(key);
-        var request = new HttpRequestMessage(HttpMethod.Delete, "v1/kv/" + KeyPath.Encode(key));
+        var request = new HttpRequestMessage(HttpMethod.Delete, KeyUri("v1/kv/" + KeyPath.Encode(key)));
         if (ifModRevision is { } revision)
         {
             request.Headers.TryAddWithoutValidation("If-Match", "\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"");
@@ -111,7 +111,7 @@ public sealed partial class CairnClient
     public Task<DeleteResultDto> DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
         Keys.Validate(prefix);
-        return SendJsonAsync<DeleteResultDto>(new HttpRequestMessage(HttpMethod.Delete, "v1/kv/" + KeyPath.Encode(prefix) + "?prefix=true"), cancellationToken);
+        return SendJsonAsync<DeleteResultDto>(new HttpRequestMessage(HttpMethod.Delete, KeyUri("v1/kv/" + KeyPath.Encode(prefix) + "?prefix=true")), cancellationToken);
     }
 
     /// <summary>Lists one page of keys under <paramref name="prefix"/> (<c>GET /v1/kv?prefix=…</c>), in key order.</summary>
@@ -164,4 +164,9 @@ public sealed partial class CairnClient
             await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+
+    // System.Uri would unescape %2E and collapse "." and ".." segments, turning key "a/../b" into "b"; a key's path
+    // is sent exactly as encoded instead.
+    private Uri KeyUri(string relative) =>
+        new(_http.BaseAddress!.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + relative, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 }
