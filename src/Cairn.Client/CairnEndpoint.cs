@@ -13,7 +13,7 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new ArgumentException("The endpoint is empty; use http://HOST:PORT or unix:/path/to/cairn.sock.", nameof(text));
+            throw new ArgumentException("The endpoint is empty; use http://HOST:PORT or unix:/path/to/cairn.sock.");
         }
 
         text = text.Trim();
@@ -27,7 +27,7 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
 
             if (path.Length == 0)
             {
-                throw new ArgumentException($"Endpoint '{text}' has no socket path; write it as unix:/path/to/cairn.sock.", nameof(text));
+                throw new ArgumentException($"Endpoint '{text}' has no socket path; write it as unix:/path/to/cairn.sock.");
             }
 
             return new CairnEndpoint(new Uri("http://localhost/"), Path.GetFullPath(path));
@@ -37,7 +37,7 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || uri.Host.Length == 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            throw new ArgumentException($"Endpoint '{text}' is not understood; use http://HOST:PORT or unix:/path/to/cairn.sock.", nameof(text));
+            throw new ArgumentException($"Endpoint '{text}' is not understood; use http://HOST:PORT or unix:/path/to/cairn.sock.");
         }
 
         // A base address must end in '/' for relative paths to append rather than replace its last segment.
