@@ -1,8 +1,3 @@
-using System.CommandLine;
 using Cairn.Cli;
 
-var root = new RootCommand("Cairn: coordination and state in one service.")
-{
-    ServeCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+return await Cli.RunAsync(args, Console.Out, Console.Error, Console.OpenStandardInput, Console.OpenStandardOutput());

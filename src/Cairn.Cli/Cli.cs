@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace Cairn.Cli;
+
+/// <summary>The <c>cairn</c> command tree; <c>Program</c> runs it on the console, tests run it in-process.</summary>
+internal static class Cli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<Stream>? stdin = null, Stream? rawStdout = null, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(stdout, stderr, stdin ?? Console.OpenStandardInput, rawStdout);
+        var root = new RootCommand("Cairn: coordination and state in one service.")
+        {
+            ServeCommand.Create(),
+            KvCommands.Create(context),
+            TxnCommand.Create(context),
+            AdminCommands.Status(context),
+            AdminCommands.Compact(context),
+        };
+        root.Options.Add(context.Endpoint);
+        root.Options.Add(context.Json);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            return await context.FailAsync(string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct()) + " (see cairn --help)").ConfigureAwait(false);
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
+    }
+}
