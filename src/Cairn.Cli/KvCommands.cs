@@ -106,7 +106,7 @@ internal static class KvCommands
             }
             else
             {
-                await context.Out.WriteLineAsync($"{(result.Created ? "created" : "updated")} at revision {Num(result.Revision)}").ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"{(result.Created == true ? "created" : "updated")} at revision {Num(result.Revision)}").ConfigureAwait(false);
                 if (result.PrevKv is { } prev)
                 {
                     await context.Out.WriteLineAsync($"previous (mod revision {Num(prev.ModRevision)}): {Text.Preview(prev.Value ?? [], 200)}").ConfigureAwait(false);

@@ -21,7 +21,9 @@ public sealed partial class CairnClient
     /// <inheritdoc />
     public async ValueTask<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        // Validate here, not only on the server: JSON cannot carry a lone surrogate, and the serializer would silently
+        // replace it with U+FFFD, so the server would write a different key instead of refusing this one.
+        TxnValidation.Validate(request);
         var result = await SendJsonAsync<TxnResultDto>(JsonRequest(HttpMethod.Post, "v1/txn", TxnDto.From(request)), cancellationToken).ConfigureAwait(false);
         return result.ToModel();
     }
@@ -45,6 +47,7 @@ public sealed partial class CairnClient
     private async Task<KvResult> SingleOpAsync(KvRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        TxnValidation.Validate(new TxnRequest([], [request], [])); // see TxnAsync: keys must be checked before JSON
         var txn = new TxnDto { Compare = [], Success = [OpDto.From(request)], Failure = [] };
         var result = await SendJsonAsync<TxnResultDto>(JsonRequest(HttpMethod.Post, "v1/txn", txn), cancellationToken).ConfigureAwait(false);
         if (result.Results.Count != 1)

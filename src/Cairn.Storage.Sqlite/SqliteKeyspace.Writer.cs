@@ -41,7 +41,23 @@ public sealed partial class SqliteKeyspace
                 pending.Add(write);
             }
 
-            CommitBatch(pending);
+            try
+            {
+                CommitBatch(pending);
+            }
+            catch (Exception ex)
+            {
+                // A bug, not an I/O failure (those are handled inside). Fail this batch and keep serving: a writer
+                // loop that died would leave every later write waiting forever.
+                LogBatchFailed(_logger, pending.Count, ex);
+                TryRollback();
+                var error = new UnavailableException("The write failed inside the store; see the server log.", ex);
+                foreach (var write in pending)
+                {
+                    write.Fail(error);
+                }
+            }
+
             pending.Clear();
         }
     }

@@ -95,6 +95,9 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"success\":[{\"put\":{\"text\":\"no key\"}}]}")]
     [InlineData("{\"success\":[{\"put\":{\"key\":\"a\"}},{\"put\":{\"key\":\"a\"}}]}")]
     [InlineData("{\"success\":[{\"range\":{\"key\":\"a\",\"prefix\":true,\"end\":\"b\"}}]}")]
+    [InlineData("{\"success\":[{\"put\":{\"key\":\"lone\\ud800surrogate\",\"text\":\"x\"}}]}")]
+    [InlineData("{\"success\":[{\"put\":{\"key\":\"\",\"text\":\"x\"}}]}")]
+    [InlineData("{\"success\":[{\"delete\":{\"key\":\"a\",\"end\":\"\"}}]}")]
     public async Task MalformedTxn_Returns400InvalidArgument(string body)
     {
         await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body)), HttpStatusCode.BadRequest, "invalid_argument");
