@@ -31,7 +31,7 @@ public sealed class KvCommandTests(ServerFixture fixture) : IClassFixture<Server
     {
         var key = Unique("tcp") + "stdin";
 
-        var put = await CliRun.RunAsync(["kv", "put", key, "--json", "--endpoint", fixture.Tcp], stdin: "from stdin\n");
+        var put = await CliRun.RunAsync(["kv", "put", key, "--json", "--endpoint", fixture.TcpEndpoint], stdin: "from stdin\n");
         var get = await Cairn("tcp", "kv", "get", key, "--json");
 
         Assert.Equal(0, put.ExitCode);
@@ -177,7 +177,7 @@ public sealed class KvCommandTests(ServerFixture fixture) : IClassFixture<Server
     {
         var key = Unique("unix") + "stdin";
 
-        var run = await CliRun.RunAsync(["txn", "--endpoint", fixture.Unix], stdin: $$$"""{"success":[{"put":{"key":"{{{key}}}","text":"x"}}]}""");
+        var run = await CliRun.RunAsync(["txn", "--endpoint", fixture.UnixEndpoint], stdin: $$$"""{"success":[{"put":{"key":"{{{key}}}","text":"x"}}]}""");
 
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("succeeded at revision", run.Out, StringComparison.Ordinal);
@@ -191,7 +191,7 @@ public sealed class KvCommandTests(ServerFixture fixture) : IClassFixture<Server
     [InlineData("")]
     public async Task Txn_Malformed_FailsWithOneLine(string json)
     {
-        var run = await CliRun.RunAsync(["txn", "--endpoint", fixture.Tcp], stdin: json);
+        var run = await CliRun.RunAsync(["txn", "--endpoint", fixture.TcpEndpoint], stdin: json);
 
         run.AssertOneLineError();
     }

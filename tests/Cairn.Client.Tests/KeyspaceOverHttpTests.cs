@@ -98,7 +98,7 @@ public sealed class KeyspaceOverHttpTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task Txn_ThatPutsAKeyTwice_ThrowsInvalidArgument()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var key = Unique("tcp") + "twice";
 
         var error = await Assert.ThrowsAsync<InvalidArgumentException>(async () =>
@@ -124,7 +124,7 @@ public sealed class KeyspaceOverHttpTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task Range_BelowTheCompactionPoint_ThrowsCompactedWithTheCompactRevision()
     {
-        using var client = new CairnClient(fixture.Unix);
+        using var client = new CairnClient(fixture.UnixEndpoint);
         var key = Unique("unix") + "history";
         var old = await client.PutAsync(new PutRequest(key, Bytes("old")));
         var current = await client.PutAsync(new PutRequest(key, Bytes("new")));
@@ -143,7 +143,7 @@ public sealed class KeyspaceOverHttpTests(ServerFixture fixture) : IClassFixture
     [Fact]
     public async Task Compact_OfAFutureRevision_ThrowsFutureRevision()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var status = await client.StatusAsync();
 
         await Assert.ThrowsAsync<FutureRevisionException>(async () => await client.CompactAsync(status.Revision + 1000));

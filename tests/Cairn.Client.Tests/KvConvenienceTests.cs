@@ -34,7 +34,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData("日本/語")]
     public async Task Keys_WithCharactersThatNeedEncoding_RoundTrip(string name)
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var key = Unique("tcp") + name;
 
         await client.PutAsync(key, "value of " + name);
@@ -48,7 +48,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Get_ReturnsNull_WhenTheKeyDoesNotExist()
     {
-        using var client = new CairnClient(fixture.Unix);
+        using var client = new CairnClient(fixture.UnixEndpoint);
 
         Assert.Null(await client.GetAsync(Unique("unix") + "missing"));
         Assert.Null(await client.GetStringAsync(Unique("unix") + "missing"));
@@ -57,7 +57,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Get_AtAPastRevision_ReturnsTheOldValue()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var key = Unique("tcp") + "past";
         var first = await client.PutAsync(key, "v1");
         await client.PutAsync(key, "v2");
@@ -87,7 +87,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Put_IfAbsent_CreatesOnceThenThrowsPreconditionFailed()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var key = Unique("tcp") + "once";
 
         var created = await client.PutAsync(key, "first", new PutOptions { IfAbsent = true });
@@ -100,7 +100,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Put_IfExists_ThrowsPreconditionFailedWithModRevisionZero_WhenTheKeyIsMissing()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var key = Unique("tcp") + "absent";
 
         var error = await Assert.ThrowsAsync<PreconditionFailedException>(() => client.PutAsync(key, "x", new PutOptions { IfExists = true }));
@@ -128,7 +128,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Get_WithANegativeRevision_ThrowsInvalidArgument()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
 
         await Assert.ThrowsAsync<InvalidArgumentException>(() => client.GetAsync("some/key", revision: -1));
     }
@@ -136,7 +136,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task DeleteKey_RemovesTheKey_AndThrowsNoSuchKeyTheSecondTime()
     {
-        using var client = new CairnClient(fixture.Unix);
+        using var client = new CairnClient(fixture.UnixEndpoint);
         var key = Unique("unix") + "gone";
         var put = await client.PutAsync(key, "v");
 
@@ -179,7 +179,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task List_KeysOnly_LeavesValuesOut()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var prefix = Unique("tcp");
         await client.PutAsync(prefix + "k", "value");
 
@@ -194,7 +194,7 @@ public sealed class KvConvenienceTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task DeletePrefix_DeletesEveryKeyUnderIt()
     {
-        using var client = new CairnClient(fixture.Tcp);
+        using var client = new CairnClient(fixture.TcpEndpoint);
         var prefix = Unique("tcp");
         await client.PutAsync(prefix + "a", "1");
         await client.PutAsync(prefix + "b/c", "2");

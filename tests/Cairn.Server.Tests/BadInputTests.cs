@@ -8,7 +8,7 @@ namespace Cairn.Server.Tests;
 /// <summary>Every bad input gets a 4xx problem with a stable code, and the server goes on serving.</summary>
 public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
 {
-    private readonly HttpClient _http = fixture.Tcp();
+    private readonly HttpClient _http = fixture.TcpHttp();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -56,7 +56,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         // The server answers from the Content-Length alone; a client still uploading would see a reset instead.
         var head = "POST /v1/txn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nConnection: close\r\n\r\n";
 
-        var (status, headers, body) = await RawHttp.SendAsync(fixture.TcpAddress, head);
+        var (status, headers, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
         Assert.Equal(413, status);
         Assert.Contains("application/problem+json", headers);
@@ -68,7 +68,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var head = "GET /v1/kv/bad%2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
-        var (status, _, body) = await RawHttp.SendAsync(fixture.TcpAddress, head);
+        var (status, _, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
         Assert.Equal(400, status);
         Assert.Contains("\"code\":\"invalid_argument\"", body);
@@ -80,7 +80,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         // Kestrel itself refuses a decoded NUL in the path, before any Cairn code runs, so there is no problem body.
         var head = "PUT /v1/kv/nul%00byte HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv";
 
-        var (status, _, _) = await RawHttp.SendAsync(fixture.TcpAddress, head);
+        var (status, _, _) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
         Assert.Equal(400, status);
     }

@@ -10,13 +10,13 @@ public sealed class ConcurrencyTests(ServerFixture fixture) : IClassFixture<Serv
     [Fact]
     public async Task FiftyClients_IncrementingWithIfMatch_EndAtTheNumberOfSuccessfulIncrements()
     {
-        using var http = fixture.Tcp();
+        using var http = fixture.TcpHttp();
         await http.PutAsync("/v1/kv/counter", new StringContent("0"));
         var successes = 0;
 
         async Task ClientAsync(int client)
         {
-            using var own = client % 2 == 0 ? fixture.Tcp() : fixture.Unix();
+            using var own = client % 2 == 0 ? fixture.TcpHttp() : fixture.UnixHttp();
             for (var attempt = 0; attempt < 20; attempt++)
             {
                 var request = new HttpRequestMessage(HttpMethod.Get, "/v1/kv/counter");

@@ -18,7 +18,7 @@ public sealed class CrashTests : IDisposable
 
             async Task WriterAsync(int writer)
             {
-                using var http = ServerFixture.UnixClient(server.SocketPath);
+                using var http = ServerFixture.UnixHttpClient(server.SocketPath);
                 for (var n = 0; !stop.IsCancellationRequested; n++)
                 {
                     var key = $"crash/{writer:D2}/{n:D6}";
@@ -51,7 +51,7 @@ public sealed class CrashTests : IDisposable
         }
 
         using var restarted = await ServerProcess.StartAsync(_dataDir, TimeSpan.FromSeconds(60));
-        using var reader = ServerFixture.UnixClient(restarted.SocketPath);
+        using var reader = ServerFixture.UnixHttpClient(restarted.SocketPath);
         var missing = new List<string>();
         foreach (var (key, value) in acknowledged)
         {

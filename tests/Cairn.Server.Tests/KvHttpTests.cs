@@ -8,7 +8,7 @@ namespace Cairn.Server.Tests;
 
 public sealed class KvHttpTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private readonly HttpClient _http = fixture.Tcp();
+    private readonly HttpClient _http = fixture.TcpHttp();
 
     [Fact]
     public async Task Put_ThenGet_ReturnsTheRawBytes_OverTcpAndTheUnixSocket()
@@ -16,7 +16,7 @@ public sealed class KvHttpTests(ServerFixture fixture) : IClassFixture<ServerFix
         var put = await _http.PutAsync("/v1/kv/tour/a/b", new StringContent("hello"));
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
 
-        using var unix = fixture.Unix();
+        using var unix = fixture.UnixHttp();
         var viaUnix = await unix.GetAsync("/v1/kv/tour/a/b");
         Assert.Equal(HttpStatusCode.OK, viaUnix.StatusCode);
         Assert.Equal("application/octet-stream", viaUnix.Content.Headers.ContentType?.MediaType);

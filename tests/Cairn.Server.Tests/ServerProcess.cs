@@ -38,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
         process.BeginErrorReadLine();
         var server = new ServerProcess(process, socket);
 
-        using var http = ServerFixture.UnixClient(socket);
+        using var http = ServerFixture.UnixHttpClient(socket);
         var until = DateTime.UtcNow + deadline;
         while (true)
         {

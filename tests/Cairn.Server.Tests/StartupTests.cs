@@ -79,7 +79,7 @@ public sealed class StartupTests
             }));
 
             Assert.Contains("already serving", error.Message);
-            using var http = first.Unix();
+            using var http = first.UnixHttp();
             Assert.True((await http.GetAsync("/healthz")).IsSuccessStatusCode);
         }
         finally
