@@ -4,8 +4,8 @@
 # regenerate docs/benchmarks.md from the results.
 #
 #   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell
-#   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only (smoke test; does not touch docs/benchmarks.md
-#                                unless --doc is given)
+#   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only (smoke test; writes bench/results/benchmarks-quick.md,
+#                                not docs/benchmarks.md, unless --doc is given)
 #   bench/run.sh --duration 20 --warmup 5
 #   bench/run.sh --doc PATH      write the markdown somewhere else
 set -euo pipefail
@@ -31,8 +31,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-if [[ -z "$DOC" && $QUICK -eq 0 ]]; then
-  DOC="$ROOT/docs/benchmarks.md"
+if [[ -z "$DOC" ]]; then
+  # A quick run is a smoke test: its report goes next to the raw results, not over the committed one.
+  if [[ $QUICK -eq 1 ]]; then DOC="$ROOT/bench/results/benchmarks-quick.md"; else DOC="$ROOT/docs/benchmarks.md"; fi
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"
@@ -88,17 +89,26 @@ FSINFO="$(df -T "$WORK/data" | awk 'NR==2 {print $2 " on " $1}')"
 
 mkdir -p "$ROOT/bench/results"
 RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+bench_rc=0
 dotnet "$BENCH" run --target cairn --tcp "$URL" --unix "$SOCK" \
   --clients "$CLIENTS" --workloads put,get --transports tcp,unix \
-  --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --out "$RESULTS"
+  --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --out "$RESULTS" || bench_rc=$?
 echo "== results in $RESULTS"
-
-if [[ -n "$DOC" ]]; then
-  COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
-    --method "Server: \`cairn serve --durability full\` on the embedded SQLite store (WAL), fresh temp data dir, started by \`bench/run.sh\`; 10,000 keys preloaded before the first cell." \
-    --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
-    --note "SDK: $(dotnet --version)" \
-    --note "Data dir filesystem: $FSINFO" \
-    --note "Cairn commit: $COMMIT"
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  server_rc=0; wait "$SERVER_PID" || server_rc=$?
+  SERVER_PID=""
+  echo "run.sh: cairn serve exited during the run (exit status $server_rc; 143 = SIGTERM from outside)" >&2
+  exit 1
 fi
+if [[ $bench_rc -ne 0 ]]; then
+  echo "run.sh: the benchmark failed (exit $bench_rc); docs not written" >&2
+  exit "$bench_rc"
+fi
+
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
+  --method "Server: \`cairn serve --durability full\` on the embedded SQLite store (WAL), fresh temp data dir, started by \`bench/run.sh\`; 10,000 keys preloaded before the first cell." \
+  --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
+  --note "SDK: $(dotnet --version)" \
+  --note "Data dir filesystem: $FSINFO" \
+  --note "Cairn commit: $COMMIT"

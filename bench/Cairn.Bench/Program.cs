@@ -82,6 +82,12 @@ static async Task<int> RunAsync(Options o)
                 results.Add(result);
                 Console.WriteLine(Table.Row(result));
                 await File.AppendAllTextAsync(o.Output, JsonSerializer.Serialize(result, jsonOptions) + "\n", cts.Token).ConfigureAwait(false);
+                if (result.Ops == 0 || result.Errors * 100 > result.Ops)
+                {
+                    // More than 1 % failed: the server is down or overloaded; later cells would only measure that.
+                    await Console.Error.WriteLineAsync($"cairn-bench: stopping: {result.Errors} errors against {result.Ops} successes; first error: {result.FirstError}").ConfigureAwait(false);
+                    return 1;
+                }
             }
         }
     }
