@@ -57,7 +57,16 @@ static async Task<int> RunAsync(Options o)
     {
         var started = DateTime.UtcNow;
         await using var loader = CreateTarget(o.Transports[0], 64);
-        await Runner.PreloadAsync(loader, o.Keys, o.ValueSize, 64, cts.Token).ConfigureAwait(false);
+        try
+        {
+            await Runner.PreloadAsync(loader, o.Keys, o.ValueSize, 64, cts.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            await Console.Error.WriteLineAsync("cairn-bench: preloading the keys failed: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         Console.WriteLine($"preloaded {o.Keys} keys of {o.ValueSize} bytes in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
     }
 
