@@ -61,13 +61,16 @@ echo "== building Release"
 dotnet build "$ROOT/Cairn.sln" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
 CLI="$ROOT/src/Cairn.Cli/bin/Release/net10.0/cairn.dll"
+# Prefer the native apphost (`cairn serve`, same code as `dotnet cairn.dll serve`); it also keeps this private
+# server out of reach of `pkill -f "cairn.dll serve"` cleanups that other scripts on a shared machine may run.
+if [[ -x "${CLI%.dll}" ]]; then SERVER=("${CLI%.dll}"); else SERVER=(dotnet "$CLI"); fi
 BENCH="$ROOT/bench/Cairn.Bench/bin/Release/net10.0/cairn-bench.dll"
 PORT="$(dotnet "$BENCH" free-port)"
 SOCK="$WORK/cairn.sock"
 URL="http://127.0.0.1:$PORT"
 
 echo "== starting cairn serve on $URL and unix:$SOCK (durability full, data in $WORK/data)"
-dotnet "$CLI" serve --data-dir "$WORK/data" --listen "$URL" --listen "unix:$SOCK" --durability full \
+"${SERVER[@]}" serve --data-dir "$WORK/data" --listen "$URL" --listen "unix:$SOCK" --durability full \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 
