@@ -1,0 +1,17 @@
+namespace Cairn.Bench;
+
+/// <summary>
+/// One system under test. The harness only ever calls these three members, so an etcd or ZooKeeper target is a
+/// new implementation of this interface and nothing else changes (same loop, same histogram, same report).
+/// </summary>
+internal interface IBenchTarget : IAsyncDisposable
+{
+    /// <summary>Short name for the report, e.g. <c>cairn</c>, <c>etcd</c>, <c>zookeeper</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Durable overwrite of key number <paramref name="key"/>; completes only once the server acknowledged it.</summary>
+    Task PutAsync(int key, byte[] value, CancellationToken ct);
+
+    /// <summary>Read of key number <paramref name="key"/>, which the preload created.</summary>
+    Task GetAsync(int key, CancellationToken ct);
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Cairn.Bench;
+
+// cairn-bench: a closed-loop load generator for Cairn (and later etcd and ZooKeeper, behind IBenchTarget).
+// bench/run.sh is the one-command front end: it starts a fresh server, runs the matrix and writes docs/benchmarks.md.
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "run" => await RunAsync(Options.Parse(args[1..])).ConfigureAwait(false),
+        "report" => await Report.WriteAsync(args[1..]).ConfigureAwait(false),
+        "free-port" => FreePort(),
+        _ => Usage(),
+    };
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync("cairn-bench: " + ex.Message).ConfigureAwait(false);
+    return 2;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine(Options.Usage);
+    return 2;
+}
+
+// Binds port 0 on loopback and prints the port the kernel picked (run.sh hands it to `cairn serve`).
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    Console.WriteLine(((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture));
+    listener.Stop();
+    return 0;
+}
+
+static async Task<int> RunAsync(Options o)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+
+    IBenchTarget CreateTarget(Transport transport, int connections) => o.Target switch
+    {
+        "cairn" => CairnHttpTarget.Create(transport, transport == Transport.Tcp ? o.TcpUrl! : o.UnixSocket!, connections, o.Keys),
+        _ => throw new ArgumentException($"Unknown target '{o.Target}' (only 'cairn' exists so far)."),
+    };
+
+    if (!o.SkipPreload)
+    {
+        var started = DateTime.UtcNow;
+        await using var loader = CreateTarget(o.Transports[0], 64);
+        try
+        {
+            await Runner.PreloadAsync(loader, o.Keys, o.ValueSize, 64, cts.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            await Console.Error.WriteLineAsync("cairn-bench: preloading the keys failed: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        Console.WriteLine($"preloaded {o.Keys} keys of {o.ValueSize} bytes in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+    }
+
+    var directory = Path.GetDirectoryName(Path.GetFullPath(o.Output));
+    if (directory is not null)
+    {
+        Directory.CreateDirectory(directory);
+    }
+
+    var jsonOptions = Report.JsonOptions;
+    var results = new List<CellResult>();
+    Console.WriteLine(Table.Header);
+    foreach (var workload in o.Workloads)
+    {
+        foreach (var transport in o.Transports)
+        {
+            foreach (var clients in o.Clients)
+            {
+                await using var target = CreateTarget(transport, clients);
+                var result = await Runner.RunCellAsync(target, transport.ToString().ToLowerInvariant(), workload, clients, o.Keys, o.ValueSize, o.Warmup, o.Duration, cts.Token).ConfigureAwait(false);
+                cts.Token.ThrowIfCancellationRequested();
+                results.Add(result);
+                Console.WriteLine(Table.Row(result));
+                await File.AppendAllTextAsync(o.Output, JsonSerializer.Serialize(result, jsonOptions) + "\n", cts.Token).ConfigureAwait(false);
+                if (result.Ops == 0 || result.Errors * 100 > result.Ops)
+                {
+                    // More than 1 % failed: the server is down or overloaded; later cells would only measure that.
+                    await Console.Error.WriteLineAsync($"cairn-bench: stopping: {result.Errors} errors against {result.Ops} successes; first error: {result.FirstError}").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+        }
+    }
+
+    var failed = results.Where(r => r.Errors > 0 || r.Ops == 0).ToList();
+    foreach (var r in failed)
+    {
+        await Console.Error.WriteLineAsync($"cairn-bench: {r.Workload}/{r.Transport}/{r.Clients}: {r.Errors} errors, {r.Ops} ok; first error: {r.FirstError}").ConfigureAwait(false);
+    }
+
+    return failed.Count == 0 ? 0 : 1;
+}
