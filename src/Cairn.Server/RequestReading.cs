@@ -109,22 +109,39 @@ internal static class RequestReading
     /// <summary>Reads the body, refusing more than <paramref name="limit"/> bytes with 413.</summary>
     public static async Task<byte[]> BodyAsync(HttpContext context, int limit)
     {
-        if (context.Request.ContentLength is { } declared && declared > limit)
+        var body = context.Request.Body;
+        var cancellationToken = context.RequestAborted;
+        if (context.Request.ContentLength is { } declared)
         {
-            throw new LimitExceededException("value", declared, limit);
-        }
-
-        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 256);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
+            if (declared > limit)
             {
-                throw new LimitExceededException("value", buffer.Length + read, limit);
+                throw new LimitExceededException("value", declared, limit);
             }
 
-            buffer.Write(chunk, 0, read);
+            // The common case: the size is known, so read straight into an array of that size.
+            var exact = new byte[declared];
+            await body.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
+            return exact;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    throw new LimitExceededException("value", buffer.Length + read, limit);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -79,6 +79,11 @@ public sealed partial class SqliteKeyspace : IKeyspace
         {
             ArgumentNullException.ThrowIfNull(request);
             cancellationToken.ThrowIfCancellationRequested();
+            if (request is { Revision: 0, CountOnly: false } && request.Range.IsSingleKey)
+            {
+                return ValueTask.FromResult(Read(session => session.GetLatest(request.Range.Key, request.KeysOnly), snapshot: false));
+            }
+
             return ValueTask.FromResult(Read(session => RangeIn(session, request)));
         });
 
@@ -174,14 +179,20 @@ public sealed partial class SqliteKeyspace : IKeyspace
         return session.Range(request, at, current);
     }
 
-    // Runs a read in one snapshot on a pooled connection.
-    private T Read<T>(Func<SqliteSession, T> read)
+    // Runs a read on a pooled connection, in one snapshot: an explicit transaction, unless the read is a single
+    // statement (which SQLite already runs in one snapshot).
+    private T Read<T>(Func<SqliteSession, T> read, bool snapshot = true)
     {
         ThrowIfDisposed();
         var session = RentReader();
         var healthy = true;
         try
         {
+            if (!snapshot)
+            {
+                return read(session);
+            }
+
             session.Command("BEGIN").ExecuteNonQuery();
             try
             {

@@ -76,6 +76,32 @@ internal sealed class SqliteSession : IDisposable
             : null;
     }
 
+    /// <summary>
+    /// The latest value of one key together with the store revision, in one statement (so one snapshot, without an
+    /// explicit transaction): the common "get a key" read.
+    /// </summary>
+    public RangeResult GetLatest(string key, bool keysOnly)
+    {
+        var command = Command(keysOnly
+            ? "SELECT m.revision, NULL, kv.create_rev, kv.mod_rev, kv.version, kv.lease FROM meta AS m LEFT JOIN kv ON kv.key = @p0 WHERE m.id = 1"
+            : "SELECT m.revision, kv.value, kv.create_rev, kv.mod_rev, kv.version, kv.lease FROM meta AS m LEFT JOIN kv ON kv.key = @p0 WHERE m.id = 1");
+        command.Parameters["@p0"].Value = Encoding.UTF8.GetBytes(key);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidOperationException("The store's meta row is missing; the database is not a Cairn store.");
+        }
+
+        var revision = reader.GetInt64(0);
+        if (reader.IsDBNull(3))
+        {
+            return new RangeResult(revision, [], false, 0);
+        }
+
+        var value = reader.IsDBNull(1) ? ReadOnlyMemory<byte>.Empty : (byte[])reader.GetValue(1);
+        return new RangeResult(revision, [new KeyValue(key, value, reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))], false, 1);
+    }
+
     /// <summary>Runs a range read at <paramref name="readRevision"/>, which the caller has already resolved.</summary>
     public RangeResult Range(RangeRequest request, long readRevision, long currentRevision)
     {
