@@ -3,7 +3,8 @@ namespace Cairn.Storage.Sqlite;
 /// <summary>
 /// The on-disk layout. <c>kv</c> holds the live keys (fast current reads); <c>history</c> holds every change since the
 /// compaction point, one row per key per revision (version 0 marks a delete), for reads at a past revision and for
-/// watches. <c>meta</c> holds the store revision and compaction point, updated in the same transaction as the data.
+/// watches. <c>leases</c> holds each live lease's TTL (its expiry time is kept in memory: a restart renews every lease
+/// to its full TTL). <c>meta</c> holds the store revision and compaction point, updated in the same transaction as the data.
 /// </summary>
 internal static class Schema
 {
@@ -36,5 +37,11 @@ internal static class Schema
             PRIMARY KEY (rev, sub)
         );
         CREATE INDEX IF NOT EXISTS history_by_key ON history (key, rev);
+        CREATE TABLE IF NOT EXISTS leases (
+            id INTEGER PRIMARY KEY,
+            ttl INTEGER NOT NULL,
+            granted_rev INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS kv_by_lease ON kv (lease) WHERE lease != 0;
         """;
 }

@@ -15,7 +15,7 @@ public sealed partial class SqliteKeyspace
     private const string HistorySql = "INSERT INTO history (rev, sub, key, value, create_rev, version, lease) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)";
 
     private async ValueTask<T> EnqueueAsync<T>(Func<WriteBatch, T> apply, CancellationToken cancellationToken)
-        where T : KvResult
+        where T : class
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
@@ -98,6 +98,13 @@ public sealed partial class SqliteKeyspace
         SqliteMetrics.BatchSize.Record(pending.Count);
         _revision = batch.Revision;
         _compactRevision = batch.CompactRevision;
+        foreach (var action in batch.AfterCommit)
+        {
+            action();
+        }
+
+        // Durable now: watchers may see it, then the writers hear back.
+        _hub.Publish(batch.Events, batch.Revision);
         foreach (var write in pending)
         {
             write.Complete();
@@ -108,6 +115,7 @@ public sealed partial class SqliteKeyspace
     private void ApplyIsolated(WriteBatch batch, PendingWrite write)
     {
         _writer.Command("SAVEPOINT w").ExecuteNonQuery();
+        batch.BeginRequest();
         try
         {
             write.Result = write.Apply(batch);
@@ -138,16 +146,15 @@ public sealed partial class SqliteKeyspace
         }
     }
 
-    private static PutResult ApplyPut(WriteBatch batch, PutRequest request)
+    private PutResult ApplyPut(WriteBatch batch, PutRequest request)
     {
         Keys.Validate(request.Key);
+        var session = batch.Session;
         if (request.Lease != 0)
         {
-            // Leases arrive with the watch/lease work; until then no lease id exists.
-            throw new InvalidArgumentException($"Lease {request.Lease} not found.");
+            RequireLease(session, request.Lease);
         }
 
-        var session = batch.Session;
         var keyBytes = Encoding.UTF8.GetBytes(request.Key);
         var previous = session.GetCurrent(request.Key, keyBytes);
         var (revision, sub) = batch.NextChange();
@@ -165,19 +172,24 @@ public sealed partial class SqliteKeyspace
         upsert.ExecuteNonQuery();
 
         AppendHistory(session, revision, sub, keyBytes, value, createRevision, version, request.Lease);
+        var kv = new KeyValue(request.Key, value, createRevision, revision, version, request.Lease);
+        batch.Events.Add(new RevisionEvent(revision, new WatchEvent(WatchEventType.Put, kv, previous), keyBytes));
         return new PutResult(revision, request.PrevKv ? previous : null);
     }
 
     private static DeleteResult ApplyDelete(WriteBatch batch, DeleteRequest request)
     {
-        var session = batch.Session;
-        var doomed = session.Range(new RangeRequest(request.Range) { KeysOnly = !request.PrevKvs }, batch.Revision, batch.Revision).Kvs;
-        if (doomed.Count == 0)
-        {
-            return new DeleteResult(batch.Revision, 0, []);
-        }
+        // Values are read even when the caller does not want them: watchers may ask for each event's previous value.
+        var doomed = batch.Session.Range(new RangeRequest(request.Range), batch.Revision, batch.Revision).Kvs;
+        var revision = DeleteKeys(batch, doomed);
+        return new DeleteResult(revision, doomed.Count, request.PrevKvs ? doomed : []);
+    }
 
-        long revision = 0;
+    // Deletes the given live keys as changes of the current request; returns the revision (unchanged if none).
+    private static long DeleteKeys(WriteBatch batch, IReadOnlyList<KeyValue> doomed)
+    {
+        var session = batch.Session;
+        var revision = batch.Revision;
         var delete = session.Command("DELETE FROM kv WHERE key = @p0");
         foreach (var kv in doomed)
         {
@@ -186,12 +198,14 @@ public sealed partial class SqliteKeyspace
             delete.Parameters["@p0"].Value = keyBytes;
             delete.ExecuteNonQuery();
             AppendHistory(session, revision, sub, keyBytes, null, 0, 0, 0);
+            var tombstone = new KeyValue(kv.Key, ReadOnlyMemory<byte>.Empty, 0, revision, 0, 0);
+            batch.Events.Add(new RevisionEvent(revision, new WatchEvent(WatchEventType.Delete, tombstone, kv), keyBytes));
         }
 
-        return new DeleteResult(revision, doomed.Count, request.PrevKvs ? doomed : []);
+        return revision;
     }
 
-    private static TxnResult ApplyTxn(SqliteSession session, TxnRequest request, WriteBatch? batch)
+    private TxnResult ApplyTxn(SqliteSession session, TxnRequest request, WriteBatch? batch)
     {
         long current;
         long compact;

@@ -19,6 +19,10 @@ public sealed partial class SqliteKeyspace : IKeyspace
     private readonly ConcurrentBag<SqliteSession> _readers = [];
     private readonly Channel<PendingWrite> _writes;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private WatchHub _hub = null!;
+    private Task _sweeper = Task.CompletedTask;
     private int _pooledReaders;
     private Task _writerLoop = Task.CompletedTask;
     private SqliteSession _writer = null!;
@@ -30,6 +34,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
     {
         _options = options;
         _logger = logger ?? NullLogger.Instance;
+        _time = options.Time;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.Path,
@@ -62,6 +67,8 @@ public sealed partial class SqliteKeyspace : IKeyspace
             store._writer.Execute("PRAGMA journal_mode = WAL;");
             store._writer.Execute(Schema.Create);
             (store._revision, store._compactRevision) = store._writer.ReadMeta();
+            store._hub = new WatchHub(store._revision, options.WatchCacheEvents);
+            store.LoadLeases();
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -70,6 +77,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
         }
 
         store._writerLoop = Task.Run(store.WriteLoopAsync, CancellationToken.None);
+        store._sweeper = Task.Run(() => store.SweepLeasesAsync(store._stopping.Token), CancellationToken.None);
         return Task.FromResult(store);
     }
 
@@ -257,6 +265,8 @@ public sealed partial class SqliteKeyspace : IKeyspace
             return;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeper.ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
         _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
@@ -265,5 +275,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
         {
             session.Dispose();
         }
+
+        _stopping.Dispose();
     }
 }

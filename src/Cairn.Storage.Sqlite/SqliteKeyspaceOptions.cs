@@ -12,6 +12,18 @@ public sealed record SqliteKeyspaceOptions
     /// <summary>Most write requests committed together in one transaction (one fsync).</summary>
     public int MaxBatchSize { get; init; } = 1024;
 
+    /// <summary>The clock for lease expiry and watch progress notifications (a fake one in tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often expired leases are looked for; a lease is revoked at most this long after it expires.</summary>
+    public TimeSpan LeaseSweepInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Progress notification interval of a watch that does not choose one.</summary>
+    public TimeSpan DefaultProgressInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Events of the most recent revisions kept in memory for watchers; older ones are read from history.</summary>
+    public int WatchCacheEvents { get; init; } = 65_536;
+
     /// <summary>Read connections kept open for reuse.</summary>
     public int ReadPoolSize { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }

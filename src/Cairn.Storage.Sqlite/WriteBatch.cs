@@ -7,6 +7,8 @@ namespace Cairn.Storage.Sqlite;
 internal sealed class WriteBatch(SqliteSession session, long revision, long compactRevision)
 {
     private long _sub = -1;
+    private int _requestEvents;
+    private int _requestAfterCommit;
 
     public SqliteSession Session { get; } = session;
 
@@ -14,6 +16,19 @@ internal sealed class WriteBatch(SqliteSession session, long revision, long comp
     public long Revision { get; private set; } = revision;
 
     public long CompactRevision { get; set; } = compactRevision;
+
+    /// <summary>The changes of the batch's kept requests, in order, for watchers.</summary>
+    public List<RevisionEvent> Events { get; } = [];
+
+    /// <summary>What to do to in-memory state once the batch is durable (e.g. start a granted lease's clock).</summary>
+    public List<Action> AfterCommit { get; } = [];
+
+    /// <summary>Marks the start of a request, so that a failed one leaves no events or after-commit actions behind.</summary>
+    public void BeginRequest()
+    {
+        _requestEvents = Events.Count;
+        _requestAfterCommit = AfterCommit.Count;
+    }
 
     /// <summary>True while a write request is being applied and has written at least one change.</summary>
     public bool RequestWrote => _sub >= 0;
@@ -31,6 +46,12 @@ internal sealed class WriteBatch(SqliteSession session, long revision, long comp
         if (keep && _sub >= 0)
         {
             Revision++;
+        }
+
+        if (!keep)
+        {
+            Events.RemoveRange(_requestEvents, Events.Count - _requestEvents);
+            AfterCommit.RemoveRange(_requestAfterCommit, AfterCommit.Count - _requestAfterCommit);
         }
 
         _sub = -1;

@@ -14,6 +14,7 @@ public static class ErrorCatalog
         ErrorCodes.TooManyOps => 400,
         ErrorCodes.FutureRevision => 400,
         ErrorCodes.KeyNotFound => 404,
+        ErrorCodes.LeaseNotFound => 404,
         ErrorCodes.NotFound => 404,
         ErrorCodes.MethodNotAllowed => 405,
         ErrorCodes.Compacted => 410,
@@ -31,6 +32,7 @@ public static class ErrorCatalog
         ErrorCodes.TooManyOps => "Too many operations in transaction",
         ErrorCodes.FutureRevision => "Revision is in the future",
         ErrorCodes.KeyNotFound => "Key not found",
+        ErrorCodes.LeaseNotFound => "Lease not found",
         ErrorCodes.NotFound => "Not found",
         ErrorCodes.MethodNotAllowed => "Method not allowed",
         ErrorCodes.Compacted => "Revision compacted",
@@ -55,6 +57,7 @@ public static class ErrorCatalog
         ErrorCodes.TooLarge => new LimitExceededException(text("what") ?? "request", number("actual") ?? 0, number("limit") ?? 0),
         ErrorCodes.PreconditionFailed => new PreconditionFailedException(text("key") ?? "", number("modRevision") ?? 0),
         ErrorCodes.KeyNotFound => new NoSuchKeyException(text("key") ?? ""),
+        ErrorCodes.LeaseNotFound => new LeaseNotFoundException(number("leaseId") ?? 0),
         ErrorCodes.Unavailable => new UnavailableException(message),
         _ => new RemoteException(code, message),
     };

@@ -27,6 +27,9 @@ public static class ErrorCodes
     /// <summary>Key does not exist.</summary>
     public const string KeyNotFound = "key_not_found";
 
+    /// <summary>Lease does not exist (never granted, revoked or expired).</summary>
+    public const string LeaseNotFound = "lease_not_found";
+
     /// <summary>Store unavailable; retry.</summary>
     public const string Unavailable = "unavailable";
 
