@@ -199,9 +199,12 @@ public sealed class CairnServer : IAsyncDisposable
         app.Services.GetRequiredService<MeterBridge>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseHttpMetrics();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         KvEndpoints.Map(app);
         TxnEndpoints.Map(app);
         AdminEndpoints.Map(app);
+        LeaseEndpoints.Map(app);
+        WatchEndpoints.Map(app);
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;

@@ -125,7 +125,8 @@ internal static class KvEndpoints
         Keys.Validate(key);
         limits.CheckKey(key);
         var value = await RequestReading.BodyAsync(context, limits.MaxValueBytes).ConfigureAwait(false);
-        var put = new PutRequest(key, value) { PrevKv = true };
+        var lease = await LeaseForPutAsync(context, store).ConfigureAwait(false);
+        var put = new PutRequest(key, value) { PrevKv = true, Lease = lease };
         var condition = Precondition(context, key);
 
         PutResult result;
@@ -148,7 +149,32 @@ internal static class KvEndpoints
             Revision = result.Revision,
             Created = created,
             PrevKv = RequestReading.Flag(context, "prevKv") && result.PrevKv is not null ? KeyValueDto.From(result.PrevKv) : null,
+            Lease = lease == 0 ? null : lease,
         }).ConfigureAwait(false);
+    }
+
+    // ?lease=ID attaches an existing lease; ?ttl=SECONDS grants a new lease for this key alone.
+    private static async Task<long> LeaseForPutAsync(HttpContext context, IKeyspace store)
+    {
+        var lease = RequestReading.Long(context, "lease");
+        var ttl = RequestReading.Long(context, "ttl");
+        if (lease is not null && ttl is not null)
+        {
+            throw new InvalidArgumentException("Give either 'lease' or 'ttl', not both.");
+        }
+
+        if (lease is { } id)
+        {
+            return id > 0 ? id : throw new InvalidArgumentException($"'{id}' is not a lease id (a positive integer).");
+        }
+
+        if (ttl is { } seconds)
+        {
+            Leases.ValidateTtl(seconds);
+            return (await store.GrantLeaseAsync(seconds, cancellationToken: context.RequestAborted).ConfigureAwait(false)).Id;
+        }
+
+        return 0;
     }
 
     private static async Task DeleteAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)

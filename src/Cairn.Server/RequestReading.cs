@@ -79,6 +79,19 @@ internal static class RequestReading
             : throw new InvalidArgumentException($"Query parameter '{name}' must be an integer; got '{text}'.");
     }
 
+    public static double? Double(HttpContext context, string name)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw new InvalidArgumentException($"Query parameter '{name}' must be a number; got '{text}'.");
+    }
+
     public static bool Flag(HttpContext context, string name)
     {
         var text = context.Request.Query[name].ToString();

@@ -6,6 +6,8 @@ namespace Cairn.Storage.Sqlite;
 
 public sealed partial class SqliteKeyspace
 {
+    private const long MaxGeneratedLeaseId = 1L << 53;
+
     private readonly ConcurrentDictionary<long, LeaseState> _leases = new();
 
     /// <inheritdoc />
@@ -84,10 +86,11 @@ public sealed partial class SqliteKeyspace
         var exists = session.Command("SELECT count(*) FROM leases WHERE id = @p0");
         if (id == 0)
         {
-            // Random ids, as etcd: a client that lost track of its lease cannot guess another client's.
+            // Random ids, as etcd: a client that lost track of its lease cannot guess another client's. Below 2^53 so
+            // that JSON clients which read numbers as doubles (JavaScript) keep them exact.
             do
             {
-                id = Random.Shared.NextInt64(1, long.MaxValue);
+                id = Random.Shared.NextInt64(1, MaxGeneratedLeaseId);
                 exists.Parameters["@p0"].Value = id;
             }
             while ((long)exists.ExecuteScalar()! != 0);

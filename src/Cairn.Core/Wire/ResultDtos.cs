@@ -36,6 +36,9 @@ public sealed class PutResultDto
 
     public KeyValueDto? PrevKv { get; set; }
 
+    /// <summary>On <c>PUT /v1/kv?ttl=</c>: the lease granted for the key.</summary>
+    public long? Lease { get; set; }
+
     public PutResult ToModel() => new(Revision, PrevKv?.ToModel());
 }
 

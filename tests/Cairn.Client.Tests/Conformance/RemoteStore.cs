@@ -27,6 +27,18 @@ internal sealed class RemoteStore(ServerFixture server, CairnClient client) : IK
 
     public ValueTask<StoreStatus> StatusAsync(CancellationToken cancellationToken = default) => client.StatusAsync(cancellationToken);
 
+    public IAsyncEnumerable<WatchResponse> WatchAsync(WatchRequest request, CancellationToken cancellationToken = default) => client.WatchAsync(request, cancellationToken);
+
+    public ValueTask<LeaseGrant> GrantLeaseAsync(long ttlSeconds, long id = 0, CancellationToken cancellationToken = default) => client.GrantLeaseAsync(ttlSeconds, id, cancellationToken);
+
+    public ValueTask<LeaseInfo> KeepAliveLeaseAsync(long id, CancellationToken cancellationToken = default) => client.KeepAliveLeaseAsync(id, cancellationToken);
+
+    public ValueTask<long> RevokeLeaseAsync(long id, CancellationToken cancellationToken = default) => client.RevokeLeaseAsync(id, cancellationToken);
+
+    public ValueTask<LeaseInfo?> LeaseTimeToLiveAsync(long id, bool includeKeys = false, CancellationToken cancellationToken = default) => client.LeaseTimeToLiveAsync(id, includeKeys, cancellationToken);
+
+    public ValueTask<IReadOnlyList<LeaseInfo>> ListLeasesAsync(CancellationToken cancellationToken = default) => client.ListLeasesAsync(cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         client.Dispose();

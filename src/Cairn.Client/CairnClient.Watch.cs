@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Core.Wire;
+
+namespace Cairn.Client;
+
+/// <summary>Watches over Server-Sent Events (<c>GET /v1/watch</c>).</summary>
+public sealed partial class CairnClient
+{
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The watch survives dropped connections: it reconnects (with a growing delay, up to 5 s) and resumes at the revision
+    /// after the last one it delivered, so no event is lost or repeated. It gives up only when the server says the watch
+    /// cannot go on (e.g. <see cref="CompactedException"/>), when the first connection cannot be made
+    /// (<see cref="UnavailableException"/>), or when <paramref name="cancellationToken"/> fires.
+    /// </remarks>
+    public async IAsyncEnumerable<WatchResponse> WatchAsync(WatchRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var next = request.StartRevision;
+        var established = false;
+        var failures = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stream = await OpenWatchAsync(request, next, established, cancellationToken).ConfigureAwait(false);
+            if (stream is null)
+            {
+                failures++;
+                await Task.Delay(ReconnectDelay(failures), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (true)
+            {
+                SseEvent? sse;
+                try
+                {
+                    sse = await SseEvent.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    sse = null; // the connection dropped: reconnect and resume
+                }
+
+                if (sse is null)
+                {
+                    break;
+                }
+
+                switch (sse.Type)
+                {
+                    case "created":
+                        using (var created = JsonDocument.Parse(sse.Data))
+                        {
+                            next = created.RootElement.GetProperty("startRevision").GetInt64();
+                        }
+
+                        established = true;
+                        failures = 0;
+                        break;
+                    case "events":
+                    case "progress":
+                        var response = JsonSerializer.Deserialize<WatchResponseDto>(sse.Data, ReadOptions)!.ToModel();
+                        next = response.Revision + 1;
+                        yield return response;
+                        break;
+                    case "error":
+                        throw ToException(System.Net.HttpStatusCode.OK, Encoding.UTF8.GetBytes(FlattenError(sse.Data)));
+                }
+            }
+
+            failures++;
+            await Task.Delay(ReconnectDelay(failures), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Opens the event stream at `next`; null when the server cannot be reached and the watch had been established
+    // (so the caller retries). Errors the server states (compacted, invalid) are thrown.
+    private async Task<Stream?> OpenWatchAsync(WatchRequest request, long next, bool established, CancellationToken cancellationToken)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, WatchPath(request, next));
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                var error = ToException(response.StatusCode, body);
+                if (established && error.IsTransient)
+                {
+                    response.Dispose();
+                    return null;
+                }
+
+                throw error;
+            }
+
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            response?.Dispose();
+            if (established)
+            {
+                return null;
+            }
+
+            throw new UnavailableException($"Cannot reach the Cairn server at {_endpoint}: {ex.Message}", ex);
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    private static string WatchPath(WatchRequest request, long next)
+    {
+        var dto = WatchCreateDto.From(request);
+        var query = new StringBuilder("v1/watch?key=").Append(Uri.EscapeDataString(dto.Key ?? ""));
+        if (dto.Prefix)
+        {
+            query.Append("&prefix=true");
+        }
+
+        if (dto.End is not null)
+        {
+            query.Append("&end=").Append(Uri.EscapeDataString(dto.End));
+        }
+
+        if (dto.FromKey)
+        {
+            query.Append("&fromKey=true");
+        }
+
+        if (next > 0)
+        {
+            query.Append("&fromRevision=").Append(next.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (dto.PrevKv)
+        {
+            query.Append("&prevKv=true");
+        }
+
+        if (dto.ProgressSeconds is { } seconds)
+        {
+            query.Append("&progressSeconds=").Append(seconds.ToString("0.###", CultureInfo.InvariantCulture));
+        }
+
+        return query.ToString();
+    }
+
+    // The server's error event carries {code, detail, details:{…}}; the problem reader wants the details at the top.
+    private static string FlattenError(string data)
+    {
+        using var error = JsonDocument.Parse(data);
+        var flat = new Dictionary<string, JsonElement>();
+        foreach (var property in error.RootElement.EnumerateObject())
+        {
+            if (property.Name == "details" && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var detail in property.Value.EnumerateObject())
+                {
+                    flat[detail.Name] = detail.Value.Clone();
+                }
+            }
+            else
+            {
+                flat[property.Name] = property.Value.Clone();
+            }
+        }
+
+        return JsonSerializer.Serialize(flat);
+    }
+
+    private static TimeSpan ReconnectDelay(int failures) =>
+        TimeSpan.FromMilliseconds(Math.Min(MaxReconnectDelay.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(failures, 10))));
+}

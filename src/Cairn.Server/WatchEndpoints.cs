@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server;
+
+/// <summary>
+/// <c>GET /v1/watch</c>: a watch as Server-Sent Events, or, with a WebSocket upgrade, a socket that carries many
+/// watches (see <see cref="WatchSocket"/>).
+/// </summary>
+internal static class WatchEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/v1/watch", WatchAsync).WithName("Watch").WithTags("watch");
+
+    private static async Task WatchAsync(HttpContext context, IKeyspace store)
+    {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            var logger = context.RequestServices.GetRequiredService<ILogger<WatchSocket>>();
+            await new WatchSocket(socket, store, logger).RunAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var create = new WatchCreateDto
+        {
+            Key = RequestReading.Text(context, "key") ?? throw new InvalidArgumentException("A watch needs 'key' (with prefix=true and key= for every key)."),
+            Prefix = RequestReading.Flag(context, "prefix"),
+            End = RequestReading.Text(context, "end"),
+            FromKey = RequestReading.Flag(context, "fromKey"),
+            FromRevision = RequestReading.Long(context, "fromRevision") ?? 0,
+            PrevKv = RequestReading.Flag(context, "prevKv"),
+            ProgressSeconds = RequestReading.Double(context, "progressSeconds"),
+        };
+
+        // An EventSource that reconnects sends the id of the last event it got; resume just after it.
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        if (lastEventId.Length > 0)
+        {
+            create.FromRevision = long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+                ? last + 1
+                : throw new InvalidArgumentException($"Last-Event-ID must be a revision; got '{lastEventId}'.");
+        }
+
+        var request = create.ToModel();
+        if (request.Range.Key.Length == 0 && request.Range.IsSingleKey)
+        {
+            throw new InvalidArgumentException("A watch needs a non-empty 'key', or prefix=true.");
+        }
+
+        // Resolve the start now so that the client learns where it begins, and so that a compacted start is a plain
+        // 410 problem rather than an error in the middle of a stream.
+        var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        var start = request.StartRevision == 0 ? status.Revision + 1 : request.StartRevision;
+        if (start < status.CompactRevision)
+        {
+            throw new CompactedException(start, status.CompactRevision);
+        }
+
+        request = request with { StartRevision = start };
+
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        KvEndpoints.SetRevision(context, status.Revision);
+        var body = context.Response.Body;
+        await WriteEventAsync(body, "created", null, new { startRevision = start, revision = status.Revision }, context.RequestAborted).ConfigureAwait(false);
+
+        try
+        {
+            await foreach (var response in store.WatchAsync(request, context.RequestAborted).ConfigureAwait(false))
+            {
+                await WriteEventAsync(
+                    body,
+                    response.IsProgressNotify ? "progress" : "events",
+                    response.Revision,
+                    WatchResponseDto.From(response),
+                    context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (CairnException ex)
+        {
+            // Headers are gone; say why the stream ends as a last event, in the same problem shape.
+            await WriteEventAsync(body, "error", null, new { code = ex.Code, detail = ex.Message, details = ex.Details }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteEventAsync(Stream body, string type, long? id, object data, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        if (id is { } revision)
+        {
+            text.Append("id: ").Append(revision.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        text.Append("event: ").Append(type).Append('\n');
+        text.Append("data: ").Append(JsonSerializer.Serialize(data, WireJson.Options)).Append("\n\n");
+        await body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
+        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
