@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Server;
@@ -21,16 +22,23 @@ internal static class WatchEndpoints
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/v1/watch", WatchAsync).WithName("Watch").WithTags("watch");
 
-    private static async Task WatchAsync(HttpContext context, IKeyspace store)
+    private static async Task WatchAsync(HttpContext context, IKeyspace store, IHostApplicationLifetime lifetime)
     {
+        // A watch lasts until the client leaves or the server stops: shutdown must not wait for watchers to hang up.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         if (context.WebSockets.IsWebSocketRequest)
         {
             var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             var logger = context.RequestServices.GetRequiredService<ILogger<WatchSocket>>();
-            await new WatchSocket(socket, store, logger).RunAsync(context.RequestAborted).ConfigureAwait(false);
+            await new WatchSocket(socket, store, logger).RunAsync(ending.Token).ConfigureAwait(false);
             return;
         }
 
+        await StreamEventsAsync(context, store, ending.Token).ConfigureAwait(false);
+    }
+
+    private static async Task StreamEventsAsync(HttpContext context, IKeyspace store, CancellationToken ending)
+    {
         var create = new WatchCreateDto
         {
             Key = RequestReading.Text(context, "key") ?? throw new InvalidArgumentException("A watch needs 'key' (with prefix=true and key= for every key)."),
@@ -77,15 +85,19 @@ internal static class WatchEndpoints
 
         try
         {
-            await foreach (var response in store.WatchAsync(request, context.RequestAborted).ConfigureAwait(false))
+            await foreach (var response in store.WatchAsync(request, ending).ConfigureAwait(false))
             {
                 await WriteEventAsync(
                     body,
                     response.IsProgressNotify ? "progress" : "events",
                     response.Revision,
                     WatchResponseDto.From(response),
-                    context.RequestAborted).ConfigureAwait(false);
+                    ending).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (ending.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The server is stopping: end the stream; an EventSource (or Cairn.Client) reconnects with Last-Event-ID.
         }
         catch (CairnException ex)
         {
