@@ -130,7 +130,7 @@ public sealed class CairnSession : IAsyncDisposable
                     MarkLost();
                     return;
                 }
-                catch (CairnException) when (!_stop.IsCancellationRequested)
+                catch (Exception) when (!_stop.IsCancellationRequested)
                 {
                     if (_time.GetElapsedTime(renewedAt) >= ttl)
                     {
