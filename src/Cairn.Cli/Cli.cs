@@ -13,6 +13,8 @@ internal static class Cli
             ServeCommand.Create(),
             KvCommands.Create(context),
             TxnCommand.Create(context),
+            WatchCommand.Create(context),
+            LeaseCommands.Create(context),
             AdminCommands.Status(context),
             AdminCommands.Compact(context),
         };

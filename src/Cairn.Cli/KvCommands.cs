@@ -69,7 +69,9 @@ internal static class KvCommands
         var ifModRevision = new Option<long?>("--if-mod-revision") { Description = "Write only if the key's mod revision is N (compare-and-set)." };
         var ifAbsent = new Option<bool>("--if-absent") { Description = "Write only if the key does not exist." };
         var prevKv = new Option<bool>("--prev-kv") { Description = "Print the previous value too." };
-        var command = new Command("put", "Set a key's value.") { key, value, file, ifModRevision, ifAbsent, prevKv };
+        var lease = new Option<long?>("--lease") { Description = "Attach the key to this lease: it is deleted when the lease expires or is revoked." };
+        var ttl = new Option<long?>("--ttl") { Description = "Delete the key after this many seconds (a new lease for this key alone)." };
+        var command = new Command("put", "Set a key's value.") { key, value, file, ifModRevision, ifAbsent, prevKv, lease, ttl };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
             var text = parse.GetValue(value);
@@ -82,6 +84,11 @@ internal static class KvCommands
             if (parse.GetValue(ifModRevision) is not null && parse.GetValue(ifAbsent))
             {
                 throw new ArgumentException("Give --if-mod-revision or --if-absent, not both.");
+            }
+
+            if (parse.GetValue(lease) is not null && parse.GetValue(ttl) is not null)
+            {
+                throw new ArgumentException("Give --lease or --ttl, not both.");
             }
 
             byte[] bytes;
@@ -98,7 +105,14 @@ internal static class KvCommands
                 bytes = await ReadAllAsync(context.OpenStdin(), ct).ConfigureAwait(false);
             }
 
-            var options = new PutOptions { IfModRevision = parse.GetValue(ifModRevision), IfAbsent = parse.GetValue(ifAbsent), PrevKv = parse.GetValue(prevKv) };
+            var options = new PutOptions
+            {
+                IfModRevision = parse.GetValue(ifModRevision),
+                IfAbsent = parse.GetValue(ifAbsent),
+                PrevKv = parse.GetValue(prevKv),
+                Lease = parse.GetValue(lease),
+                TtlSeconds = parse.GetValue(ttl),
+            };
             var result = await client.PutAsync(parse.GetValue(key)!, bytes, options, ct).ConfigureAwait(false);
             if (context.WantsJson(parse))
             {
@@ -106,7 +120,8 @@ internal static class KvCommands
             }
             else
             {
-                await context.Out.WriteLineAsync($"{(result.Created == true ? "created" : "updated")} at revision {Num(result.Revision)}").ConfigureAwait(false);
+                var leased = result.Lease is { } id ? $" with lease {Num(id)}" : "";
+                await context.Out.WriteLineAsync($"{(result.Created == true ? "created" : "updated")} at revision {Num(result.Revision)}{leased}").ConfigureAwait(false);
                 if (result.PrevKv is { } prev)
                 {
                     await context.Out.WriteLineAsync($"previous (mod revision {Num(prev.ModRevision)}): {Text.Preview(prev.Value ?? [], 200)}").ConfigureAwait(false);

@@ -58,7 +58,30 @@ public sealed partial class CairnClient
             throw new ArgumentException("Give at most one of IfModRevision, IfAbsent and IfExists.", nameof(options));
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Put, KeyUri("v1/kv/" + KeyPath.Encode(key) + (options.PrevKv ? "?prevKv=true" : "")))
+        if (options.Lease is not null && options.TtlSeconds is not null)
+        {
+            throw new ArgumentException("Give at most one of Lease and TtlSeconds.", nameof(options));
+        }
+
+        var query = new List<string>(3);
+        if (options.PrevKv)
+        {
+            query.Add("prevKv=true");
+        }
+
+        if (options.Lease is { } lease)
+        {
+            query.Add("lease=" + lease.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (options.TtlSeconds is { } ttl)
+        {
+            Leases.ValidateTtl(ttl);
+            query.Add("ttl=" + ttl.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var path = "v1/kv/" + KeyPath.Encode(key) + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        var request = new HttpRequestMessage(HttpMethod.Put, KeyUri(path))
         {
             Content = new ReadOnlyMemoryContent(value),
         };

@@ -82,6 +82,30 @@ public sealed partial class CairnClient
         }
     }
 
+    /// <summary>Watches one key, or every key under a prefix, and yields each change as it happens: the convenient form
+    /// of <see cref="WatchAsync(WatchRequest, CancellationToken)"/>, with the same guarantees (in revision order, none
+    /// lost, none repeated, across reconnections). Progress notifications are not yielded.</summary>
+    /// <param name="key">The key, or the prefix when <paramref name="prefix"/> is true (an empty prefix watches every key).</param>
+    /// <param name="prefix">Watch every key that starts with <paramref name="key"/>.</param>
+    /// <param name="fromRevision">First revision to deliver; 0: changes from now on.</param>
+    /// <param name="prevKv">Deliver each event's previous key-value.</param>
+    /// <param name="cancellationToken">Ends the watch.</param>
+    /// <exception cref="CompactedException">The start revision (or the position of a watch that fell far behind) has been compacted.</exception>
+    /// <exception cref="UnavailableException">The first connection could not be made.</exception>
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string key, bool prefix = false, long fromRevision = 0, bool prevKv = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var range = prefix ? KeyRange.Prefix(key) : KeyRange.Single(key);
+        var request = new WatchRequest(range) { StartRevision = fromRevision, PrevKv = prevKv };
+        await foreach (var response in WatchAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var change in response.Events)
+            {
+                yield return change;
+            }
+        }
+    }
+
     // Opens the event stream at `next`; null when the server cannot be reached and the watch had been established
     // (so the caller retries). Errors the server states (compacted, invalid) are thrown.
     private async Task<Stream?> OpenWatchAsync(WatchRequest request, long next, bool established, CancellationToken cancellationToken)

@@ -16,4 +16,12 @@ public sealed record PutOptions
 
     /// <summary>Return the key-value as it was before the put.</summary>
     public bool PrevKv { get; init; }
+
+    /// <summary>Attach the key to this lease (<c>?lease=ID</c>): it is deleted when the lease expires or is revoked.
+    /// An unknown lease fails the put with <see cref="Core.LeaseNotFoundException"/>.</summary>
+    public long? Lease { get; init; }
+
+    /// <summary>Grant a new lease of this many seconds for this key alone (<c>?ttl=SECONDS</c>): the key is deleted
+    /// that long after the put unless the lease (its id is in the result) is kept alive. Not with <see cref="Lease"/>.</summary>
+    public long? TtlSeconds { get; init; }
 }
