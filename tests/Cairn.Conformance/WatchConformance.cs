@@ -321,6 +321,43 @@ public abstract class WatchConformance : KeyspaceConformance
     }
 
     [Fact]
+    public async Task Watch_OfAQuietKeyInABusyStore_StillSendsProgressNotifications()
+    {
+        await using var watch = Watch(KeyRange.Single("quiet"), await RevisionAsync() + 1, progressInterval: TimeSpan.FromMilliseconds(200));
+        using var stop = new CancellationTokenSource();
+
+        // Other keys change far more often than the progress interval; the cadence is the writer's, not a synchronisation.
+        var busy = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await PutAsync("busy", i.ToString(CultureInfo.InvariantCulture));
+                await Task.Delay(10);
+            }
+        });
+        try
+        {
+            var running = System.Diagnostics.Stopwatch.StartNew();
+            while (await RevisionAsync() < StartRevision + 3)
+            {
+                Assert.True(running.Elapsed < WatchCursor.DefaultTimeout, "The busy writer did not get going.");
+                await Task.Delay(10);
+            }
+
+            // Many intervals of slack: this checks that notifications come at all, not their precision.
+            var progress = await watch.NextAsync(TimeSpan.FromSeconds(5));
+
+            Assert.True(progress.IsProgressNotify, $"Unexpected events at revision {progress.Revision}.");
+            Assert.InRange(progress.Revision, StartRevision, await RevisionAsync());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await busy;
+        }
+    }
+
+    [Fact]
     public async Task Watch_ThatIsNotRead_DoesNotBlockWriters_AndThenCatchesUpInOrder()
     {
         const int Count = 1000;
