@@ -43,6 +43,7 @@ public sealed partial class SqliteKeyspace
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                ThrowIfDisposed();
                 var changed = _hub.Changed;
                 var committed = _hub.Revision;
                 if (next <= committed)
