@@ -114,11 +114,13 @@ public abstract class LeaseConformance : KeyspaceConformance
     public async Task Put_WithALease_AttachesTheKeyToIt()
     {
         var lease = await Store.GrantLeaseAsync(60);
+        await using var watch = Watch(KeyRange.Single("k"), await RevisionAsync() + 1);
 
         var put = await PutWithLeaseAsync("k", "v", lease.Id);
 
         var kv = (await GetAsync("k"))!;
         Assert.Equal((lease.Id, put.Revision), (kv.Lease, kv.ModRevision));
+        Assert.Equal(lease.Id, Assert.Single((await watch.NextEventsAsync()).Events).Kv.Lease);
     }
 
     [Fact]
@@ -184,7 +186,7 @@ public abstract class LeaseConformance : KeyspaceConformance
         await Task.WhenAll(Enumerable.Range(0, Count).Select(i => PutWithLeaseAsync($"l/{i:D4}", i.ToString(CultureInfo.InvariantCulture), lease.Id)));
         await PutAsync("l/unleased", "stays");
         var before = await RevisionAsync();
-        await using var watch = new WatchCursor(Store, new WatchRequest(KeyRange.Prefix("l/")) { StartRevision = before + 1 });
+        await using var watch = Watch(KeyRange.Prefix("l/"), before + 1);
 
         var revoked = await Store.RevokeLeaseAsync(lease.Id);
         var response = await watch.NextEventsAsync();
@@ -256,7 +258,7 @@ public abstract class LeaseConformance : KeyspaceConformance
     {
         var lease = await Store.GrantLeaseAsync(Leases.MinTtlSeconds);
         var put = await TxnAsync([], [new PutRequest("expiring/a", Bytes("v")) { Lease = lease.Id }, new PutRequest("expiring/b", Bytes("v")) { Lease = lease.Id }]);
-        await using var watch = new WatchCursor(Store, new WatchRequest(KeyRange.Prefix("expiring/")) { StartRevision = put.Revision + 1 });
+        await using var watch = Watch(KeyRange.Prefix("expiring/"), put.Revision + 1);
 
         await WaitUntilAbsentAsync("expiring/a", ExpiryDeadline);
         var response = await watch.NextEventsAsync();
