@@ -33,50 +33,72 @@ public sealed partial class SqliteKeyspace
         }
 
         var responses = new List<WatchResponse>();
-        while (true)
+
+        // The progress timer runs from the last delivery, not from the last commit: commits to keys outside the range
+        // must not keep pushing back the notification of a watcher that has nothing to deliver.
+        CancellationTokenSource? idle = null;
+        Task? progressDue = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var changed = _hub.Changed;
-            var committed = _hub.Revision;
-            if (next <= committed)
+            while (true)
             {
-                responses.Clear();
-                if (!_hub.TryRead(next, request.Range, request.PrevKv, WatchStepRevisions, responses, out var through))
+                cancellationToken.ThrowIfCancellationRequested();
+                ThrowIfDisposed();
+                var changed = _hub.Changed;
+                var committed = _hub.Revision;
+                if (next <= committed)
                 {
-                    // Fell behind what memory holds: catch up from history (fails if it was compacted away).
-                    through = Math.Min(committed, next + WatchStepRevisions - 1);
-                    var from = next;
-                    Read(session => ReadHistory(session, request, from, through, responses));
+                    responses.Clear();
+                    if (!_hub.TryRead(next, request.Range, request.PrevKv, WatchStepRevisions, responses, out var through))
+                    {
+                        // Fell behind what memory holds: catch up from history (fails if it was compacted away).
+                        through = Math.Min(committed, next + WatchStepRevisions - 1);
+                        var from = next;
+                        Read(session => ReadHistory(session, request, from, through, responses));
+                    }
+
+                    foreach (var response in responses)
+                    {
+                        yield return response;
+                    }
+
+                    if (responses.Count > 0 && idle is not null)
+                    {
+                        await idle.CancelAsync().ConfigureAwait(false);
+                        idle.Dispose();
+                        (idle, progressDue) = (null, null);
+                    }
+
+                    next = through + 1;
+                    continue;
                 }
 
-                foreach (var response in responses)
+                if (progressEvery == TimeSpan.Zero)
                 {
-                    yield return response;
+                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
-                next = through + 1;
-                continue;
-            }
+                if (progressDue is null)
+                {
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    progressDue = Task.Delay(progressEvery, _time, idle.Token);
+                }
 
-            if (progressEvery == TimeSpan.Zero)
-            {
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-                continue;
+                if (await Task.WhenAny(changed, progressDue).ConfigureAwait(false) == progressDue)
+                {
+                    await progressDue.ConfigureAwait(false); // rethrows cancellation
+                    idle!.Dispose();
+                    (idle, progressDue) = (null, null);
+                    yield return new WatchResponse(next - 1, []);
+                }
             }
-
-            // Wait for a commit or, failing that, the progress interval; cancel the timer that lost so that busy
-            // watchers do not leave a pending timer behind at every wake-up.
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var timeout = Task.Delay(progressEvery, _time, idle.Token);
-            if (await Task.WhenAny(changed, timeout).ConfigureAwait(false) == timeout)
-            {
-                await timeout.ConfigureAwait(false); // rethrows cancellation
-                yield return new WatchResponse(next - 1, []);
-            }
-            else
-            {
-                await idle.CancelAsync().ConfigureAwait(false);
-            }
+        }
+        finally
+        {
+            // Do not leave a pending timer behind a watch that ended.
+            idle?.Cancel();
+            idle?.Dispose();
         }
     }
 

@@ -269,6 +269,9 @@ public sealed partial class SqliteKeyspace : IKeyspace
         await _sweeper.ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+
+        // Wake every waiting watcher so that it sees the store is closed instead of waiting forever.
+        _hub.Publish([], _revision);
         _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
         _writer.Dispose();
         while (_readers.TryTake(out var session))

@@ -88,4 +88,15 @@ public abstract class KeyspaceConformance : IAsyncLifetime
 
     /// <summary>A range request for a txn.</summary>
     protected static RangeRequest Get(string key) => new(KeyRange.Single(key));
+
+    /// <summary>Opens a watch (it starts at its first read); dispose it to cancel.</summary>
+    protected WatchCursor Watch(KeyRange range, long startRevision = 0, bool prevKv = false, TimeSpan? progressInterval = null) =>
+        new(Store, new WatchRequest(range) { StartRevision = startRevision, PrevKv = prevKv, ProgressInterval = progressInterval ?? TimeSpan.Zero });
+
+    /// <summary>One event as text, to compare sequences with a readable diff.</summary>
+    protected static string Describe(WatchEvent change) =>
+        $"{change.Type} {change.Kv.Key}={Text(change.Kv.Value)} c{change.Kv.CreateRevision} m{change.Kv.ModRevision} v{change.Kv.Version}";
+
+    /// <summary>The events of <paramref name="responses"/>, in order.</summary>
+    protected static IEnumerable<WatchEvent> Flatten(IEnumerable<WatchResponse> responses) => responses.SelectMany(r => r.Events);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Cairn.Conformance;
 using Cairn.Core;
 
 namespace Cairn.Storage.Sqlite.Tests;
@@ -186,5 +187,19 @@ public sealed class SqliteKeyspaceTests : IDisposable
 
         await Assert.ThrowsAsync<UnavailableException>(() => store.PutAsync(Put("k", "v")).AsTask());
         await Assert.ThrowsAsync<UnavailableException>(() => store.RangeAsync(new RangeRequest(KeyRange.All)).AsTask());
+    }
+
+    [Fact]
+    public async Task Watch_EndsWithUnavailable_WhenTheStoreIsDisposedUnderIt()
+    {
+        var store = await OpenAsync();
+        await store.PutAsync(Put("k", "1"));
+        await using var watch = new WatchCursor(store, new WatchRequest(KeyRange.Single("k")) { StartRevision = 2 });
+        Assert.Single((await watch.NextEventsAsync()).Events);
+        var waiting = watch.NextAsync();
+
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<UnavailableException>(() => waiting);
     }
 }

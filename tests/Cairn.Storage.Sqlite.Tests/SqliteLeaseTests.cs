@@ -1,0 +1,17 @@
+using Cairn.Conformance;
+using Cairn.Core;
+
+namespace Cairn.Storage.Sqlite.Tests;
+
+public sealed class SqliteLeaseTests : LeaseConformance
+{
+    private readonly SqliteStoreFixture _fixture = new();
+
+    protected override Task<IKeyspace> CreateStoreAsync() => _fixture.OpenAsync();
+
+    protected override async Task DestroyStoreAsync(IKeyspace store)
+    {
+        await base.DestroyStoreAsync(store);
+        _fixture.Dispose();
+    }
+}
