@@ -75,6 +75,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo "== building Release"
 dotnet build "$ROOT/Cairn.sln" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
@@ -143,4 +144,5 @@ dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
   --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
   --note "SDK: $(dotnet --version)" \
   --note "Data dir filesystem: $FSINFO" \
-  --note "Cairn commit: $COMMIT"
+  --note "Cairn commit: $COMMIT" \
+  --note "Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (on a 2-core box, anything well above 2 means other work shared the CPUs)"
