@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # One command: build Release, start a fresh `cairn serve` (temp data dir, free loopback port, Unix socket,
 # durability full), run the benchmark matrix against it over TCP and the Unix socket, stop the server, and
-# regenerate docs/benchmarks.md from the results.
+# regenerate docs/benchmarks.md from the results. After the matrix, the same server runs the watch benchmark
+# (`cairn-bench watch`): a WebSocket fan-out (key and prefix mode) and a single-watcher SSE put->event loop.
 #
-#   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell
-#   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only (smoke test; writes bench/results/benchmarks-quick.md,
+#   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell;
+#                                fan-out 10,000 watchers over 100 sockets, 20 rounds; SSE 1,000 puts
+#   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only; fan-out 1,000 watchers over 10 sockets, 5 rounds;
+#                                SSE 200 puts (smoke test; writes bench/results/benchmarks-quick.md,
 #                                not docs/benchmarks.md, unless --doc is given)
 #   bench/run.sh --duration 20 --warmup 5
 #   bench/run.sh --doc PATH      write the markdown somewhere else
@@ -17,12 +20,16 @@ CLIENTS="1,16,64,256"
 QUICK=0
 DOC=""
 HEALTH_TIMEOUT=60
+WATCHERS=10000
+SOCKETS=100
+ROUNDS=20
+SSE_ITERATIONS=1000
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; shift ;;
+    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
@@ -34,6 +41,17 @@ done
 if [[ -z "$DOC" ]]; then
   # A quick run is a smoke test: its report goes next to the raw results, not over the committed one.
   if [[ $QUICK -eq 1 ]]; then DOC="$ROOT/bench/results/benchmarks-quick.md"; else DOC="$ROOT/docs/benchmarks.md"; fi
+fi
+
+# The fan-out holds one connection per socket on both ends (client and server are both children of this shell);
+# make sure the descriptor limit is well above that.
+NOFILE_NEEDED=$((SOCKETS + 4096))
+if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt $NOFILE_NEEDED ]]; then
+  ulimit -n "$NOFILE_NEEDED" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt $((SOCKETS + 256)) ]]; then
+    echo "run.sh: the open-file limit ($(ulimit -n)) is too low for $SOCKETS watch sockets" >&2
+    exit 1
+  fi
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"
@@ -57,6 +75,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo "== building Release"
 dotnet build "$ROOT/Cairn.sln" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
@@ -96,6 +115,17 @@ bench_rc=0
 dotnet "$BENCH" run --target cairn --tcp "$URL" --unix "$SOCK" \
   --clients "$CLIENTS" --workloads put,get --transports tcp,unix \
   --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --out "$RESULTS" || bench_rc=$?
+if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+  # Same server, same data dir, right after the matrix.
+  echo "== watch fan-out: $WATCHERS watchers over $SOCKETS WebSockets, $ROUNDS rounds (key and prefix); SSE put->event x $SSE_ITERATIONS"
+  dotnet "$BENCH" watch --tcp "$URL" --watchers "$WATCHERS" --sockets "$SOCKETS" --rounds "$ROUNDS" --modes key,prefix \
+    --sse-iterations "$SSE_ITERATIONS" --value-size 256 --out "$RESULTS" || bench_rc=$?
+  echo "== server after the watch run: $(ps -o rss= -p "$SERVER_PID" | awk '{printf "%.0f MiB RSS", $1 / 1024}'), $(ls /proc/"$SERVER_PID"/fd 2>/dev/null | wc -l) open fds"
+  if grep -qE '^(warn|fail|crit):' "$WORK/server.log"; then
+    echo "run.sh: the server logged warnings or errors:" >&2
+    grep -E -A3 '^(warn|fail|crit):' "$WORK/server.log" | head -n 40 >&2
+  fi
+fi
 echo "== results in $RESULTS"
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
   server_rc=0; wait "$SERVER_PID" || server_rc=$?
@@ -114,4 +144,5 @@ dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
   --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
   --note "SDK: $(dotnet --version)" \
   --note "Data dir filesystem: $FSINFO" \
-  --note "Cairn commit: $COMMIT"
+  --note "Cairn commit: $COMMIT" \
+  --note "Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (on a 2-core box, anything well above 2 means other work shared the CPUs)"

@@ -31,6 +31,7 @@ internal sealed class Options
           --keys 10000 --value-size 256  key space and value size (bytes)
           --out FILE                     JSON lines, one object per cell (appended)
           --skip-preload                 the keys already exist
+        cairn-bench watch --tcp URL [options]  (watch fan-out and SSE put->event; see below)
         cairn-bench report --results FILE --out FILE.md [--title T] [--note TEXT]...
         cairn-bench free-port
         """;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text.Json;
 using Cairn.Bench;
 
@@ -11,6 +12,7 @@ try
     return args.FirstOrDefault() switch
     {
         "run" => await RunAsync(Options.Parse(args[1..])).ConfigureAwait(false),
+        "watch" => await WatchAsync(WatchOptions.Parse(args[1..])).ConfigureAwait(false),
         "report" => await Report.WriteAsync(args[1..]).ConfigureAwait(false),
         "free-port" => FreePort(),
         _ => Usage(),
@@ -25,7 +27,28 @@ catch (ArgumentException ex)
 static int Usage()
 {
     Console.Error.WriteLine(Options.Usage);
+    Console.Error.WriteLine(WatchOptions.Usage);
     return 2;
+}
+
+static async Task<int> WatchAsync(WatchOptions o)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+
+    try
+    {
+        return await WatchBench.RunAsync(o, cts.Token).ConfigureAwait(false);
+    }
+    catch (Exception ex) when (ex is HttpRequestException or WebSocketException or TimeoutException)
+    {
+        await Console.Error.WriteLineAsync("cairn-bench: watch: " + ex.Message).ConfigureAwait(false);
+        return 1;
+    }
 }
 
 // Binds port 0 on loopback and prints the port the kernel picked (run.sh hands it to `cairn serve`).

@@ -40,7 +40,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         {
             foreach (var watch in _watches.Values)
             {
-                await watch.CancelAsync().ConfigureAwait(false);
+                await CancelAsync(watch).ConfigureAwait(false);
             }
 
             _outgoing.Writer.TryComplete();
@@ -128,7 +128,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
                     throw new InvalidArgumentException($"There is no watch {cancel.WatchId} on this socket.");
                 }
 
-                await watch.CancelAsync().ConfigureAwait(false);
+                await CancelAsync(watch).ConfigureAwait(false);
             }
             else
             {
@@ -202,6 +202,19 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         if (ending is not null)
         {
             _outgoing.Writer.TryWrite(ending);
+        }
+    }
+
+    // A watch that ends on its own (its socket's token fired, or the store ended it) removes and disposes its source,
+    // which can happen between taking it from _watches and canceling it here; then there is nothing left to cancel.
+    private static async Task CancelAsync(CancellationTokenSource watch)
+    {
+        try
+        {
+            await watch.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
