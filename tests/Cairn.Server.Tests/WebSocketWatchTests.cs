@@ -132,4 +132,21 @@ public sealed class WebSocketWatchTests(ServerFixture fixture) : IClassFixture<S
         var (events, _) = await again.ReceiveUntilAsync(m => WatchSocketClient.IsEvents(m, 3));
         Assert.Equal(revision, events.GetProperty("revision").GetInt64());
     }
+
+    [Fact]
+    public async Task Create_WithoutAWatchId_PicksOneNotAlreadyChosenByTheClient()
+    {
+        await using var socket = await WatchSocketClient.ConnectAsync(fixture.TcpEndpoint);
+        await socket.CreateAsync(new { watchId = 1, key = "ws/ids/a" });
+        await socket.CreateAsync(new { watchId = 2, key = "ws/ids/b" });
+
+        var created = await socket.CreateAsync(new { key = "ws/ids/c" });
+
+        Assert.True(created.TryGetProperty("created", out var watch), $"expected created, got {created}");
+        var id = watch.GetProperty("watchId").GetInt64();
+        Assert.DoesNotContain(id, new long[] { 1, 2 });
+        var revision = await Http.PutAsync(_http, "ws/ids/c", "v");
+        var (events, _) = await socket.ReceiveUntilAsync(m => WatchSocketClient.IsEvents(m, id));
+        Assert.Equal(revision, events.GetProperty("revision").GetInt64());
+    }
 }
