@@ -172,4 +172,20 @@ public sealed class LeaseHttpTests(ServerFixture fixture) : IClassFixture<Server
 
         await Problems.AssertAsync(await _http.PostAsync("/v1/leases", content), HttpStatusCode.BadRequest, "invalid_argument");
     }
+
+    [Fact]
+    public async Task Put_WithTtl_ThatFailsItsPrecondition_LeavesNoLeaseBehind()
+    {
+        await Http.PutAsync(_http, "lease/cas/k", "exists");
+        var before = await _http.GetFromJsonAsync<JsonElement>("/v1/leases");
+        var put = new HttpRequestMessage(HttpMethod.Put, "/v1/kv/lease/cas/k?ttl=600") { Content = new StringContent("v") };
+        put.Headers.IfNoneMatch.Add(System.Net.Http.Headers.EntityTagHeaderValue.Any);
+
+        await Problems.AssertAsync(await _http.SendAsync(put), HttpStatusCode.PreconditionFailed, "precondition_failed");
+
+        var after = await _http.GetFromJsonAsync<JsonElement>("/v1/leases");
+        Assert.Equal(
+            before.GetProperty("leases").EnumerateArray().Select(l => l.GetProperty("id").GetInt64()).Order(),
+            after.GetProperty("leases").EnumerateArray().Select(l => l.GetProperty("id").GetInt64()).Order());
+    }
 }
