@@ -194,6 +194,8 @@ public sealed class SseWatchTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("/v1/watch?key=a&prefix=true&end=x")]
     [InlineData("/v1/watch?key=a&prefix=maybe")]
     [InlineData("/v1/watch?key=a&progressSeconds=-1")]
+    [InlineData("/v1/watch?key=%FF")]
+    [InlineData("/v1/watch?key=a&end=%C3")]
     public async Task Watch_Returns400Problem_ForBadInput(string url)
     {
         using var response = await SseStream.SendAsync(_http, url);
