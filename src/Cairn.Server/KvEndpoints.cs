@@ -130,14 +130,23 @@ internal static class KvEndpoints
         var condition = Precondition(context, key);
 
         PutResult result;
-        if (condition is null)
+        try
         {
-            result = await store.PutAsync(put, context.RequestAborted).ConfigureAwait(false);
+            if (condition is null)
+            {
+                result = await store.PutAsync(put, context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                var txn = await RunConditionalAsync(store, key, condition, put, context.RequestAborted).ConfigureAwait(false);
+                result = (PutResult)txn.Results[0];
+            }
         }
-        else
+        catch when (RequestReading.Text(context, "ttl") is not null)
         {
-            var txn = await RunConditionalAsync(store, key, condition, put, context.RequestAborted).ConfigureAwait(false);
-            result = (PutResult)txn.Results[0];
+            // The lease was granted for this key alone; without the key it would linger, unused, for its whole TTL.
+            await RevokeUnusedLeaseAsync(store, lease).ConfigureAwait(false);
+            throw;
         }
 
         SetRevision(context, result.Revision);
@@ -175,6 +184,18 @@ internal static class KvEndpoints
         }
 
         return 0;
+    }
+
+    private static async Task RevokeUnusedLeaseAsync(IKeyspace store, long lease)
+    {
+        try
+        {
+            await store.RevokeLeaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CairnException)
+        {
+            // The put's own error is the one to report; the lease still expires by itself.
+        }
     }
 
     private static async Task DeleteAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)

@@ -116,7 +116,56 @@ internal static class RequestReading
     public static string? Text(HttpContext context, string name)
     {
         var values = context.Request.Query[name];
-        return values.Count == 0 ? null : values.ToString();
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        // The framework leaves bytes that are not UTF-8 undecoded ("%FF" stays three characters); a key or prefix must
+        // never silently become another, so such a value is refused, as it is in a key's path.
+        var raw = context.Request.QueryString.Value ?? "";
+        if (raw.Contains('%', StringComparison.Ordinal) && !RawValuesAreUtf8(raw, name))
+        {
+            throw new InvalidArgumentException($"Query parameter '{name}' is not valid UTF-8 once percent-decoded.");
+        }
+
+        return values.ToString();
+    }
+
+    private static bool RawValuesAreUtf8(string query, string name)
+    {
+        foreach (var pair in query.TrimStart('?').Split('&'))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var rawName = equals < 0 ? pair : pair[..equals];
+            if (!Uri.UnescapeDataString(rawName.Replace('+', ' ')).Equals(name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var bytes = new List<byte>();
+            var value = equals < 0 ? "" : pair[(equals + 1)..];
+            for (var i = 0; i < value.Length; i++)
+            {
+                if (value[i] == '%' && i + 2 < value.Length
+                    && byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
+                {
+                    bytes.Add(b);
+                    i += 2;
+                }
+                else
+                {
+                    bytes.AddRange(Encoding.UTF8.GetBytes(value[i].ToString()));
+                }
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Reads the body, refusing more than <paramref name="limit"/> bytes with 413.</summary>

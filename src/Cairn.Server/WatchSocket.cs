@@ -145,7 +145,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
     private async Task CreateAsync(WatchCreateDto create, CancellationToken cancellationToken)
     {
         var request = create.ToModel();
-        var id = create.WatchId ?? Interlocked.Increment(ref _lastWatchId);
+        var id = create.WatchId ?? NextFreeWatchId();
         var status = await store.StatusAsync(cancellationToken).ConfigureAwait(false);
         var start = request.StartRevision == 0 ? status.Revision + 1 : request.StartRevision;
         if (start < status.CompactRevision)
@@ -164,6 +164,19 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
 
         await SendAsync(new { created = new { watchId = id, startRevision = start, revision = status.Revision } }, cancellationToken).ConfigureAwait(false);
         _ = RunWatchAsync(id, request with { StartRevision = start }, stop);
+    }
+
+    // Creates run one at a time (from the receive loop), so an id found free here is still free at TryAdd.
+    private long NextFreeWatchId()
+    {
+        long id;
+        do
+        {
+            id = Interlocked.Increment(ref _lastWatchId);
+        }
+        while (_watches.ContainsKey(id));
+
+        return id;
     }
 
     private async Task RunWatchAsync(long id, WatchRequest request, CancellationTokenSource stop)
