@@ -103,12 +103,14 @@ public sealed partial class SqliteKeyspace
             action();
         }
 
-        // Durable now: watchers may see it, then the writers hear back.
-        _hub.Publish(batch.Events, batch.Revision);
+        // Durable now. Answer the writers first, then wake the watchers: waking 10,000 watchers queues 10,000
+        // continuations, and a put's answer should not wait behind them (measured: put p50 0.4 ms → 40–60 ms).
         foreach (var write in pending)
         {
             write.Complete();
         }
+
+        _hub.Publish(batch.Events, batch.Revision);
     }
 
     // Each write runs inside a savepoint so that one failing request leaves the rest of the batch intact.

@@ -38,11 +38,13 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         using var client = new CairnClient(fixture.UnixEndpoint);
         var key = Unique() + "member";
-        await using var session = await client.CreateSessionAsync(1);
+        // TTL 3 s (keep-alive every second): a shorter TTL lost its lease when a loaded CI machine stalled this
+        // process for longer than the TTL, which says nothing about sessions.
+        await using var session = await client.CreateSessionAsync(3);
         await session.PutAsync(key, "here");
 
-        // Not synchronisation: the point is that more than twice the TTL passes.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        // Not synchronisation: the point is that more than the TTL passes, twice over.
+        await Task.Delay(TimeSpan.FromSeconds(6.5));
 
         Assert.Equal("here", await client.GetStringAsync(key));
         Assert.False(session.IsLost);
