@@ -169,15 +169,16 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
             }
         }
 
-        // The "client process" holds a session from the shell: a 2 s lease, two keys on it, and a keep-alive loop.
-        var lease = Parse<LeaseDto>(await ChildCairn.RunAsync(Deadline, "lease", "grant", "2", "--json", "--endpoint", endpoint));
+        // The "client process" holds a session from the shell: a 4 s lease (room for a child process to start on a
+        // loaded machine before its first renewal), two keys on it, and a keep-alive loop.
+        var lease = Parse<LeaseDto>(await ChildCairn.RunAsync(Deadline, "lease", "grant", "4", "--json", "--endpoint", endpoint));
         var id = Num(lease.Id);
         using var keepAlive = ChildCairn.Start("lease", "keepalive", id, "--endpoint", endpoint);
         await Eventually.UntilAsync(() => keepAlive.Out.Length > 0, Deadline, "the keep-alive loop runs");
         await ChildCairn.RunAsync(Deadline, "kv", "put", prefix + "a", "1", "--lease", id, "--endpoint", endpoint);
         await ChildCairn.RunAsync(Deadline, "kv", "put", prefix + "b", "2", "--lease", id, "--endpoint", endpoint);
 
-        // Alive: the keys outlast the TTL while the keep-alive process renews the lease (a renewal every ~0.7 s).
+        // Alive: the keys outlast the TTL while the keep-alive process renews the lease (a renewal every ~1.3 s).
         var renewals = keepAlive.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         await Eventually.UntilAsync(() => keepAlive.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= renewals + 4, Deadline, "four more renewals");
         Assert.Equal(2, (await client.ListAsync(prefix)).Count);
