@@ -11,8 +11,25 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# Real servers the tests run against: etcd (Debian's etcd-server). Installed when missing.
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "== installing etcd-server"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: etcd is missing; run as root (or: sudo apt-get install -y etcd-server)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq etcd-server >/dev/null
+  # The package starts a system etcd where systemd runs; the tests start their own on free ports.
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
+fi
+
 # Kill any server a failed test left behind, whatever happens.
-cleanup() { pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true; }
+cleanup() {
+  pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
+  pkill -f "etcd --name test --data-dir .*cairn-etcd-" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 echo "== restore"
