@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using Cairn.Client;
 
 namespace Cairn.Bench;
 
@@ -47,21 +48,7 @@ internal sealed class CairnHttpTarget : IBenchTarget
         Uri baseAddress;
         if (transport == Transport.Unix)
         {
-            var path = endpoint;
-            handler.ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
+            handler.ConnectCallback = UnixSocketConnector.ConnectTo(endpoint);
             baseAddress = new Uri("http://localhost/");
         }
         else

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Cairn.Client;
 
 /// <summary>A parsed server address: an HTTP base address, or a Unix socket path spoken to as <c>http://localhost</c>.</summary>
@@ -51,20 +49,7 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
         var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
         if (UnixPath is { } path)
         {
-            handler.ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
+            handler.ConnectCallback = UnixSocketConnector.ConnectTo(path);
         }
 
         return handler;

@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Cairn.Client;
 using Cairn.Server;
 
 namespace Cairn.Testing;
@@ -36,23 +36,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>An HttpClient whose every connection goes to the Unix socket at <paramref name="path"/>.</summary>
     public static HttpClient UnixHttpClient(string path)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = new SocketsHttpHandler { ConnectCallback = UnixSocketConnector.ConnectTo(path) };
         return new HttpClient(handler) { BaseAddress = new Uri("http://localhost") };
     }
 
