@@ -134,9 +134,9 @@ public sealed partial class EtcdKeyspace : IKeyspace
             return;
         }
 
+        // _closing is cancelled, not disposed: a watch or look-up racing with this may still link to its token.
         await _closing.CancelAsync().ConfigureAwait(false);
         _channel.Dispose();
-        _closing.Dispose();
     }
 
     // Runs one unary call with the deadline, the auth token and the error map; re-authenticates once when the token

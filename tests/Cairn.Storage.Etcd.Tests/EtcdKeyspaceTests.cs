@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Cairn.Conformance;
 using Cairn.Core;
 using Cairn.Testing;
 
@@ -110,5 +111,22 @@ public sealed class EtcdKeyspaceTests
 
         Assert.Equal((EtcdKeyspace.BackendName, point, point, 1L), (status.Backend, status.Revision, status.CompactRevision, status.KeyCount));
         Assert.True(status.SizeBytes > 0);
+    }
+
+    [Fact]
+    public async Task Requests_ThrowUnavailable_AfterDispose_AndAnOpenWatchEnds()
+    {
+        await using var server = await EtcdServer.StartAsync();
+        var store = await ConnectAsync(server.Endpoint);
+        await store.PutAsync(Put("k", "1"));
+        await using var watch = new WatchCursor(store, new WatchRequest(KeyRange.Single("k")) { StartRevision = 2 });
+        Assert.Single((await watch.NextEventsAsync()).Events);
+        var waiting = watch.NextAsync();
+
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<UnavailableException>(() => waiting);
+        await Assert.ThrowsAsync<UnavailableException>(() => store.PutAsync(Put("k", "2")).AsTask());
+        await Assert.ThrowsAsync<UnavailableException>(() => store.RangeAsync(new RangeRequest(KeyRange.All)).AsTask());
     }
 }
