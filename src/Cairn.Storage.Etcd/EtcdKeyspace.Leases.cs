@@ -10,6 +10,8 @@ public sealed partial class EtcdKeyspace
     // Below 2^53 so that JSON clients which read numbers as doubles (JavaScript) keep lease ids exact.
     private const long MaxGeneratedLeaseId = 1L << 53;
 
+    private static readonly Comparer<byte[]> Utf8Order = Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b));
+
     /// <inheritdoc />
     /// <remarks>etcd raises a TTL below its minimum (2 s by default) to that minimum; the grant reports what etcd granted.</remarks>
     public ValueTask<Core.LeaseGrant> GrantLeaseAsync(long ttlSeconds, long id = 0, CancellationToken cancellationToken = default) =>
@@ -110,7 +112,8 @@ public sealed partial class EtcdKeyspace
                 return null;
             }
 
-            var keys = response.Keys.Select(k => Encoding.UTF8.GetString(k.Span)).Order(StringComparer.Ordinal).ToList();
+            // In key order, which is UTF-8 byte order (not UTF-16 order, for keys beyond the BMP).
+            var keys = response.Keys.Select(k => k.ToByteArray()).Order(Utf8Order).Select(k => Encoding.UTF8.GetString(k)).ToList();
             return new LeaseInfo(id, response.GrantedTTL, response.TTL, keys);
         }
         catch (LeaseNotFoundException)

@@ -129,4 +129,19 @@ public sealed class EtcdKeyspaceTests
         await Assert.ThrowsAsync<UnavailableException>(() => store.PutAsync(Put("k", "2")).AsTask());
         await Assert.ThrowsAsync<UnavailableException>(() => store.RangeAsync(new RangeRequest(KeyRange.All)).AsTask());
     }
+
+    [Fact]
+    public async Task Grant_BelowEtcdsMinimumTtl_ReportsTheTtlEtcdGranted()
+    {
+        await using var server = await EtcdServer.StartAsync();
+        await using var store = await ConnectAsync(server.Endpoint);
+
+        var grant = await store.GrantLeaseAsync(Leases.MinTtlSeconds);
+        var info = await store.LeaseTimeToLiveAsync(grant.Id);
+
+        // etcd raises a TTL below 1.5 election timeouts (2 s by default) to that minimum, and says so.
+        Assert.InRange(grant.TtlSeconds, Leases.MinTtlSeconds, 5);
+        Assert.Equal(grant.TtlSeconds, info?.GrantedTtlSeconds);
+        Assert.InRange(grant.Id, 1, (1L << 53) - 1);
+    }
 }
