@@ -1,0 +1,22 @@
+namespace Cairn.Storage.Etcd;
+
+/// <summary>How to reach an etcd cluster.</summary>
+public sealed record EtcdKeyspaceOptions
+{
+    /// <summary>Client URLs of the cluster members, e.g. <c>http://10.0.0.1:2379</c>; <c>https://</c> for TLS. The client
+    /// uses the first member that answers and moves to another when it fails.</summary>
+    public required IReadOnlyList<string> Endpoints { get; init; }
+
+    /// <summary>User name when etcd has authentication enabled; null for none.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>Password of <see cref="Username"/>.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>PEM file of the CA that signed the members' certificates (https endpoints); null trusts the system store.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>How long one request may take (connecting included) before it fails with
+    /// <see cref="Cairn.Core.UnavailableException"/>.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
