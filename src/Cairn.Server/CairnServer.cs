@@ -29,7 +29,7 @@ public sealed partial class CairnServer : IAsyncDisposable
     }
 
     /// <summary>This node's leader election.</summary>
-    public Coordination.ILeaderElection Election => _cluster?.Election ?? throw new InvalidOperationException("The server has not started.");
+    public Coordination.ILeaderElection Election => _cluster?.Election ?? throw new InvalidOperationException("This server is not a cluster member (Cluster:Enabled is false).");
 
     /// <summary>The store this server serves.</summary>
     public IKeyspace Store { get; }
@@ -90,7 +90,7 @@ public sealed partial class CairnServer : IAsyncDisposable
             app = Build(builder, options, listeners, store);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var server = new CairnServer(app, store, options, listeners);
-            server._cluster = await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
+            server._cluster = !options.Cluster.Enabled ? null : await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
             return server;
         }
         catch (Exception ex)
