@@ -17,6 +17,7 @@ internal static class Cli
             LeaseCommands.Create(context),
             AdminCommands.Status(context),
             AdminCommands.Compact(context),
+            ClusterCommands.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);

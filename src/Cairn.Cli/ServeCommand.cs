@@ -16,7 +16,16 @@ internal static class ServeCommand
         };
         var durability = new Option<string?>("--durability") { Description = "full (fsync every commit, default) or none (survives a crash of the process, not of the machine)." };
         var config = new Option<string?>("--config") { Description = "An appsettings.json-style file to read settings from." };
-        var command = new Command("serve", "Start the Cairn server on the embedded store.") { dataDir, listen, durability, config };
+        var backend = new Option<string?>("--backend") { Description = "The store: sqlite (embedded, default) or etcd." };
+        var etcdEndpoints = new Option<string?>("--etcd-endpoints") { Description = "etcd client URLs, comma-separated (http://127.0.0.1:2379,…)." };
+        var etcdUsername = new Option<string?>("--etcd-username") { Description = "etcd user name, when etcd has authentication on." };
+        var etcdPassword = new Option<string?>("--etcd-password") { Description = "Password of --etcd-username (or CAIRN_ETCD__PASSWORD)." };
+        var etcdCaFile = new Option<string?>("--etcd-ca-file") { Description = "PEM file of the CA of etcd's certificate, for https:// endpoints." };
+        var nodeId = new Option<string?>("--node-id") { Description = "This node's id in the cluster (default HOSTNAME-PID-RANDOM)." };
+        var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd.")
+        {
+            dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, nodeId,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -34,6 +43,18 @@ internal static class ServeCommand
             if (parse.GetValue(durability) is { } d)
             {
                 overrides["Durability"] = d;
+            }
+
+            foreach (var (option, setting) in new[]
+            {
+                (backend, "Backend"), (etcdEndpoints, "Etcd:Endpoints"), (etcdUsername, "Etcd:Username"),
+                (etcdPassword, "Etcd:Password"), (etcdCaFile, "Etcd:CaFile"), (nodeId, "NodeId"),
+            })
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    overrides[setting] = value;
+                }
             }
 
             if (parse.GetValue(config) is { } file)

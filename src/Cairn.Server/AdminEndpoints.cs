@@ -36,17 +36,26 @@ internal static class AdminEndpoints
         }).ConfigureAwait(false);
     }
 
+    /// <summary>How long <c>/healthz</c> waits for the store before calling it unhealthy.</summary>
+    public static TimeSpan HealthTimeout { get; } = TimeSpan.FromSeconds(2);
+
     private static async Task HealthAsync(HttpContext context, IKeyspace store)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(HealthTimeout);
         try
         {
-            var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+            var status = await store.StatusAsync(timeout.Token).ConfigureAwait(false);
             KvEndpoints.SetRevision(context, status.Revision);
             await Json.WriteAsync(context, new { status = "healthy", revision = status.Revision }).ConfigureAwait(false);
         }
         catch (CairnException ex) when (ex.IsTransient)
         {
             await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "Unhealthy: " + ex.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, $"Unhealthy: the store did not answer within {HealthTimeout.TotalSeconds:0.#} s.").ConfigureAwait(false);
         }
     }
 }

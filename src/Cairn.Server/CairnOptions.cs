@@ -24,8 +24,25 @@ public sealed class CairnOptions
     /// <summary>Size limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
-    /// <summary>This node's name in status and metrics; defaults to the host name.</summary>
+    /// <summary>This node's id in the cluster, status and metrics; unique per process. Default:
+    /// <c>&lt;hostname&gt;-&lt;pid&gt;-&lt;random&gt;</c>.</summary>
     public string? NodeId { get; set; }
+
+    /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default) or <c>etcd</c>.</summary>
+    public string Backend { get; set; } = "sqlite";
+
+    /// <summary>How long start-up waits for an unreachable backend before giving up (<c>Backend:StartTimeout</c>,
+    /// seconds or <c>hh:mm:ss</c>; default 60 s).</summary>
+    public TimeSpan BackendStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The etcd backend's settings.</summary>
+    public EtcdOptions Etcd { get; set; } = new();
+
+    /// <summary>Node registration.</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>Periodic compaction of history, run by the leader.</summary>
+    public CompactionOptions Compaction { get; set; } = new();
 
     /// <summary>The listeners to open, with the defaults filled in.</summary>
     public IReadOnlyList<string> EffectiveListeners() =>

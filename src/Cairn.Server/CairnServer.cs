@@ -1,5 +1,4 @@
 using Cairn.Core;
-using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -15,10 +14,11 @@ namespace Cairn.Server;
 /// A running Cairn server: the store, and the HTTP host listening on every configured TCP port and Unix socket.
 /// <c>cairn serve</c> runs one until it is told to stop; tests start one in-process.
 /// </summary>
-public sealed class CairnServer : IAsyncDisposable
+public sealed partial class CairnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IReadOnlyList<ListenerAddress> _listeners;
+    private ClusterMember? _cluster;
 
     private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners)
     {
@@ -27,6 +27,9 @@ public sealed class CairnServer : IAsyncDisposable
         Options = options;
         _listeners = listeners;
     }
+
+    /// <summary>This node's leader election.</summary>
+    public Coordination.ILeaderElection Election => _cluster?.Election ?? throw new InvalidOperationException("This server is not a cluster member (Cluster:Enabled is false).");
 
     /// <summary>The store this server serves.</summary>
     public IKeyspace Store { get; }
@@ -75,28 +78,28 @@ public sealed class CairnServer : IAsyncDisposable
             listener.PrepareUnixSocket();
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole());
         IKeyspace store;
-        try
+        using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole()))
         {
-            store = await SqliteKeyspace.OpenAsync(
-                new SqliteKeyspaceOptions { Path = Path.Combine(dataDir, "cairn.db"), Durability = options.Durability },
-                loggerFactory.CreateLogger<SqliteKeyspace>(),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (UnavailableException ex)
-        {
-            throw new StartupException(ex.Message, ex);
+            store = await KeyspaceFactory.OpenAsync(options, dataDir, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
 
+        WebApplication? app = null;
         try
         {
-            var app = Build(builder, options, listeners, store);
+            app = Build(builder, options, listeners, store);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new CairnServer(app, store, options, listeners);
+            var server = new CairnServer(app, store, options, listeners);
+            server._cluster = !options.Cluster.Enabled ? null : await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
+            return server;
         }
         catch (Exception ex)
         {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             await store.DisposeAsync().ConfigureAwait(false);
             if (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
@@ -165,8 +168,45 @@ public sealed class CairnServer : IAsyncDisposable
             throw new StartupException("Every limit (Limits:MaxKeyBytes, MaxValueBytes, MaxRequestBytes, MaxTxnOps) must be positive.");
         }
 
-        options.NodeId ??= Environment.MachineName;
+        // CAIRN_ETCD__ENDPOINTS="http://a:2379,http://b:2379" arrives as one string as well.
+        if (configuration["Etcd:Endpoints"] is { Length: > 0 } endpoints)
+        {
+            options.Etcd.Endpoints = [endpoints];
+        }
+
+        if (configuration["Backend:StartTimeout"] is { Length: > 0 } startTimeout)
+        {
+            options.BackendStartTimeout = ParseDuration("Backend:StartTimeout", startTimeout);
+        }
+
+        if (options.Cluster.NodeTtlSeconds < 1 || options.Cluster.NodeTtlSeconds > 3600)
+        {
+            throw new StartupException($"Cluster:NodeTtlSeconds must be between 1 and 3600; got {options.Cluster.NodeTtlSeconds}.");
+        }
+
+        if (options.Compaction.RetainRevisions < 0 || options.Compaction.IntervalSeconds < 0)
+        {
+            throw new StartupException("Compaction:RetainRevisions and Compaction:IntervalSeconds must not be negative (IntervalSeconds 0 disables compaction).");
+        }
+
+        // Unique per process, and per server in a process (tests run several): host, pid and a random suffix.
+        options.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..4]}";
         return options;
+    }
+
+    private static TimeSpan ParseDuration(string name, string text)
+    {
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
+        {
+            return span;
+        }
+
+        throw new StartupException($"{name} must be a positive number of seconds or hh:mm:ss; got '{text}'.");
     }
 
     private static WebApplication Build(WebApplicationBuilder builder, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IKeyspace store)
@@ -205,13 +245,37 @@ public sealed class CairnServer : IAsyncDisposable
         AdminEndpoints.Map(app);
         LeaseEndpoints.Map(app);
         WatchEndpoints.Map(app);
+        ClusterEndpoints.Map(app);
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 
-    /// <summary>Stops listening, finishes in-flight requests, closes the store and removes the Unix sockets.</summary>
+    /// <summary>Stops listening, finishes in-flight requests, leaves the cluster (resigning leadership and revoking the
+    /// node lease), closes the store and removes the Unix sockets.</summary>
     public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops as a crash would for the rest of the cluster: the node lease and the leader key are left to expire
+    /// by their TTL (the node stays in <c>/v1/cluster/nodes</c> until then). For tests of node failure.</summary>
+    internal async Task AbandonAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.AbandonAsync().ConfigureAwait(false);
+        }
+
+        await StopAsync().ConfigureAwait(false);
+    }
+
+    private async Task StopAsync()
     {
         try
         {

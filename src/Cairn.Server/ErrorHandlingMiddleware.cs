@@ -48,6 +48,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             // The client went away; there is nobody to answer.
         }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            // A backend call that timed out without saying so as an UnavailableException: still a 503, never a 500.
+            await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "The store did not answer in time; retry: " + ex.Message).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
             LogUnhandled(logger, context.Request.Method, context.Request.Path, ex);

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Cairn.Core.Wire;
+
+namespace Cairn.Coordination.Tests;
+
+public sealed class NodeRegistrationTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static NodeRecordDto Record(string id) => new() { NodeId = id, Addresses = ["http://127.0.0.1:1"], StartedAt = DateTimeOffset.UtcNow, Version = "test" };
+
+    private async Task<KeyValue?> GetAsync(string key) =>
+        (await fixture.Store.RangeAsync(new RangeRequest(KeyRange.Single(key)))).Kvs.SingleOrDefault();
+
+    [Fact]
+    public async Task Start_PutsTheRecordUnderItsLease_AndDisposeRemovesIt()
+    {
+        var registration = new NodeRegistration(fixture.Store, Record("n1"), ttlSeconds: 10);
+        await registration.StartAsync();
+
+        var kv = await GetAsync("/cairn/nodes/n1");
+        Assert.NotNull(kv);
+        Assert.Equal(registration.LeaseId, kv.Lease);
+        Assert.Equal("n1", JsonSerializer.Deserialize<NodeRecordDto>(kv.Value.Span, WireJson.Options)!.NodeId);
+
+        await registration.DisposeAsync();
+        Assert.Null(await GetAsync("/cairn/nodes/n1"));
+    }
+
+    [Fact]
+    public async Task WhenTheLeaseIsLost_TheNodeRegistersAgain()
+    {
+        await using var registration = new NodeRegistration(fixture.Store, Record("n2"), ttlSeconds: 3);
+        await registration.StartAsync();
+        var first = registration.LeaseId;
+
+        await fixture.Store.RevokeLeaseAsync(first);
+
+        await Eventually.UntilAsync(async () => (await GetAsync("/cairn/nodes/n2"))?.Lease is { } lease && lease != first, TimeSpan.FromSeconds(10), "n2 is registered under a new lease");
+        Assert.Equal((await GetAsync("/cairn/nodes/n2"))!.Lease, registration.LeaseId);
+    }
+
+    [Fact]
+    public async Task Abandon_LeavesTheRecordUntilTheTtlRunsOut()
+    {
+        var registration = new NodeRegistration(fixture.Store, Record("n3"), ttlSeconds: 1);
+        await registration.StartAsync();
+
+        await registration.AbandonAsync();
+
+        Assert.NotNull(await GetAsync("/cairn/nodes/n3"));
+        await Eventually.UntilAsync(async () => await GetAsync("/cairn/nodes/n3") is null, TimeSpan.FromSeconds(5), "n3's lease expires");
+    }
+}
