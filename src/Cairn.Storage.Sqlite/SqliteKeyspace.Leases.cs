@@ -83,7 +83,6 @@ public sealed partial class SqliteKeyspace
     private LeaseGrant ApplyGrant(WriteBatch batch, long ttlSeconds, long id)
     {
         var session = batch.Session;
-        var exists = session.Command("SELECT count(*) FROM leases WHERE id = @p0");
         if (id == 0)
         {
             // Random ids, as etcd: a client that lost track of its lease cannot guess another client's. Below 2^53 so
@@ -91,17 +90,12 @@ public sealed partial class SqliteKeyspace
             do
             {
                 id = Random.Shared.NextInt64(1, MaxGeneratedLeaseId);
-                exists.Parameters["@p0"].Value = id;
             }
-            while ((long)exists.ExecuteScalar()! != 0);
+            while (LeaseExists(session, id));
         }
-        else
+        else if (LeaseExists(session, id))
         {
-            exists.Parameters["@p0"].Value = id;
-            if ((long)exists.ExecuteScalar()! != 0)
-            {
-                throw new InvalidArgumentException($"Lease {id} already exists; choose another id or let the store choose (0).");
-            }
+            throw new InvalidArgumentException($"Lease {id} already exists; choose another id or let the store choose (0).");
         }
 
         var insert = session.Command("INSERT INTO leases (id, ttl, granted_rev) VALUES (@p0, @p1, @p2)");
@@ -120,9 +114,7 @@ public sealed partial class SqliteKeyspace
     private long ApplyRevoke(WriteBatch batch, long id, bool onlyIfExpired)
     {
         var session = batch.Session;
-        var exists = session.Command("SELECT count(*) FROM leases WHERE id = @p0");
-        exists.Parameters["@p0"].Value = id;
-        if ((long)exists.ExecuteScalar()! == 0)
+        if (!LeaseExists(session, id))
         {
             return onlyIfExpired ? batch.Revision : throw new LeaseNotFoundException(id);
         }
@@ -154,11 +146,17 @@ public sealed partial class SqliteKeyspace
         return keys;
     }
 
-    private void RequireLease(SqliteSession session, long id)
+    // The leases table, not the in-memory clocks: a lease granted earlier in the same batch is not in memory yet.
+    private static bool LeaseExists(SqliteSession session, long id)
     {
         var exists = session.Command("SELECT count(*) FROM leases WHERE id = @p0");
         exists.Parameters["@p0"].Value = id;
-        if ((long)exists.ExecuteScalar()! == 0 || (_leases.TryGetValue(id, out var state) && state.IsExpired(_time.GetUtcNow())))
+        return (long)exists.ExecuteScalar()! != 0;
+    }
+
+    private void RequireLease(SqliteSession session, long id)
+    {
+        if (!LeaseExists(session, id) || (_leases.TryGetValue(id, out var state) && state.IsExpired(_time.GetUtcNow())))
         {
             throw new LeaseNotFoundException(id);
         }
