@@ -59,29 +59,14 @@ internal static class WatchEndpoints
                 : throw new InvalidArgumentException($"Last-Event-ID must be a revision; got '{lastEventId}'.");
         }
 
-        var request = create.ToModel();
-        if (request.Range.Key.Length == 0 && request.Range.IsSingleKey)
-        {
-            throw new InvalidArgumentException("A watch needs a non-empty 'key', or prefix=true.");
-        }
-
-        // Resolve the start now so that the client learns where it begins, and so that a compacted start is a plain
-        // 410 problem rather than an error in the middle of a stream.
-        var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
-        var start = request.StartRevision == 0 ? status.Revision + 1 : request.StartRevision;
-        if (start < status.CompactRevision)
-        {
-            throw new CompactedException(start, status.CompactRevision);
-        }
-
-        request = request with { StartRevision = start };
+        var (request, revision) = await WatchStart.ResolveAsync(store, create.ToModel(), context.RequestAborted).ConfigureAwait(false);
 
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        KvEndpoints.SetRevision(context, status.Revision);
+        KvEndpoints.SetRevision(context, revision);
         var body = context.Response.Body;
-        await WriteEventAsync(body, "created", null, new { startRevision = start, revision = status.Revision }, context.RequestAborted).ConfigureAwait(false);
+        await WriteEventAsync(body, "created", null, new { startRevision = request.StartRevision, revision }, context.RequestAborted).ConfigureAwait(false);
 
         try
         {

@@ -144,13 +144,16 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
 
     private async Task CreateAsync(WatchCreateDto create, CancellationToken cancellationToken)
     {
-        var request = create.ToModel();
+        var asked = create.ToModel(); // invalid input is refused before an id is taken
         var id = create.WatchId ?? NextFreeWatchId();
-        var status = await store.StatusAsync(cancellationToken).ConfigureAwait(false);
-        var start = request.StartRevision == 0 ? status.Revision + 1 : request.StartRevision;
-        if (start < status.CompactRevision)
+        WatchRequest request;
+        long revision;
+        try
         {
-            var compacted = new CompactedException(start, status.CompactRevision);
+            (request, revision) = await WatchStart.ResolveAsync(store, asked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CompactedException compacted)
+        {
             await SendAsync(new { canceled = Canceled(id, compacted) }, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -162,8 +165,8 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
             throw new InvalidArgumentException($"Watch id {id} is already in use on this socket.");
         }
 
-        await SendAsync(new { created = new { watchId = id, startRevision = start, revision = status.Revision } }, cancellationToken).ConfigureAwait(false);
-        _ = RunWatchAsync(id, request with { StartRevision = start }, stop);
+        await SendAsync(new { created = new { watchId = id, startRevision = request.StartRevision, revision } }, cancellationToken).ConfigureAwait(false);
+        _ = RunWatchAsync(id, request, stop);
     }
 
     // Creates run one at a time (from the receive loop), so an id found free here is still free at TryAdd.
