@@ -110,16 +110,10 @@ public sealed partial class SqliteKeyspace
             throw new CompactedException(from, compact);
         }
 
-        var range = request.Range;
-        var where = range.IsSingleKey ? "key = @p2" : range.EndBytes!.Length > 0 ? "key >= @p2 AND key < @p3" : "key >= @p2";
-        var command = session.Command($"SELECT rev, key, value, create_rev, version, lease FROM history WHERE rev >= @p0 AND rev <= @p1 AND {where} ORDER BY rev, sub");
+        var command = session.Command($"SELECT rev, key, value, create_rev, version, lease FROM history WHERE rev >= @p0 AND rev <= @p1 AND {SqliteSession.KeyFilter(request.Range, 2)} ORDER BY rev, sub");
         command.Parameters["@p0"].Value = from;
         command.Parameters["@p1"].Value = through;
-        command.Parameters["@p2"].Value = range.StartBytes;
-        if (command.Parameters.Contains("@p3"))
-        {
-            command.Parameters["@p3"].Value = range.EndBytes;
-        }
+        SqliteSession.BindKeyFilter(command, request.Range, 2);
 
         var changes = new List<(long Revision, WatchEvent Event)>();
         using (var reader = command.ExecuteReader())

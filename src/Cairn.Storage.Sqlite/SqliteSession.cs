@@ -107,10 +107,8 @@ internal sealed class SqliteSession : IDisposable
     {
         var past = readRevision < currentRevision;
         var range = request.Range;
-        var single = range.IsSingleKey;
-        var bounded = single || range.EndBytes!.Length > 0;
-        var where = single ? "key = @p0" : bounded ? "key >= @p0 AND key < @p1" : "key >= @p0";
-        var limit = request.Limit > 0 && !single ? request.Limit : 0;
+        var where = KeyFilter(range, 0);
+        var limit = request.Limit > 0 && !range.IsSingleKey ? request.Limit : 0;
 
         // Past reads take, per key, the newest history row at or below the read revision (SQLite returns the bare
         // columns of the row that holds max(rev)), then drop the keys whose newest row is a delete.
@@ -145,15 +143,27 @@ internal sealed class SqliteSession : IDisposable
         return new RangeResult(currentRevision, kvs, count > kvs.Count && !request.CountOnly, count);
     }
 
+    /// <summary>The SQL condition on column <c>key</c> that selects <paramref name="range"/>, its bounds in parameters
+    /// <c>@p{first}</c> and (for a bounded range) <c>@p{first + 1}</c>; see <see cref="BindKeyFilter"/>.</summary>
+    public static string KeyFilter(KeyRange range, int first) =>
+        range.IsSingleKey ? $"key = @p{first}"
+        : range.EndBytes!.Length > 0 ? $"key >= @p{first} AND key < @p{first + 1}"
+        : $"key >= @p{first}";
+
+    /// <summary>Sets the parameters of <see cref="KeyFilter"/>.</summary>
+    public static void BindKeyFilter(SqliteCommand command, KeyRange range, int first)
+    {
+        command.Parameters[$"@p{first}"].Value = range.StartBytes;
+        if (command.Parameters.Contains($"@p{first + 1}"))
+        {
+            command.Parameters[$"@p{first + 1}"].Value = range.EndBytes;
+        }
+    }
+
     private static void Bind(SqliteCommand command, KeyRange range, long readRevision, long limit)
     {
         var parameters = command.Parameters;
-        parameters["@p0"].Value = range.StartBytes;
-        if (parameters.Contains("@p1"))
-        {
-            parameters["@p1"].Value = range.EndBytes;
-        }
-
+        BindKeyFilter(command, range, 0);
         if (parameters.Contains("@p2"))
         {
             parameters["@p2"].Value = readRevision;
