@@ -44,7 +44,7 @@ dotnet format Cairn.sln --verify-no-changes --no-restore
 echo "== test"
 log="$(mktemp)"
 status=0
-dotnet test Cairn.sln --no-build -nologo -v quiet 2>&1 | tee "$log" || status=$?
+dotnet test Cairn.sln --no-build -nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log" || status=$?
 
 # One closing line that any CI reads: N passed, N failed, N skipped.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
