@@ -17,6 +17,7 @@ public static class ErrorCatalog
         ErrorCodes.LeaseNotFound => 404,
         ErrorCodes.NotFound => 404,
         ErrorCodes.MethodNotAllowed => 405,
+        ErrorCodes.Conflict => 409,
         ErrorCodes.Compacted => 410,
         ErrorCodes.PreconditionFailed => 412,
         ErrorCodes.TooLarge => 413,
@@ -35,6 +36,7 @@ public static class ErrorCatalog
         ErrorCodes.LeaseNotFound => "Lease not found",
         ErrorCodes.NotFound => "Not found",
         ErrorCodes.MethodNotAllowed => "Method not allowed",
+        ErrorCodes.Conflict => "Conflict",
         ErrorCodes.Compacted => "Revision compacted",
         ErrorCodes.PreconditionFailed => "Precondition failed",
         ErrorCodes.TooLarge => "Payload too large",
@@ -59,6 +61,7 @@ public static class ErrorCatalog
         ErrorCodes.KeyNotFound => new NoSuchKeyException(text("key") ?? ""),
         ErrorCodes.LeaseNotFound => new LeaseNotFoundException(number("leaseId") ?? 0),
         ErrorCodes.Unavailable => new UnavailableException(message),
+        ErrorCodes.Conflict => new ConflictException(message),
         _ => new RemoteException(code, message),
     };
 }

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Cairn.Journal;
+
+/// <summary>
+/// How journal records are stored. A step entry (in the primary and, byte for byte, in a secondary file) is
+/// gzip-compressed JSON <c>{"txid","step","at" (Unix ms),"node","msg" (the message, verbatim)}</c>; a request summary
+/// is plain JSON.
+/// </summary>
+public static class JournalCodec
+{
+    /// <summary>Encodes an entry, compressed.</summary>
+    public static byte[] EncodeEntry(JournalEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var json = new ArrayBufferWriter<byte>(entry.Message.Length + 128);
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("txid", entry.Txid);
+            writer.WriteString("step", entry.Step);
+            writer.WriteNumber("at", entry.At.ToUnixTimeMilliseconds());
+            writer.WriteString("node", entry.Node);
+            writer.WritePropertyName("msg");
+            writer.WriteRawValue(entry.Message.Span, skipInputValidation: false);
+            writer.WriteEndObject();
+        }
+
+        return Compress(json.WrittenSpan);
+    }
+
+    /// <summary>Decodes an entry written by <see cref="EncodeEntry"/>; <paramref name="revision"/> and
+    /// <paramref name="source"/> say where it was read. Throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static JournalEntry DecodeEntry(ReadOnlySpan<byte> stored, long revision, JournalSource source)
+    {
+        try
+        {
+            var json = Decompress(stored);
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            return new JournalEntry(
+                root.GetProperty("txid").GetString() ?? throw new InvalidDataException("An entry without txid."),
+                root.GetProperty("step").GetString() ?? throw new InvalidDataException("An entry without step."),
+                DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("at").GetInt64()),
+                System.Text.Encoding.UTF8.GetBytes(root.GetProperty("msg").GetRawText()),
+                revision,
+                root.GetProperty("node").GetString() ?? "",
+                source);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException("Not a journal entry: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>Encodes a summary.</summary>
+    public static byte[] EncodeSummary(JournalSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return JsonSerializer.SerializeToUtf8Bytes(
+            new StoredSummary(summary.State.ToWire(), summary.Steps, summary.First.ToUnixTimeMilliseconds(), summary.Last.ToUnixTimeMilliseconds(), summary.Fields),
+            Options);
+    }
+
+    /// <summary>Decodes a summary of request <paramref name="txid"/> stored at <paramref name="revision"/>.</summary>
+    public static JournalSummary DecodeSummary(string txid, ReadOnlySpan<byte> stored, long revision)
+    {
+        var s = JsonSerializer.Deserialize<StoredSummary>(stored, Options) ?? throw new InvalidDataException("An empty summary.");
+        var state = JournalStates.TryParse(s.State, out var parsed) ? parsed : JournalState.Unknown;
+        return new JournalSummary(
+            txid,
+            state,
+            s.Steps ?? [],
+            DateTimeOffset.FromUnixTimeMilliseconds(s.First),
+            DateTimeOffset.FromUnixTimeMilliseconds(s.Last),
+            s.Fields ?? JournalFields.Empty,
+            revision);
+    }
+
+    /// <summary>gzip of <paramref name="data"/>.</summary>
+    public static byte[] Compress(ReadOnlySpan<byte> data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>The data inside gzip <paramref name="compressed"/>.</summary>
+    public static byte[] Decompress(ReadOnlySpan<byte> compressed)
+    {
+        using var input = new MemoryStream(compressed.ToArray());
+        using var gzip = new GZipStream(input, CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        gzip.CopyTo(output);
+        return output.ToArray();
+    }
+
+    /// <summary>The JSON options of stored records (snake_case-free camelCase, nulls omitted).</summary>
+    internal static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private sealed record StoredSummary(string State, IReadOnlyList<string>? Steps, long First, long Last, JournalFields? Fields);
+}

@@ -1,0 +1,59 @@
+namespace Cairn.Journal;
+
+/// <summary>
+/// Where the journal keeps things in the keyspace. Everything is under <c>/cairn/journal/</c>:
+/// <list type="bullet">
+/// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>).</item>
+/// <item><c>requests/&lt;txid&gt;</c> — the request's summary (state, step names, times, fields), JSON; changed in the
+/// same transaction as each step.</item>
+/// <item><c>open/&lt;txid&gt;</c> — present while the request is in progress; its value is the first step's time
+/// (Unix ms). "Stuck" requests are found here without reading every summary.</item>
+/// <item><c>archive/&lt;txid&gt;</c> — a folded request: which history segment holds it, and its status.</item>
+/// <item><c>segments/&lt;n&gt;</c> — history segment n (12 digits, from 1): the folded requests, gzip JSON.</item>
+/// <item><c>meta/next-segment</c> — the next segment number; <c>meta/export</c> — the next segment to export.</item>
+/// </list>
+/// </summary>
+public static class JournalKeys
+{
+    /// <summary>The prefix of every journal key.</summary>
+    public const string Root = "/cairn/journal/";
+
+    /// <summary>Prefix of step keys.</summary>
+    public const string Steps = Root + "steps/";
+
+    /// <summary>Prefix of request summaries.</summary>
+    public const string Requests = Root + "requests/";
+
+    /// <summary>Prefix of the in-progress index.</summary>
+    public const string Open = Root + "open/";
+
+    /// <summary>Prefix of archived-request pointers.</summary>
+    public const string Archive = Root + "archive/";
+
+    /// <summary>Prefix of history segments.</summary>
+    public const string Segments = Root + "segments/";
+
+    /// <summary>The next segment number to allocate.</summary>
+    public const string NextSegment = Root + "meta/next-segment";
+
+    /// <summary>The next segment to export.</summary>
+    public const string ExportCursor = Root + "meta/export";
+
+    /// <summary>The key of one step.</summary>
+    public static string Step(string txid, string step) => Steps + txid + "/" + step;
+
+    /// <summary>The prefix of a request's steps.</summary>
+    public static string StepsOf(string txid) => Steps + txid + "/";
+
+    /// <summary>The summary key of a request.</summary>
+    public static string Request(string txid) => Requests + txid;
+
+    /// <summary>The in-progress index key of a request.</summary>
+    public static string OpenRequest(string txid) => Open + txid;
+
+    /// <summary>The archive pointer of a request.</summary>
+    public static string Archived(string txid) => Archive + txid;
+
+    /// <summary>The key of history segment <paramref name="number"/>.</summary>
+    public static string Segment(long number) => Segments + number.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,445 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cairn.Journal;
+
+/// <summary>
+/// The journal: appends steps of long-running requests and answers where each request stands. Written against the
+/// keyspace contract only, so it runs on every backend; the secondary directory takes entries while the store is
+/// unavailable and is replayed into it later (<see cref="ResyncAsync"/>).
+/// </summary>
+/// <remarks>
+/// An append is one store transaction: it creates the step key only if it does not exist (so the first message of a
+/// txid/step wins and retries are safe), rewrites the request's summary under a compare on its mod revision, and keeps
+/// the in-progress index. It is acknowledged once the store made it durable — or, when the store is unavailable, once
+/// the secondary file is fsynced.
+/// </remarks>
+public sealed partial class JournalService
+{
+    private const int MaxAttempts = 64;
+
+    private readonly IKeyspace _store;
+    private readonly JournalOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>A journal on <paramref name="store"/>.</summary>
+    public JournalService(IKeyspace store, JournalOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        Spool = options.SecondaryDirectory is { Length: > 0 } directory ? new JournalSpool(directory) : null;
+    }
+
+    /// <summary>The secondary, when configured.</summary>
+    public JournalSpool? Spool { get; }
+
+    /// <summary>The settings.</summary>
+    public JournalOptions Options => _options;
+
+    /// <summary>The store (primary).</summary>
+    public IKeyspace Store => _store;
+
+    /// <summary>
+    /// Appends step <paramref name="step"/> of request <paramref name="txid"/> with a JSON <paramref name="message"/>.
+    /// If the step exists already (in the store, the secondary or history) the first message is kept and
+    /// <see cref="AppendResult.Created"/> is false. Bad names or a message that is not JSON are
+    /// <see cref="InvalidArgumentException"/>s, an over-long message a <see cref="LimitExceededException"/>; a new step
+    /// for a request already folded into history is a <see cref="ConflictException"/>. When neither the store nor the
+    /// secondary can take the entry: <see cref="UnavailableException"/> "Unsaved Journal entry -- txid##step".
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(string txid, string step, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        JournalNames.ValidateTxid(txid);
+        JournalNames.ValidateStep(step);
+        ValidateMessage(message.Span, _options.MaxMessageBytes);
+        var entry = new JournalEntry(txid, step, _options.Time.GetUtcNow(), message, 0, _options.NodeId);
+
+        // An entry spooled earlier for this txid/step was first: it wins, and goes to the store now if it can.
+        if (Spool?.Read(txid, step) is { } spooled)
+        {
+            try
+            {
+                var replayed = await WritePrimaryAsync(spooled, cancellationToken).ConfigureAwait(false);
+                Spool.Remove(txid, step);
+                return new AppendResult(replayed.Entry, Created: false, Spooled: false);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
+            {
+                return new AppendResult(spooled, Created: false, Spooled: true);
+            }
+        }
+
+        try
+        {
+            return await WritePrimaryAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
+        {
+            if (Spool is null)
+            {
+                throw Unsaved(txid, step, ex);
+            }
+
+            LogSpooling(_logger, txid, step, ex.Message);
+            try
+            {
+                var (now, written) = Spool.Write(entry);
+                return new AppendResult(now, Created: written, Spooled: true);
+            }
+            catch (Exception spoolFailure) when (spoolFailure is IOException or UnauthorizedAccessException)
+            {
+                throw Unsaved(txid, step, new AggregateException(ex, spoolFailure));
+            }
+        }
+    }
+
+    /// <summary>The seed's status of a request: commit message, else abort message, else in progress (a begin step),
+    /// else not found. Includes entries still in the secondary and requests folded into history.</summary>
+    public async Task<JournalStatus> GetStatusAsync(string txid, CancellationToken cancellationToken = default)
+    {
+        var request = await GetAsync(txid, cancellationToken).ConfigureAwait(false);
+        if (request is null)
+        {
+            return JournalStatus.NotFound;
+        }
+
+        var deciding = request.State switch
+        {
+            JournalState.Committed => JournalNames.Commit,
+            JournalState.Aborted => JournalNames.Abort,
+            _ => null,
+        };
+        var message = deciding is null ? default : request.Steps.First(s => s.Step == deciding).Message;
+        return new JournalStatus(request.State, message);
+    }
+
+    /// <summary>A request with all its steps (from the store, the secondary and history), or null when it has none.</summary>
+    public async Task<JournalRequest?> GetAsync(string txid, CancellationToken cancellationToken = default)
+    {
+        JournalNames.ValidateTxid(txid);
+        var result = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(JournalKeys.StepsOf(txid))), cancellationToken).ConfigureAwait(false);
+        var steps = result.Kvs
+            .Select(kv => JournalCodec.DecodeEntry(kv.Value.Span, kv.ModRevision, JournalSource.Primary))
+            .ToDictionary(e => e.Step, StringComparer.Ordinal);
+        long? segment = null;
+        if (steps.Count == 0 && await GetArchivedAsync(txid, cancellationToken).ConfigureAwait(false) is { } archived)
+        {
+            segment = archived.Segment;
+            foreach (var step in archived.Steps)
+            {
+                steps[step.Step] = step;
+            }
+        }
+
+        if (Spool is not null)
+        {
+            foreach (var spooled in Spool.ReadRequest(txid))
+            {
+                steps.TryAdd(spooled.Step, spooled);
+            }
+        }
+
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+
+        var ordered = steps.Values.OrderBy(s => s.At).ThenBy(s => s.Revision).ToList();
+        var fields = ordered.Aggregate(JournalFields.Empty, (f, s) => f.Merge(FieldsOf(s.Message.Span)));
+        return new JournalRequest(txid, JournalStates.From(steps.Keys), ordered, fields, segment);
+    }
+
+    /// <summary>
+    /// A request folded into history, or null. History is written by the archiver (<c>JournalArchiver</c>); until
+    /// it exists nothing is ever folded and this answers null.
+    /// </summary>
+    internal Task<JournalRequest?> GetArchivedAsync(string txid, CancellationToken cancellationToken) =>
+        JournalHistory.ReadArchivedAsync(_store, txid, cancellationToken);
+
+    /// <summary>Requests in the store matching <paramref name="query"/>, in request-id order, one page.</summary>
+    public async Task<JournalPage> ListAsync(JournalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > JournalQuery.MaxLimit)
+        {
+            throw new InvalidArgumentException($"The page limit must be between 1 and {JournalQuery.MaxLimit}; got {query.Limit}.");
+        }
+
+        if (query.After is not null)
+        {
+            JournalNames.ValidateTxid(query.After);
+        }
+
+        // In-progress requests are exactly the open index; everything else is a scan of the summaries, read in
+        // batches at one revision so that a page is one consistent snapshot.
+        var page = new List<JournalSummary>(query.Limit);
+        var start = query.After is null ? JournalKeys.Requests : JournalKeys.Request(query.After) + "\0";
+        var end = Keys.PrefixEnd(JournalKeys.Requests)!;
+        long revision = 0;
+        while (true)
+        {
+            var batch = await _store.RangeAsync(
+                new RangeRequest(KeyRange.Between(start, end)) { Limit = 512, Revision = revision },
+                cancellationToken).ConfigureAwait(false);
+            revision = batch.Revision;
+            foreach (var kv in batch.Kvs)
+            {
+                var summary = JournalCodec.DecodeSummary(kv.Key[JournalKeys.Requests.Length..], kv.Value.Span, kv.ModRevision);
+                if (Matches(summary, query))
+                {
+                    page.Add(summary);
+                    if (page.Count == query.Limit)
+                    {
+                        var more = !ReferenceEquals(kv, batch.Kvs[^1]) || batch.More;
+                        return new JournalPage(page, more ? summary.Txid : null);
+                    }
+                }
+            }
+
+            if (!batch.More || batch.Kvs.Count == 0)
+            {
+                return new JournalPage(page, null);
+            }
+
+            start = batch.Kvs[^1].Key + "\0";
+        }
+    }
+
+    /// <summary>In-progress requests whose first step is older than <paramref name="olderThan"/>, oldest first is not
+    /// promised: in request-id order, one page.</summary>
+    public async Task<JournalPage> StuckAsync(TimeSpan olderThan, string? after = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        if (olderThan < TimeSpan.Zero)
+        {
+            throw new InvalidArgumentException("The age of stuck requests must not be negative.");
+        }
+
+        var cutoff = _options.Time.GetUtcNow() - olderThan;
+        return await ListAsync(new JournalQuery { State = JournalState.InProgress, To = cutoff, After = after, Limit = limit }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The steps of request <paramref name="txid"/> as they are appended to the store, from
+    /// <paramref name="fromRevision"/> (0: from now), until cancelled. Fails with <see cref="CompactedException"/> when
+    /// that revision was compacted.
+    /// </summary>
+    public async IAsyncEnumerable<JournalEntry> WatchAsync(string txid, long fromRevision = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        JournalNames.ValidateTxid(txid);
+        var request = new WatchRequest(KeyRange.Prefix(JournalKeys.StepsOf(txid))) { StartRevision = fromRevision };
+        await foreach (var response in _store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var change in response.Events)
+            {
+                if (change.Type == WatchEventType.Put)
+                {
+                    yield return JournalCodec.DecodeEntry(change.Kv.Value.Span, change.Kv.ModRevision, JournalSource.Primary);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replays the secondary into the store: each spooled entry is written with first-write-wins (a step already in
+    /// the store keeps its message) and its file removed only once the store has the step. Safe to run on several nodes
+    /// sharing the directory at once: an entry is never applied twice. Returns how many entries left the secondary;
+    /// stops at the first store failure (the rest waits for the next run).
+    /// </summary>
+    public async Task<int> ResyncAsync(CancellationToken cancellationToken = default)
+    {
+        if (Spool is null)
+        {
+            return 0;
+        }
+
+        Spool.RemoveStaleTemporaries(TimeSpan.FromHours(1));
+        var moved = 0;
+        foreach (var entry in Spool.ReadAll())
+        {
+            try
+            {
+                await WritePrimaryAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConflictException)
+            {
+                // Folded into history meanwhile: the store's history is the record now; the late step is dropped and
+                // said so in the log, so the secondary does not grow forever.
+                LogDroppedLate(_logger, entry.Txid, entry.Step);
+            }
+
+            Spool.Remove(entry.Txid, entry.Step);
+            moved++;
+        }
+
+        return moved;
+    }
+
+    /// <summary>Runs <see cref="ResyncAsync"/> every <see cref="JournalOptions.ResyncInterval"/> until cancelled; on every node.</summary>
+    public async Task RunResyncLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var moved = await ResyncAsync(cancellationToken).ConfigureAwait(false);
+                if (moved > 0)
+                {
+                    LogResynced(_logger, moved);
+                }
+            }
+            catch (Exception ex) when (IsStoreFailure(ex, cancellationToken) || ex is IOException)
+            {
+                LogResyncFailed(_logger, ex.Message);
+            }
+
+            await Task.Delay(_options.ResyncInterval, _options.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Writes an entry to the store unless its step exists there (or in history); the entry that is there now is returned.
+    private async Task<AppendResult> WritePrimaryAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        var stepKey = JournalKeys.Step(entry.Txid, entry.Step);
+        var summaryKey = JournalKeys.Request(entry.Txid);
+        var archiveKey = JournalKeys.Archived(entry.Txid);
+        var encoded = JournalCodec.EncodeEntry(entry);
+        var fields = FieldsOf(entry.Message.Span);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await _store.RangeAsync(new RangeRequest(KeyRange.Single(summaryKey)), cancellationToken).ConfigureAwait(false);
+            var old = current.Kvs.Count == 0 ? null : JournalCodec.DecodeSummary(entry.Txid, current.Kvs[0].Value.Span, current.Kvs[0].ModRevision);
+            var steps = old is null ? [entry.Step] : old.Steps.Contains(entry.Step) ? old.Steps : [.. old.Steps, entry.Step];
+            var state = JournalStates.From(steps);
+            var summary = new JournalSummary(
+                entry.Txid,
+                state,
+                steps,
+                old is null || entry.At < old.First ? entry.At : old.First,
+                old is null || entry.At > old.Last ? entry.At : old.Last,
+                old is null ? fields : old.Fields.Merge(fields),
+                0);
+            var ops = new List<KvRequest>
+            {
+                new PutRequest(stepKey, encoded),
+                new PutRequest(summaryKey, JournalCodec.EncodeSummary(summary)),
+            };
+            if (state == JournalState.InProgress)
+            {
+                ops.Add(new PutRequest(JournalKeys.OpenRequest(entry.Txid), Encoding.ASCII.GetBytes(summary.First.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+            else
+            {
+                ops.Add(new DeleteRequest(KeyRange.Single(JournalKeys.OpenRequest(entry.Txid))));
+            }
+
+            var txn = await _store.TxnAsync(
+                new TxnRequest(
+                    [
+                        Compare.CreateRevision(stepKey, CompareResult.Equal, 0),
+                        Compare.ModRevision(summaryKey, CompareResult.Equal, old?.Revision ?? 0),
+                        Compare.CreateRevision(archiveKey, CompareResult.Equal, 0),
+                    ],
+                    ops,
+                    [new RangeRequest(KeyRange.Single(stepKey)), new RangeRequest(KeyRange.Single(archiveKey)) { KeysOnly = true }]),
+                cancellationToken).ConfigureAwait(false);
+            if (txn.Succeeded)
+            {
+                return new AppendResult(entry with { Revision = txn.Revision, Source = JournalSource.Primary }, Created: true, Spooled: false);
+            }
+
+            var existing = ((RangeResult)txn.Results[0]).Kvs;
+            if (existing.Count > 0)
+            {
+                return new AppendResult(JournalCodec.DecodeEntry(existing[0].Value.Span, existing[0].ModRevision, JournalSource.Primary), Created: false, Spooled: false);
+            }
+
+            if (((RangeResult)txn.Results[1]).Kvs.Count > 0)
+            {
+                var archived = await GetArchivedAsync(entry.Txid, cancellationToken).ConfigureAwait(false);
+                if (archived?.Steps.FirstOrDefault(s => s.Step == entry.Step) is { } kept)
+                {
+                    return new AppendResult(kept, Created: false, Spooled: false);
+                }
+
+                throw new ConflictException(
+                    $"Request '{entry.Txid}' is finished and folded into history (segment {archived?.Segment}); it takes no new steps.");
+            }
+
+            // The summary changed under us (a concurrent step of the same request): read it again.
+        }
+
+        throw new UnavailableException($"Could not append {entry.Txid}/{entry.Step}: the request changed {MaxAttempts} times in a row.");
+    }
+
+    private static bool Matches(JournalSummary s, JournalQuery q) =>
+        (q.State is null || s.State == q.State)
+        && (q.Step is null || s.Steps.Contains(q.Step))
+        && (q.User is null || s.Fields.UserId == q.User || s.Fields.AuthUserId == q.User)
+        && (q.Host is null || s.Fields.Host == q.Host)
+        && (q.Resource is null || s.Fields.Resource == q.Resource)
+        && (q.Verb is null || string.Equals(s.Fields.Verb, q.Verb, StringComparison.OrdinalIgnoreCase))
+        && (q.From is null || s.First >= q.From)
+        && (q.To is null || s.First < q.To);
+
+    private static JournalFields FieldsOf(ReadOnlySpan<byte> message) => JournalFields.FromMessage(message);
+
+    // A store failure that the secondary takes over from: anything but a caller's own error or cancellation.
+    private static bool IsStoreFailure(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
+        ConflictException or InvalidArgumentException or LimitExceededException => false,
+        CairnException cairn => cairn.IsTransient || cairn is RemoteException,
+        _ => ex is not (ArgumentException or InvalidDataException),
+    };
+
+    private static UnavailableException Unsaved(string txid, string step, Exception cause) =>
+        new($"Unsaved Journal entry -- {txid}##{step}", cause);
+
+    /// <summary>Throws unless <paramref name="message"/> is one JSON value of at most <paramref name="maxBytes"/> bytes.</summary>
+    public static void ValidateMessage(ReadOnlySpan<byte> message, int maxBytes)
+    {
+        if (message.Length > maxBytes)
+        {
+            throw new LimitExceededException("message", message.Length, maxBytes);
+        }
+
+        if (message.IsEmpty)
+        {
+            throw new InvalidArgumentException("The message must be a JSON value; the body is empty.");
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(message, new JsonReaderOptions { MaxDepth = 64 });
+            reader.Read();
+            reader.Skip();
+            if (reader.Read())
+            {
+                throw new InvalidArgumentException("The message must be one JSON value; there is more after it.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidArgumentException($"The message is not valid JSON: {ex.Message}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Count} journal entries from the secondary into the store")]
+    private static partial void LogResynced(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal resync failed, will retry: {Reason}")]
+    private static partial void LogResyncFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped spooled step {Txid}/{Step}: its request was already folded into history")]
+    private static partial void LogDroppedLate(ILogger logger, string txid, string step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Primary store unavailable; spooling {Txid}/{Step} to the secondary ({Reason})")]
+    private static partial void LogSpooling(ILogger logger, string txid, string step, string reason);
+}
