@@ -18,12 +18,20 @@ public sealed partial class JournalSpool
     private const string TempPrefix = ".tmp-";
     private const char Separator = '#';
 
-    /// <summary>Uses (and creates when missing) <paramref name="directory"/>.</summary>
+    /// <summary>Uses (and creates when missing) <paramref name="directory"/>. A directory that cannot be created now (an
+    /// NFS mount that is not there yet) is not an error here: writes fail, and are retried by creating it, until it can.</summary>
     public JournalSpool(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unusable for now; Write reports it when an entry needs the secondary.
+        }
     }
 
     /// <summary>The spool directory (full path).</summary>
@@ -45,9 +53,9 @@ public sealed partial class JournalSpool
         var temp = Path.Combine(Directory, TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = CreateTemporary(temp))
             {
-                stream.Write(JournalCodec.EncodeEntry(entry with { Revision = 0, Source = JournalSource.Secondary }));
+                stream.Write(JournalCodec.EncodeEntry(entry));
                 stream.Flush(flushToDisk: true);
             }
 
@@ -66,18 +74,18 @@ public sealed partial class JournalSpool
         }
         finally
         {
-            File.Delete(temp);
+            DeleteQuietly(temp);
         }
     }
 
     /// <summary>The spooled entry for txid/step, or null.</summary>
     public JournalEntry? Read(string txid, string step) => TryRead(PathOf(txid, step));
 
-    /// <summary>Every spooled entry of request <paramref name="txid"/>.</summary>
+    /// <summary>Every spooled entry of request <paramref name="txid"/> (none when the directory does not exist).</summary>
     public IReadOnlyList<JournalEntry> ReadRequest(string txid)
     {
         JournalNames.ValidateTxid(txid);
-        return [.. System.IO.Directory.EnumerateFiles(Directory, txid + Separator + "*")
+        return [.. Files(txid + Separator + "*")
             .Where(path => Path.GetFileName(path).StartsWith(txid + Separator, StringComparison.Ordinal))
             .Select(TryRead)
             .OfType<JournalEntry>()
@@ -85,9 +93,10 @@ public sealed partial class JournalSpool
             .OrderBy(e => e.At)];
     }
 
-    /// <summary>Every spooled entry, oldest first (files that are not entries are skipped).</summary>
+    /// <summary>Every spooled entry, oldest first (files that are not entries, and temporary files, are skipped; none
+    /// when the directory does not exist).</summary>
     public IReadOnlyList<JournalEntry> ReadAll() =>
-        [.. System.IO.Directory.EnumerateFiles(Directory)
+        [.. Files("*")
             .Where(path => !Path.GetFileName(path).StartsWith(TempPrefix, StringComparison.Ordinal))
             .Select(TryRead)
             .OfType<JournalEntry>()
@@ -108,7 +117,7 @@ public sealed partial class JournalSpool
     public int RemoveStaleTemporaries(TimeSpan age)
     {
         var removed = 0;
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, TempPrefix + "*"))
+        foreach (var path in Files(TempPrefix + "*"))
         {
             if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > age)
             {
@@ -118,6 +127,46 @@ public sealed partial class JournalSpool
         }
 
         return removed;
+    }
+
+    // The files in the directory matching `pattern`, listed at once; none when the directory does not exist.
+    private List<string> Files(string pattern)
+    {
+        try
+        {
+            return [.. System.IO.Directory.EnumerateFiles(Directory, pattern)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    // Creates the temporary file, and the directory when it is missing (it could not be created at start, or was
+    // removed); a path that cannot be a directory fails with an IOException.
+    private FileStream CreateTemporary(string temp)
+    {
+        try
+        {
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: RemoveStaleTemporaries takes it later. The outcome of the write is what the caller needs.
+        }
     }
 
     private string PathOf(string txid, string step)
