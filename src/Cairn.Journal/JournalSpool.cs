@@ -8,10 +8,12 @@ namespace Cairn.Journal;
 /// bytes the primary would store (<see cref="JournalCodec.EncodeEntry"/>).
 /// </summary>
 /// <remarks>
-/// A file is written to a temporary name, fsynced, then moved to its final name without replacing an existing one
-/// (.NET's no-overwrite move is a hard link on Linux, atomic on local filesystems and NFS), and the directory is
-/// fsynced: so a spooled entry is durable before it is acknowledged, never half-written, and when two writers (two
-/// nodes sharing the directory) spool the same txid/step the first one wins.
+/// A file is written to a temporary name, fsynced, then hard-linked to its final name with <c>link(2)</c>, which fails
+/// when that name exists — atomically, on local filesystems and on NFS — and the directory is fsynced: so a spooled
+/// entry is durable before it is acknowledged, never half-written, and when two writers (two nodes sharing the
+/// directory) spool the same txid/step the first one wins. (.NET's <c>File.Move(…, overwrite: false)</c> is not
+/// enough: on Unix it checks that the target is absent and then calls <c>rename(2)</c>, which replaces it, so two
+/// concurrent writers could both "win" and the first acknowledged entry be overwritten.)
 /// </remarks>
 public sealed partial class JournalSpool
 {
@@ -59,11 +61,7 @@ public sealed partial class JournalSpool
                 stream.Flush(flushToDisk: true);
             }
 
-            try
-            {
-                File.Move(temp, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
+            if (!MoveNoReplace(temp, final))
             {
                 // Another writer spooled this txid/step first: its entry wins.
                 return (TryRead(final) ?? entry, false);
@@ -205,6 +203,48 @@ public sealed partial class JournalSpool
         }
     }
 
+    // Gives `temp` the name `final` unless that exists; false when it does. On Linux and macOS a hard link (then the
+    // temporary name is removed by the caller); elsewhere, or on a filesystem without hard links, a move that is only
+    // safe against concurrent writers where the platform's no-replace move is atomic (Windows).
+    private static bool MoveNoReplace(string temp, string final)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            if (Link(temp, final) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EEXIST)
+            {
+                return false;
+            }
+
+            if (!NoHardLinks(errno))
+            {
+                throw new IOException($"Could not link '{temp}' to '{final}' (errno {errno}).");
+            }
+        }
+
+        try
+        {
+            File.Move(temp, final, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(final))
+        {
+            return false;
+        }
+    }
+
+    // errno values of link(2) that mean "this filesystem does not do hard links" (EPERM, EXDEV, EMLINK; EOPNOTSUPP and
+    // ENOSYS, whose numbers differ between Linux and macOS).
+    private static bool NoHardLinks(int errno) =>
+        errno is 1 or 18 or 31 || (OperatingSystem.IsLinux() ? errno is 95 or 38 : errno is 45 or 102 or 78);
+
+    private const int EEXIST = 17;
+
     // fsync of the directory makes a rename or unlink in it durable. .NET has no API for it (a directory cannot be
     // opened as a FileStream), so it is two libc calls.
     private static void SyncDirectory(string directory)
@@ -235,6 +275,9 @@ public sealed partial class JournalSpool
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

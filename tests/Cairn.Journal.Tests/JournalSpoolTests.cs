@@ -34,12 +34,24 @@ public sealed class JournalSpoolTests : IDisposable
     [Fact]
     public async Task ConcurrentWritesOfOneStep_OneWinner_AndNoTemporaryFileLeft()
     {
-        for (var round = 0; round < 10; round++)
+        for (var round = 0; round < 30; round++)
         {
             var spool = new JournalSpool(SpoolPath);
             var step = $"step-{round}";
-            var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
-                new JournalSpool(SpoolPath).Write(new JournalEntry("tx-race", step, T0, Json($"{i}"), 0, $"node-{i}")))));
+
+            // Every writer prepares, then all are released at once, so their check-and-publish steps overlap.
+            using var gate = new ManualResetEventSlim();
+            var writers = Enumerable.Range(0, 16).Select(i => Task.Factory.StartNew(
+                () =>
+                {
+                    var writer = new JournalSpool(SpoolPath);
+                    var entry = new JournalEntry("tx-race", step, T0, Json($"{i}"), 0, $"node-{i}");
+                    gate.Wait();
+                    return writer.Write(entry);
+                },
+                TaskCreationOptions.LongRunning)).ToList();
+            gate.Set();
+            var results = await Task.WhenAll(writers);
 
             var winner = Assert.Single(results, r => r.Written);
             Assert.All(results, r => Assert.Equal(Text(winner.Entry.Message), Text(r.Entry.Message)));
@@ -47,7 +59,7 @@ public sealed class JournalSpoolTests : IDisposable
             Assert.Equal(Text(winner.Entry.Message), Text(spool.Read("tx-race", step)!.Message));
         }
 
-        Assert.Equal(Enumerable.Range(0, 10).Select(r => $"tx-race#step-{r}").Order(StringComparer.Ordinal), FileNames(SpoolPath));
+        Assert.Equal(Enumerable.Range(0, 30).Select(r => $"tx-race#step-{r}").Order(StringComparer.Ordinal), FileNames(SpoolPath));
     }
 
     [Fact]
