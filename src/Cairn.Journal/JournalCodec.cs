@@ -49,7 +49,8 @@ public static class JournalCodec
                 root.GetProperty("node").GetString() ?? "",
                 source);
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+            or ArgumentException or EndOfStreamException)
         {
             throw new InvalidDataException("Not a journal entry: " + ex.Message, ex);
         }

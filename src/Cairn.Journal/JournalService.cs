@@ -59,15 +59,19 @@ public sealed partial class JournalService
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
         ValidateMessage(message.Span, _options.MaxMessageBytes);
-        var entry = new JournalEntry(txid, step, _options.Time.GetUtcNow(), message, 0, _options.NodeId);
+
+        // Times are kept to the millisecond (that is what the codec stores), so the entry returned here is the entry
+        // read back later.
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(_options.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var entry = new JournalEntry(txid, step, at, message, 0, _options.NodeId);
 
         // An entry spooled earlier for this txid/step was first: it wins, and goes to the store now if it can.
-        if (Spool?.Read(txid, step) is { } spooled)
+        if (ReadSpooled(txid, step) is { } spooled)
         {
             try
             {
                 var replayed = await WritePrimaryAsync(spooled, cancellationToken).ConfigureAwait(false);
-                Spool.Remove(txid, step);
+                RemoveSpooled(txid, step);
                 return new AppendResult(replayed.Entry, Created: false, Spooled: false);
             }
             catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
@@ -101,7 +105,8 @@ public sealed partial class JournalService
     }
 
     /// <summary>The seed's status of a request: commit message, else abort message, else in progress (a begin step),
-    /// else not found. Includes entries still in the secondary and requests folded into history.</summary>
+    /// else not found. Includes entries still in the secondary and requests folded into history; answers from the
+    /// secondary alone while the store is unreachable (see <see cref="GetAsync"/>).</summary>
     public async Task<JournalStatus> GetStatusAsync(string txid, CancellationToken cancellationToken = default)
     {
         var request = await GetAsync(txid, cancellationToken).ConfigureAwait(false);
@@ -120,30 +125,53 @@ public sealed partial class JournalService
         return new JournalStatus(request.State, message);
     }
 
-    /// <summary>A request with all its steps (from the store, the secondary and history), or null when it has none.</summary>
+    /// <summary>
+    /// A request with all its steps (from the store, the secondary and history), or null when it has none. While the
+    /// store is unreachable, a request the secondary holds entries of is answered from the secondary alone; one it
+    /// holds nothing of fails with the store's error (it may well exist in the store).
+    /// </summary>
     public async Task<JournalRequest?> GetAsync(string txid, CancellationToken cancellationToken = default)
     {
         JournalNames.ValidateTxid(txid);
-        var result = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(JournalKeys.StepsOf(txid))), cancellationToken).ConfigureAwait(false);
-        var steps = result.Kvs
-            .Select(kv => JournalCodec.DecodeEntry(kv.Value.Span, kv.ModRevision, JournalSource.Primary))
-            .ToDictionary(e => e.Step, StringComparer.Ordinal);
+        Dictionary<string, JournalEntry> steps;
         long? segment = null;
-        if (steps.Count == 0 && await GetArchivedAsync(txid, cancellationToken).ConfigureAwait(false) is { } archived)
+        IReadOnlyList<JournalEntry> spooledSteps;
+        try
         {
-            segment = archived.Segment;
-            foreach (var step in archived.Steps)
+            var result = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(JournalKeys.StepsOf(txid))), cancellationToken).ConfigureAwait(false);
+            steps = result.Kvs
+                .Select(kv => JournalCodec.DecodeEntry(kv.Value.Span, kv.ModRevision, JournalSource.Primary))
+                .ToDictionary(e => e.Step, StringComparer.Ordinal);
+            if (steps.Count == 0 && await GetArchivedAsync(txid, cancellationToken).ConfigureAwait(false) is { } archived)
             {
-                steps[step.Step] = step;
+                segment = archived.Segment;
+                foreach (var step in archived.Steps)
+                {
+                    steps[step.Step] = step;
+                }
             }
+
+            spooledSteps = ReadSpooledRequest(txid);
+        }
+        catch (Exception ex) when (Spool is not null && IsStoreFailure(ex, cancellationToken))
+        {
+            // The store is unreachable: answer from the secondary when it knows the request (what the store holds is
+            // unknown, so the answer may be missing steps — but those entries were acknowledged, and the status of a
+            // request whose steps were spooled is exactly what a caller needs during an outage). When the secondary
+            // knows nothing, "not found" would be a lie: the store's failure is the answer.
+            spooledSteps = ReadSpooledRequest(txid);
+            if (spooledSteps.Count == 0)
+            {
+                throw;
+            }
+
+            LogReadFromSecondary(_logger, txid, ex.Message);
+            steps = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
         }
 
-        if (Spool is not null)
+        foreach (var spooled in spooledSteps)
         {
-            foreach (var spooled in Spool.ReadRequest(txid))
-            {
-                steps.TryAdd(spooled.Step, spooled);
-            }
+            steps.TryAdd(spooled.Step, spooled);
         }
 
         if (steps.Count == 0)
@@ -177,8 +205,7 @@ public sealed partial class JournalService
             JournalNames.ValidateTxid(query.After);
         }
 
-        // In-progress requests are exactly the open index; everything else is a scan of the summaries, read in
-        // batches at one revision so that a page is one consistent snapshot.
+        // A scan of the summaries, read in batches at one revision so that a page is one consistent snapshot.
         var page = new List<JournalSummary>(query.Limit);
         var start = query.After is null ? JournalKeys.Requests : JournalKeys.Request(query.After) + "\0";
         var end = Keys.PrefixEnd(JournalKeys.Requests)!;
@@ -273,6 +300,13 @@ public sealed partial class JournalService
                 // said so in the log, so the secondary does not grow forever.
                 LogDroppedLate(_logger, entry.Txid, entry.Step);
             }
+            catch (Exception ex) when (!IsStoreFailure(ex, cancellationToken) && !cancellationToken.IsCancellationRequested)
+            {
+                // The store refuses this one entry for good (too large for it, say): keep the file, so nothing is lost,
+                // and go on with the others instead of stopping at it on every run.
+                LogResyncRefused(_logger, entry.Txid, entry.Step, ex.Message);
+                continue;
+            }
 
             Spool.Remove(entry.Txid, entry.Step);
             moved++;
@@ -294,8 +328,9 @@ public sealed partial class JournalService
                     LogResynced(_logger, moved);
                 }
             }
-            catch (Exception ex) when (IsStoreFailure(ex, cancellationToken) || ex is IOException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Whatever failed (store, secondary), the loop must outlive it: the next run tries again.
                 LogResyncFailed(_logger, ex.Message);
             }
 
@@ -390,6 +425,48 @@ public sealed partial class JournalService
 
     private static JournalFields FieldsOf(ReadOnlySpan<byte> message) => JournalFields.FromMessage(message);
 
+    // The spooled entry of txid/step, or null. A secondary that cannot be read must not stop appends while the store
+    // works: it is logged and treated as holding nothing.
+    private JournalEntry? ReadSpooled(string txid, string step)
+    {
+        try
+        {
+            return Spool?.Read(txid, step);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogSecondaryUnreadable(_logger, ex.Message);
+            return null;
+        }
+    }
+
+    // Removes a spooled entry the store has now; when the secondary fails, the next resync removes it.
+    private void RemoveSpooled(string txid, string step)
+    {
+        try
+        {
+            Spool?.Remove(txid, step);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogSecondaryUnreadable(_logger, ex.Message);
+        }
+    }
+
+    // The spooled entries of a request (none when there is no secondary or it cannot be read, which is logged).
+    private IReadOnlyList<JournalEntry> ReadSpooledRequest(string txid)
+    {
+        try
+        {
+            return Spool?.ReadRequest(txid) ?? [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogSecondaryUnreadable(_logger, ex.Message);
+            return [];
+        }
+    }
+
     // A store failure that the secondary takes over from: anything but a caller's own error or cancellation.
     private static bool IsStoreFailure(Exception ex, CancellationToken cancellationToken) => ex switch
     {
@@ -413,6 +490,13 @@ public sealed partial class JournalService
         if (message.IsEmpty)
         {
             throw new InvalidArgumentException("The message must be a JSON value; the body is empty.");
+        }
+
+        // The JSON reader checks structure, not the bytes inside strings: invalid UTF-8 would be stored, and fail (or
+        // be mangled) on every read after.
+        if (!System.Text.Unicode.Utf8.IsValid(message))
+        {
+            throw new InvalidArgumentException("The message is not valid UTF-8.");
         }
 
         try
@@ -442,4 +526,13 @@ public sealed partial class JournalService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Primary store unavailable; spooling {Txid}/{Step} to the secondary ({Reason})")]
     private static partial void LogSpooling(ILogger logger, string txid, string step, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Primary store unavailable; status of {Txid} answered from the secondary ({Reason})")]
+    private static partial void LogReadFromSecondary(ILogger logger, string txid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The journal secondary cannot be read: {Reason}")]
+    private static partial void LogSecondaryUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The store refuses spooled step {Txid}/{Step}; it stays in the secondary: {Reason}")]
+    private static partial void LogResyncRefused(ILogger logger, string txid, string step, string reason);
 }

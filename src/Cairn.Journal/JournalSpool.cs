@@ -8,22 +8,32 @@ namespace Cairn.Journal;
 /// bytes the primary would store (<see cref="JournalCodec.EncodeEntry"/>).
 /// </summary>
 /// <remarks>
-/// A file is written to a temporary name, fsynced, then moved to its final name without replacing an existing one
-/// (.NET's no-overwrite move is a hard link on Linux, atomic on local filesystems and NFS), and the directory is
-/// fsynced: so a spooled entry is durable before it is acknowledged, never half-written, and when two writers (two
-/// nodes sharing the directory) spool the same txid/step the first one wins.
+/// A file is written to a temporary name, fsynced, then hard-linked to its final name with <c>link(2)</c>, which fails
+/// when that name exists — atomically, on local filesystems and on NFS — and the directory is fsynced: so a spooled
+/// entry is durable before it is acknowledged, never half-written, and when two writers (two nodes sharing the
+/// directory) spool the same txid/step the first one wins. (.NET's <c>File.Move(…, overwrite: false)</c> is not
+/// enough: on Unix it checks that the target is absent and then calls <c>rename(2)</c>, which replaces it, so two
+/// concurrent writers could both "win" and the first acknowledged entry be overwritten.)
 /// </remarks>
 public sealed partial class JournalSpool
 {
     private const string TempPrefix = ".tmp-";
     private const char Separator = '#';
 
-    /// <summary>Uses (and creates when missing) <paramref name="directory"/>.</summary>
+    /// <summary>Uses (and creates when missing) <paramref name="directory"/>. A directory that cannot be created now (an
+    /// NFS mount that is not there yet) is not an error here: writes fail, and are retried by creating it, until it can.</summary>
     public JournalSpool(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unusable for now; Write reports it when an entry needs the secondary.
+        }
     }
 
     /// <summary>The spool directory (full path).</summary>
@@ -45,17 +55,13 @@ public sealed partial class JournalSpool
         var temp = Path.Combine(Directory, TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = CreateTemporary(temp))
             {
-                stream.Write(JournalCodec.EncodeEntry(entry with { Revision = 0, Source = JournalSource.Secondary }));
+                stream.Write(JournalCodec.EncodeEntry(entry));
                 stream.Flush(flushToDisk: true);
             }
 
-            try
-            {
-                File.Move(temp, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
+            if (!MoveNoReplace(temp, final))
             {
                 // Another writer spooled this txid/step first: its entry wins.
                 return (TryRead(final) ?? entry, false);
@@ -66,18 +72,18 @@ public sealed partial class JournalSpool
         }
         finally
         {
-            File.Delete(temp);
+            DeleteQuietly(temp);
         }
     }
 
     /// <summary>The spooled entry for txid/step, or null.</summary>
     public JournalEntry? Read(string txid, string step) => TryRead(PathOf(txid, step));
 
-    /// <summary>Every spooled entry of request <paramref name="txid"/>.</summary>
+    /// <summary>Every spooled entry of request <paramref name="txid"/> (none when the directory does not exist).</summary>
     public IReadOnlyList<JournalEntry> ReadRequest(string txid)
     {
         JournalNames.ValidateTxid(txid);
-        return [.. System.IO.Directory.EnumerateFiles(Directory, txid + Separator + "*")
+        return [.. Files(txid + Separator + "*")
             .Where(path => Path.GetFileName(path).StartsWith(txid + Separator, StringComparison.Ordinal))
             .Select(TryRead)
             .OfType<JournalEntry>()
@@ -85,9 +91,10 @@ public sealed partial class JournalSpool
             .OrderBy(e => e.At)];
     }
 
-    /// <summary>Every spooled entry, oldest first (files that are not entries are skipped).</summary>
+    /// <summary>Every spooled entry, oldest first (files that are not entries, and temporary files, are skipped; none
+    /// when the directory does not exist).</summary>
     public IReadOnlyList<JournalEntry> ReadAll() =>
-        [.. System.IO.Directory.EnumerateFiles(Directory)
+        [.. Files("*")
             .Where(path => !Path.GetFileName(path).StartsWith(TempPrefix, StringComparison.Ordinal))
             .Select(TryRead)
             .OfType<JournalEntry>()
@@ -108,7 +115,7 @@ public sealed partial class JournalSpool
     public int RemoveStaleTemporaries(TimeSpan age)
     {
         var removed = 0;
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, TempPrefix + "*"))
+        foreach (var path in Files(TempPrefix + "*"))
         {
             if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > age)
             {
@@ -118,6 +125,46 @@ public sealed partial class JournalSpool
         }
 
         return removed;
+    }
+
+    // The files in the directory matching `pattern`, listed at once; none when the directory does not exist.
+    private List<string> Files(string pattern)
+    {
+        try
+        {
+            return [.. System.IO.Directory.EnumerateFiles(Directory, pattern)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    // Creates the temporary file, and the directory when it is missing (it could not be created at start, or was
+    // removed); a path that cannot be a directory fails with an IOException.
+    private FileStream CreateTemporary(string temp)
+    {
+        try
+        {
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: RemoveStaleTemporaries takes it later. The outcome of the write is what the caller needs.
+        }
     }
 
     private string PathOf(string txid, string step)
@@ -156,6 +203,48 @@ public sealed partial class JournalSpool
         }
     }
 
+    // Gives `temp` the name `final` unless that exists; false when it does. On Linux and macOS a hard link (then the
+    // temporary name is removed by the caller); elsewhere, or on a filesystem without hard links, a move that is only
+    // safe against concurrent writers where the platform's no-replace move is atomic (Windows).
+    private static bool MoveNoReplace(string temp, string final)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            if (Link(temp, final) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EEXIST)
+            {
+                return false;
+            }
+
+            if (!NoHardLinks(errno))
+            {
+                throw new IOException($"Could not link '{temp}' to '{final}' (errno {errno}).");
+            }
+        }
+
+        try
+        {
+            File.Move(temp, final, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(final))
+        {
+            return false;
+        }
+    }
+
+    // errno values of link(2) that mean "this filesystem does not do hard links" (EPERM, EXDEV, EMLINK; EOPNOTSUPP and
+    // ENOSYS, whose numbers differ between Linux and macOS).
+    private static bool NoHardLinks(int errno) =>
+        errno is 1 or 18 or 31 || (OperatingSystem.IsLinux() ? errno is 95 or 38 : errno is 45 or 102 or 78);
+
+    private const int EEXIST = 17;
+
     // fsync of the directory makes a rename or unlink in it durable. .NET has no API for it (a directory cannot be
     // opened as a FileStream), so it is two libc calls.
     private static void SyncDirectory(string directory)
@@ -186,6 +275,9 @@ public sealed partial class JournalSpool
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string newPath);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
