@@ -247,7 +247,7 @@ public sealed partial class JournalSpool
 
     // fsync of the directory makes a rename or unlink in it durable. .NET has no API for it (a directory cannot be
     // opened as a FileStream), so it is two libc calls.
-    private static void SyncDirectory(string directory)
+    internal static void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
