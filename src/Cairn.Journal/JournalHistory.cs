@@ -200,7 +200,10 @@ internal static class JournalHistory
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
             var state = JournalStates.TryParse(root.GetProperty("state").GetString(), out var parsed) ? parsed : JournalState.Unknown;
-            ReadOnlyMemory<byte>? message = root.TryGetProperty("message", out var m) ? Encoding.UTF8.GetBytes(m.GetRawText()) : null;
+            // Typed on both sides: a null byte[] would convert to an empty (not a null) ReadOnlyMemory.
+            var message = root.TryGetProperty("message", out var m)
+                ? new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(m.GetRawText()))
+                : (ReadOnlyMemory<byte>?)null;
             return new ArchivePointer(root.GetProperty("segment").GetInt64(), state, message);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
