@@ -67,6 +67,12 @@ internal static class FramedJournalReader
     // The message's request_id and step; the message must be one JSON object.
     private static (string Txid, string Step) Names(int number, byte[] json)
     {
+        // JSON is UTF-8 (RFC 8259), and the parser does not check the bytes inside strings.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw Bad(number, "the message is not valid JSON: it is not valid UTF-8");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });

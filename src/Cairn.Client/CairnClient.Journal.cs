@@ -190,6 +190,12 @@ public sealed partial class CairnClient
             throw new InvalidArgumentException("The message must be a JSON value; it is empty.");
         }
 
+        // JSON is UTF-8 (RFC 8259), and the reader does not check the bytes inside strings.
+        if (!System.Text.Unicode.Utf8.IsValid(message))
+        {
+            throw new InvalidArgumentException("The message is not valid JSON: it is not valid UTF-8.");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(message, new JsonReaderOptions { MaxDepth = 64 });
