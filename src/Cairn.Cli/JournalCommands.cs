@@ -67,9 +67,10 @@ internal static class JournalCommands
                         {
                             result = await client.AppendJournalAsync(frame.Txid, frame.Step, frame.Json, ct).ConfigureAwait(false);
                         }
-                        catch (CairnException ex) when (ex is InvalidArgumentException or LimitExceededException or ConflictException)
+                        catch (CairnException ex)
                         {
-                            throw new InvalidArgumentException($"frame {frame.Number} ({Printable(frame.Txid)}/{Printable(frame.Step)}): {ex.Message}");
+                            // Say which frame: the ones before it are written (and were printed), it and the rest are not.
+                            throw new FrameFailedException($"frame {frame.Number} ({Printable(frame.Txid)}/{Printable(frame.Step)}): {ex.Message}", ex);
                         }
 
                         await WriteAppendedAsync(context, result, asJson).ConfigureAwait(false);
@@ -330,6 +331,9 @@ internal static class JournalCommands
             return buffer.ToArray();
         }
     }
+
+    /// <summary>Appending one frame of a framed input failed.</summary>
+    private sealed class FrameFailedException(string message, Exception inner) : Exception(message, inner);
 
     /// <summary>The journal has no such request (printed as <c>cairn: request 'X' not found</c>).</summary>
     private sealed class NoSuchRequestException(string txid) : Exception($"request '{txid}' not found");

@@ -114,6 +114,14 @@ public sealed class JournalCliErrorTests
     }
 
     [Fact]
+    public async Task AFramedInputToAnUnreachableServer_FailsWithOneLine_NamingTheFrame()
+    {
+        var run = await CliRun.RunAsync(["journal", "append", "--framed", "--endpoint", Dead], Frames.Of(Frames.Message("t1", "begin")));
+
+        Assert.StartsWith("cairn: frame 1 (t1/begin): Cannot reach the Cairn server", run.AssertOneLineError(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnreachableServer_FailsWithOneLine()
     {
         var line = (await Journal("status", "tx")).AssertOneLineError();
