@@ -5,6 +5,7 @@
 # (`cairn-bench watch`): a WebSocket fan-out (key and prefix mode) and a single-watcher SSE put->event loop.
 #
 #   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell;
+#                                journal appends (seed-compatible API, Unix socket) at 1, 16, 64 clients;
 #                                fan-out 10,000 watchers over 100 sockets, 20 rounds; SSE 1,000 puts
 #   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only; fan-out 1,000 watchers over 10 sockets, 5 rounds;
 #                                SSE 200 puts (smoke test; writes bench/results/benchmarks-quick.md,
@@ -17,6 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION=10
 WARMUP=3
 CLIENTS="1,16,64,256"
+JOURNAL_CLIENTS="1,16,64"
 QUICK=0
 DOC=""
 HEALTH_TIMEOUT=60
@@ -29,7 +31,7 @@ usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
+    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; JOURNAL_CLIENTS="64"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
@@ -115,6 +117,12 @@ bench_rc=0
 dotnet "$BENCH" run --target cairn --tcp "$URL" --unix "$SOCK" \
   --clients "$CLIENTS" --workloads put,get --transports tcp,unix \
   --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --out "$RESULTS" || bench_rc=$?
+if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+  # Durable journal appends through the seed-compatible API on the Unix socket (the seed's own transport).
+  echo "== journal appends over the Unix socket: clients $JOURNAL_CLIENTS"
+  dotnet "$BENCH" run --target cairn --unix "$SOCK" --transports unix --workloads journal --skip-preload \
+    --clients "$JOURNAL_CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --out "$RESULTS" || bench_rc=$?
+fi
 if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
   # Same server, same data dir, right after the matrix.
   echo "== watch fan-out: $WATCHERS watchers over $SOCKETS WebSockets, $ROUNDS rounds (key and prefix); SSE put->event x $SSE_ITERATIONS"

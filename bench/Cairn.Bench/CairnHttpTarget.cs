@@ -16,6 +16,11 @@ internal enum Transport
 internal sealed class CairnHttpTarget : IBenchTarget
 {
     private static readonly MediaTypeHeaderValue OctetStream = new("application/octet-stream");
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private static readonly string[] JournalSteps = ["begin", "authorization", "commit"];
+
+    // Each run writes its own requests, so a second run against the same server appends rather than finds them.
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
     private readonly HttpClient _client;
     private readonly Uri[] _keys;
 
@@ -78,6 +83,20 @@ internal sealed class CairnHttpTarget : IBenchTarget
     {
         // The default completion option buffers the whole body, so the latency includes reading the value.
         using var response = await _client.GetAsync(_keys[key], ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The seed's own client call (seed-compatible API, message of the seed's example shape, ~350 bytes).</summary>
+    public async Task JournalAppendAsync(int client, long sequence, CancellationToken ct)
+    {
+        var txid = $"bench-{RunId}-{client}-{sequence / 3}";
+        var step = JournalSteps[sequence % 3];
+        var message = $$"""
+            {"user_id":"user1","resourcepk":null,"request_id":"{{txid}}","host":"host1","payload":null,"resourcegroup":"cookbook","transaction_id":"c4f62dae-2c3a-417e-94f9-db43d86d4cd0","cm":null,"step":"{{step}}","date":"2017-6-13 16:47:55","resource":"cookbook/todo","role":null,"authuser_id":"user1","verb":"get"}
+            """;
+        using var content = new StringContent(message, System.Text.Encoding.UTF8);
+        content.Headers.ContentType = Json;
+        using var response = await _client.PostAsync(new Uri(_client.BaseAddress!, $"compat/journal/{txid}/{step}"), content, ct).ConfigureAwait(false);
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
     }
 

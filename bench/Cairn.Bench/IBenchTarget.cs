@@ -14,4 +14,9 @@ internal interface IBenchTarget : IAsyncDisposable
 
     /// <summary>Read of key number <paramref name="key"/>, which the preload created.</summary>
     Task GetAsync(int key, CancellationToken ct);
+
+    /// <summary>Durable journal append number <paramref name="sequence"/> of client <paramref name="client"/>: request
+    /// <c>sequence / 3</c> of that client gets step begin, authorization or commit in turn.</summary>
+    Task JournalAppendAsync(int client, long sequence, CancellationToken ct) =>
+        throw new NotSupportedException($"Target '{Name}' has no journal.");
 }

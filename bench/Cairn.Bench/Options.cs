@@ -24,7 +24,8 @@ internal sealed class Options
           --tcp URL                      e.g. http://127.0.0.1:7070 (needed for transport tcp)
           --unix PATH                    the server's Unix socket (needed for transport unix)
           --clients 1,16,64,256          concurrent closed-loop clients per cell
-          --workloads put,get            put = durable overwrite, get = read of a preloaded key
+          --workloads put,get            put = durable overwrite, get = read of a preloaded key,
+                                         journal = durable journal append (seed-compatible API)
           --transports tcp,unix
           --duration 10                  measured seconds per cell
           --warmup 3                     unmeasured seconds before each cell

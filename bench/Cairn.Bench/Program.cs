@@ -76,7 +76,7 @@ static async Task<int> RunAsync(Options o)
         _ => throw new ArgumentException($"Unknown target '{o.Target}' (only 'cairn' exists so far)."),
     };
 
-    if (!o.SkipPreload)
+    if (!o.SkipPreload && o.Workloads.Any(w => w != Workload.Journal))
     {
         var started = DateTime.UtcNow;
         await using var loader = CreateTarget(o.Transports[0], 64);

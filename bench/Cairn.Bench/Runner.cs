@@ -7,6 +7,9 @@ internal enum Workload
 {
     Put,
     Get,
+
+    /// <summary>Durable journal appends: each client walks its own requests through begin, authorization, commit.</summary>
+    Journal,
 }
 
 /// <summary>The measurements of one cell of the matrix (one workload × client count × transport against one target).</summary>
@@ -125,6 +128,7 @@ internal static class Runner
     {
         var random = new Random(id * 7919 + 17);
         var value = RandomValue(valueSize, id);
+        var sequence = 0L;
         while (!ct.IsCancellationRequested)
         {
             var key = random.Next(keyCount);
@@ -140,6 +144,10 @@ internal static class Runner
                 if (workload == Workload.Put)
                 {
                     await target.PutAsync(key, value, ct).ConfigureAwait(false);
+                }
+                else if (workload == Workload.Journal)
+                {
+                    await target.JournalAppendAsync(id, sequence++, ct).ConfigureAwait(false);
                 }
                 else
                 {

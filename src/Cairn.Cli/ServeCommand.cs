@@ -22,9 +22,18 @@ internal static class ServeCommand
         var etcdPassword = new Option<string?>("--etcd-password") { Description = "Password of --etcd-username (or CAIRN_ETCD__PASSWORD)." };
         var etcdCaFile = new Option<string?>("--etcd-ca-file") { Description = "PEM file of the CA of etcd's certificate, for https:// endpoints." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's id in the cluster (default HOSTNAME-PID-RANDOM)." };
+        var journalListen = new Option<string[]>("--journal-listen")
+        {
+            Description = "A listener that serves the seed-compatible journal API at its root (e.g. unix:/tmp/journal.sock); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var journalConfig = new Option<string?>("--journal-config") { Description = "The seed's journal YAML config file (journal: primary/secondary); its secondary is used." };
+        var journalSecondary = new Option<string?>("--journal-secondary") { Description = "The journal's secondary directory (default DATADIR/journal-secondary; \"\" disables it)." };
+        var journalExportDir = new Option<string?>("--journal-export-dir") { Description = "Where journal history is exported (default DATADIR/journal-export; \"\" disables export)." };
         var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd.")
         {
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, nodeId,
+            journalListen, journalConfig, journalSecondary, journalExportDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +49,12 @@ internal static class ServeCommand
                 overrides[$"Listen:{i}"] = listeners[i];
             }
 
+            var journalListeners = parse.GetValue(journalListen) ?? [];
+            for (var i = 0; i < journalListeners.Length; i++)
+            {
+                overrides[$"Journal:Listen:{i}"] = journalListeners[i];
+            }
+
             if (parse.GetValue(durability) is { } d)
             {
                 overrides["Durability"] = d;
@@ -49,6 +64,7 @@ internal static class ServeCommand
             {
                 (backend, "Backend"), (etcdEndpoints, "Etcd:Endpoints"), (etcdUsername, "Etcd:Username"),
                 (etcdPassword, "Etcd:Password"), (etcdCaFile, "Etcd:CaFile"), (nodeId, "NodeId"),
+                (journalConfig, "Journal:Config"), (journalSecondary, "Journal:Secondary"), (journalExportDir, "Journal:ExportDir"),
             })
             {
                 if (parse.GetValue(option) is { } value)

@@ -44,6 +44,9 @@ public sealed class CairnOptions
     /// <summary>Periodic compaction of history, run by the leader.</summary>
     public CompactionOptions Compaction { get; set; } = new();
 
+    /// <summary>The journal: its secondary, export, intervals and its own listeners.</summary>
+    public JournalServerOptions Journal { get; set; } = new();
+
     /// <summary>The listeners to open, with the defaults filled in.</summary>
     public IReadOnlyList<string> EffectiveListeners() =>
         Listen.Count > 0

@@ -1,7 +1,10 @@
+using System.Net;
 using Cairn.Core;
+using Cairn.Journal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,14 +21,16 @@ public sealed partial class CairnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IReadOnlyList<ListenerAddress> _listeners;
+    private readonly IReadOnlyList<ListenOptions> _journalListeners;
     private ClusterMember? _cluster;
 
-    private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners)
+    private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<ListenOptions> journalListeners)
     {
         _app = app;
         Store = store;
         Options = options;
         _listeners = listeners;
+        _journalListeners = journalListeners;
     }
 
     /// <summary>This node's leader election.</summary>
@@ -37,15 +42,29 @@ public sealed partial class CairnServer : IAsyncDisposable
     /// <summary>The options in force.</summary>
     public CairnOptions Options { get; }
 
-    /// <summary>The addresses actually bound (<c>http://127.0.0.1:PORT</c>, <c>unix:/path</c>), ports resolved.</summary>
+    /// <summary>The addresses of the <c>/v1</c> API actually bound (<c>http://127.0.0.1:PORT</c>, <c>unix:/path</c>),
+    /// ports resolved; the journal's own listeners are in <see cref="JournalAddresses"/>.</summary>
     public IReadOnlyList<string> Addresses
     {
         get
         {
             var bound = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            return bound.Select(a => a.StartsWith("http://unix:", StringComparison.Ordinal) ? "unix:" + a["http://unix:".Length..] : a).ToList();
+            var journal = JournalAddresses;
+            return bound.Select(a => a.StartsWith("http://unix:", StringComparison.Ordinal) ? "unix:" + a["http://unix:".Length..] : a)
+                .Where(a => !journal.Contains(a))
+                .ToList();
         }
     }
+
+    /// <summary>The addresses of the <c>Journal:Listen</c> listeners (the seed-compatible journal API at their root), ports resolved.</summary>
+    public IReadOnlyList<string> JournalAddresses =>
+        _journalListeners.Select(l => l.SocketPath is { } path ? "unix:" + path : "http://" + l.IPEndPoint).ToList();
+
+    /// <summary>The journal; null when <c>Journal:Enabled</c> is false.</summary>
+    public JournalService? Journal => _app.Services.GetService<JournalService>();
+
+    /// <summary>The server's services.</summary>
+    internal IServiceProvider Services => _app.Services;
 
     /// <summary>Reads configuration, opens the store and starts listening.</summary>
     /// <param name="args">Command-line style configuration (<c>--DataDir=…</c>).</param>
@@ -63,6 +82,17 @@ public sealed partial class CairnServer : IAsyncDisposable
             throw new StartupException("No listeners are configured; set Listen (e.g. http://127.0.0.1:7070).");
         }
 
+        var journalListeners = options.Journal.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
+        if (journalListeners.Count > 0 && !options.Journal.Enabled)
+        {
+            throw new StartupException("Journal:Listen is set but Journal:Enabled is false; enable the journal or remove its listeners.");
+        }
+
+        if (journalListeners.FirstOrDefault(j => j.Tcp?.Port != 0 && listeners.Contains(j)) is { } both)
+        {
+            throw new StartupException($"Listener {both} is in both Listen and Journal:Listen; a journal listener serves only the journal API, so give it an address of its own.");
+        }
+
         var dataDir = Path.GetFullPath(options.DataDir);
         try
         {
@@ -73,7 +103,8 @@ public sealed partial class CairnServer : IAsyncDisposable
             throw new StartupException($"Cannot create the data directory '{dataDir}': {ex.Message}", ex);
         }
 
-        foreach (var listener in listeners)
+        var journalSetup = options.Journal.Enabled ? JournalSetup.Resolve(options.Journal, dataDir, options.NodeId!) : null;
+        foreach (var listener in listeners.Concat(journalListeners))
         {
             listener.PrepareUnixSocket();
         }
@@ -87,9 +118,10 @@ public sealed partial class CairnServer : IAsyncDisposable
         WebApplication? app = null;
         try
         {
-            app = Build(builder, options, listeners, store);
+            var journalListenOptions = new List<ListenOptions>();
+            app = Build(builder, options, listeners, store, journalSetup, journalListeners, journalListenOptions);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var server = new CairnServer(app, store, options, listeners);
+            var server = new CairnServer(app, store, options, [.. listeners, .. journalListeners], journalListenOptions);
             server._cluster = !options.Cluster.Enabled ? null : await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
             return server;
         }
@@ -103,7 +135,7 @@ public sealed partial class CairnServer : IAsyncDisposable
             await store.DisposeAsync().ConfigureAwait(false);
             if (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
-                throw new StartupException($"Cannot listen on {string.Join(", ", listeners)}: {ex.Message}", ex);
+                throw new StartupException($"Cannot listen on {string.Join(", ", listeners.Concat(journalListeners))}: {ex.Message}", ex);
             }
 
             throw;
@@ -168,6 +200,8 @@ public sealed partial class CairnServer : IAsyncDisposable
             throw new StartupException("Every limit (Limits:MaxKeyBytes, MaxValueBytes, MaxRequestBytes, MaxTxnOps) must be positive.");
         }
 
+        ReadJournalOptions(configuration, options.Journal);
+
         // CAIRN_ETCD__ENDPOINTS="http://a:2379,http://b:2379" arrives as one string as well.
         if (configuration["Etcd:Endpoints"] is { Length: > 0 } endpoints)
         {
@@ -194,6 +228,26 @@ public sealed partial class CairnServer : IAsyncDisposable
         return options;
     }
 
+    private static void ReadJournalOptions(IConfiguration configuration, JournalServerOptions journal)
+    {
+        // CAIRN_JOURNAL__LISTEN="unix:/tmp/journal.sock,http://…" arrives as one string.
+        if (configuration["Journal:Listen"] is { Length: > 0 } listen)
+        {
+            journal.Listen = [listen];
+        }
+
+        // "" is a value here (it disables the secondary or export), not an absent setting.
+        if (configuration.GetSection("Journal:Secondary").Value is { } secondary)
+        {
+            journal.Secondary = secondary.Trim();
+        }
+
+        if (configuration.GetSection("Journal:ExportDir").Value is { } export)
+        {
+            journal.ExportDir = export.Trim();
+        }
+    }
+
     private static TimeSpan ParseDuration(string name, string text)
     {
         if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
@@ -209,12 +263,19 @@ public sealed partial class CairnServer : IAsyncDisposable
         throw new StartupException($"{name} must be a positive number of seconds or hh:mm:ss; got '{text}'.");
     }
 
-    private static WebApplication Build(WebApplicationBuilder builder, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IKeyspace store)
+    private static WebApplication Build(
+        WebApplicationBuilder builder,
+        CairnOptions options,
+        IReadOnlyList<ListenerAddress> listeners,
+        IKeyspace store,
+        JournalSetup? journal,
+        IReadOnlyList<ListenerAddress> journalListeners,
+        List<ListenOptions> journalListenOptions)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = Math.Max(options.Limits.MaxRequestBytes, options.Limits.MaxValueBytes);
+            kestrel.Limits.MaxRequestBodySize = Math.Max(Math.Max(options.Limits.MaxRequestBytes, options.Limits.MaxValueBytes), options.Journal.MaxMessageBytes);
             foreach (var listener in listeners)
             {
                 if (listener.UnixPath is not null)
@@ -226,6 +287,30 @@ public sealed partial class CairnServer : IAsyncDisposable
                     kestrel.Listen(listener.Tcp!);
                 }
             }
+
+            // A journal listener tags each connection it accepts; the journal middleware then serves the
+            // seed-compatible API at the root of those connections, and nothing else.
+            void TagAsJournal(ListenOptions listen)
+            {
+                journalListenOptions.Add(listen);
+                listen.Use(next => connection =>
+                {
+                    connection.Items[JournalCompatEndpoints.RootListenerItem] = true;
+                    return next(connection);
+                });
+            }
+
+            foreach (var listener in journalListeners)
+            {
+                if (listener.UnixPath is not null)
+                {
+                    kestrel.ListenUnixSocket(listener.UnixPath, TagAsJournal);
+                }
+                else
+                {
+                    kestrel.Listen(listener.Tcp!, TagAsJournal);
+                }
+            }
         });
 
         var services = builder.Services;
@@ -234,10 +319,36 @@ public sealed partial class CairnServer : IAsyncDisposable
         services.AddSingleton<MeterBridge>();
         services.AddSingleton(new NodeInfo(options.NodeId!, TimeProvider.System.GetUtcNow(), TimeProvider.System));
         services.AddOpenApi();
+        if (journal is not null)
+        {
+            services.AddSingleton(sp => journal.CreateService(store, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal")));
+            services.AddSingleton(sp => new JournalArchiver(sp.GetRequiredService<JournalService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JournalArchiver>()));
+            services.AddHostedService<JournalResyncService>();
+        }
 
         var app = builder.Build();
         app.Services.GetRequiredService<MeterBridge>();
+        if (journal is not null)
+        {
+            // Created now, so that an unusable secondary or export directory is a start-up error.
+            app.Services.GetRequiredService<JournalService>();
+            var seedPrimary = journal.SeedConfig is { Primary: { } primary } seed
+                ? $" ('{primary}' in {seed.Path} is informational and does not switch the backend)"
+                : "";
+            var journalLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal");
+            LogJournal(
+                journalLogger,
+                options.Backend,
+                seedPrimary,
+                journal.Options.SecondaryDirectory ?? "none",
+                journal.Options.ExportDirectory ?? "none");
+        }
+
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        if (journal is not null)
+        {
+            app.Use(JournalCompatEndpoints.Middleware);
+        }
         app.UseHttpMetrics();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         KvEndpoints.Map(app);
@@ -246,10 +357,18 @@ public sealed partial class CairnServer : IAsyncDisposable
         LeaseEndpoints.Map(app);
         WatchEndpoints.Map(app);
         ClusterEndpoints.Map(app);
+        if (journal is not null)
+        {
+            JournalEndpoints.Map(app);
+            JournalCompatEndpoints.Map(app);
+        }
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Journal: primary is this server's {Backend} store{SeedPrimary}; secondary {Secondary}; export {Export}")]
+    private static partial void LogJournal(ILogger logger, string backend, string seedPrimary, string secondary, string export);
 
     /// <summary>Stops listening, finishes in-flight requests, leaves the cluster (resigning leadership and revoking the
     /// node lease), closes the store and removes the Unix sockets.</summary>

@@ -1,5 +1,6 @@
 using Cairn.Coordination;
 using Cairn.Core.Wire;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Server;
@@ -44,6 +45,11 @@ internal sealed class ClusterMember : IAsyncDisposable
                 TimeSpan.FromSeconds(options.Compaction.IntervalSeconds),
                 TimeProvider.System,
                 loggers.CreateLogger<HistoryCompactor>()));
+        }
+
+        if (server.Services.GetService<Journal.JournalArchiver>() is { } archiver)
+        {
+            leaderWork.Add(new JournalArchiveLeaderService(archiver));
         }
 
         var services = new LeaderServices(election, leaderWork, loggers.CreateLogger<LeaderServices>());

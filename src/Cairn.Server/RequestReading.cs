@@ -15,6 +15,37 @@ internal static class RequestReading
     /// </summary>
     public static string KeyFromPath(HttpContext context, string prefix)
     {
+        var path = RawPath(context);
+        var start = path.IndexOf(prefix, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "";
+        }
+
+        return Keys.Decode(PercentDecode(path.AsSpan(start + prefix.Length)));
+    }
+
+    /// <summary>
+    /// The path segments after <paramref name="prefix"/> (which must start the path), split at the slashes of the raw
+    /// request target before anything is decoded, then each percent-decoded as strict UTF-8: so an encoded slash
+    /// (<c>%2F</c>) stays inside its segment, and <c>..</c> arrives as a segment of its own instead of being resolved.
+    /// Null when the path does not start with <paramref name="prefix"/>.
+    /// </summary>
+    public static IReadOnlyList<string>? SegmentsFromPath(HttpContext context, string prefix)
+    {
+        var path = RawPath(context);
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = path[prefix.Length..];
+        return rest.Length == 0 ? [] : rest.Split('/').Select(s => Keys.Decode(PercentDecode(s))).ToList();
+    }
+
+    // The path of the request exactly as the client sent it (no dot-segment removal, no decoding), without the query.
+    private static string RawPath(HttpContext context)
+    {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
         var query = raw.IndexOf('?', StringComparison.Ordinal);
         var path = query >= 0 ? raw[..query] : raw;
@@ -23,13 +54,7 @@ internal static class RequestReading
             path = absolute.AbsolutePath;
         }
 
-        var start = path.IndexOf(prefix, StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return "";
-        }
-
-        return Keys.Decode(PercentDecode(path.AsSpan(start + prefix.Length)));
+        return path;
     }
 
     private static byte[] PercentDecode(ReadOnlySpan<char> text)
@@ -42,12 +67,12 @@ internal static class RequestReading
             {
                 if (i + 2 >= text.Length)
                 {
-                    throw new InvalidArgumentException("The key has a '%' that is not followed by two hex digits.");
+                    throw new InvalidArgumentException("The path has a '%' that is not followed by two hex digits.");
                 }
 
                 if (!byte.TryParse(text.Slice(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
                 {
-                    throw new InvalidArgumentException("The key has a '%' that is not followed by two hex digits.");
+                    throw new InvalidArgumentException("The path has a '%' that is not followed by two hex digits.");
                 }
 
                 bytes.Add(b);

@@ -91,7 +91,7 @@ internal static class WatchEndpoints
         }
     }
 
-    private static async Task WriteEventAsync(Stream body, string type, long? id, object data, CancellationToken cancellationToken)
+    internal static async Task WriteEventAsync(Stream body, string type, long? id, object data, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         if (id is { } revision)

@@ -21,6 +21,7 @@ public static class ErrorCatalog
         ErrorCodes.Compacted => 410,
         ErrorCodes.PreconditionFailed => 412,
         ErrorCodes.TooLarge => 413,
+        ErrorCodes.UnsupportedMediaType => 415,
         ErrorCodes.Unavailable => 503,
         _ => 500,
     };
@@ -40,6 +41,7 @@ public static class ErrorCatalog
         ErrorCodes.Compacted => "Revision compacted",
         ErrorCodes.PreconditionFailed => "Precondition failed",
         ErrorCodes.TooLarge => "Payload too large",
+        ErrorCodes.UnsupportedMediaType => "Unsupported media type",
         ErrorCodes.Unavailable => "Store unavailable",
         _ => "Internal error",
     };

@@ -39,6 +39,9 @@ public static class ErrorCodes
     /// <summary>The route exists but not for this HTTP method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>The request body is not of a media type the endpoint takes (HTTP 415).</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
     /// <summary>The request conflicts with the current state of what it addresses (HTTP 409).</summary>
     public const string Conflict = "conflict";
 
