@@ -12,6 +12,8 @@ namespace Cairn.Client;
 /// <summary>The journal of long-running requests over <c>/v1/journal</c>.</summary>
 public sealed partial class CairnClient
 {
+    private const int ExpectContinueBytes = 64 * 1024;
+
     /// <summary>Appends step <paramref name="step"/> of request <paramref name="txid"/> with a JSON message
     /// (<c>POST /v1/journal/{txid}/{step}</c>). Writing a step that exists already is not an error: the first message is
     /// kept and <see cref="JournalAppendResultDto.Created"/> is false, so retries are safe.</summary>
@@ -32,6 +34,13 @@ public sealed partial class CairnClient
         ValidateJsonMessage(message.Span);
         var request = new HttpRequestMessage(HttpMethod.Post, JournalUri(txid, step)) { Content = new ReadOnlyMemoryContent(message) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        if (message.Length > ExpectContinueBytes)
+        {
+            // A server that refuses the size (413) says so before the body is sent; without this, it answers and closes
+            // while a large body is still being written, and the client sees a broken connection instead of the 413.
+            request.Headers.ExpectContinue = true;
+        }
+
         return SendJsonAsync<JournalAppendResultDto>(request, cancellationToken);
     }
 
