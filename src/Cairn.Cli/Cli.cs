@@ -18,6 +18,7 @@ internal static class Cli
             AdminCommands.Status(context),
             AdminCommands.Compact(context),
             ClusterCommands.Create(context),
+            JournalCommands.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);

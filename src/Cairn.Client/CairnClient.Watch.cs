@@ -29,7 +29,7 @@ public sealed partial class CairnClient
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var stream = await OpenWatchAsync(request, next, established, cancellationToken).ConfigureAwait(false);
+            var stream = await OpenEventStreamAsync(WatchPath(request, next), established, cancellationToken).ConfigureAwait(false);
             if (stream is null)
             {
                 failures++;
@@ -106,11 +106,11 @@ public sealed partial class CairnClient
         }
     }
 
-    // Opens the event stream at `next`; null when the server cannot be reached and the watch had been established
-    // (so the caller retries). Errors the server states (compacted, invalid) are thrown.
-    private async Task<Stream?> OpenWatchAsync(WatchRequest request, long next, bool established, CancellationToken cancellationToken)
+    // Opens an event stream (the key watch, a journal watch); null when the server cannot be reached and the watch had
+    // been established (so the caller retries). Errors the server states (compacted, invalid) are thrown.
+    private async Task<Stream?> OpenEventStreamAsync(string path, bool established, CancellationToken cancellationToken)
     {
-        var message = new HttpRequestMessage(HttpMethod.Get, WatchPath(request, next));
+        var message = new HttpRequestMessage(HttpMethod.Get, path);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         HttpResponseMessage? response = null;
         try

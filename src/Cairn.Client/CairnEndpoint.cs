@@ -46,7 +46,14 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
     /// <summary>A handler that connects to the Unix socket for every request, or a plain one for TCP.</summary>
     public SocketsHttpHandler CreateHandler()
     {
-        var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
+        // Expect100ContinueTimeout: how long a request that asks "100-continue" (a large journal message) waits for the
+        // server's go-ahead or refusal before sending its body anyway; Cairn's server answers at once, but a cold one
+        // can take longer than the 1 s default, and then a refused body ends in a broken connection instead of a 413.
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            Expect100ContinueTimeout = TimeSpan.FromSeconds(5),
+        };
         if (UnixPath is { } path)
         {
             handler.ConnectCallback = UnixSocketConnector.ConnectTo(path);

@@ -5,11 +5,14 @@ namespace Cairn.Cli.Tests;
 /// <summary>What one in-process run of <c>cairn</c> printed and returned.</summary>
 public sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliRun> RunAsync(string[] args, string? stdin = null)
+    public static Task<CliRun> RunAsync(string[] args, string? stdin = null) => RunAsync(args, Encoding.UTF8.GetBytes(stdin ?? ""));
+
+    /// <summary>Runs with binary standard input (the journal's framed format).</summary>
+    public static async Task<CliRun> RunAsync(string[] args, byte[] stdin)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await Cli.RunAsync(args, stdout, stderr, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin ?? "")));
+        var code = await Cli.RunAsync(args, stdout, stderr, () => new MemoryStream(stdin));
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
