@@ -185,8 +185,8 @@ public sealed partial class JournalService
     }
 
     /// <summary>
-    /// A request folded into history, or null. History is written by the archiver (<c>JournalArchiver</c>); until
-    /// it exists nothing is ever folded and this answers null.
+    /// A request folded into history by <see cref="JournalArchiver"/>, or null when it was never folded (or retention
+    /// has removed it).
     /// </summary>
     internal Task<JournalRequest?> GetArchivedAsync(string txid, CancellationToken cancellationToken) =>
         JournalHistory.ReadArchivedAsync(_store, txid, cancellationToken);

@@ -217,7 +217,7 @@ public sealed class JournalCommandTests(ServerFixture fixture) : IClassFixture<S
         Assert.DoesNotContain(stuck, JsonSerializer.Deserialize<JournalListDto>(young.Out, WireJson.Options)!.Requests.Select(r => r.Txid));
     }
 
-    [Fact(Skip = "JournalArchiver.RunOnceAsync is not written yet (\"Written in the archive branch\"); the server answers 500 until it is.")]
+    [Fact]
     public async Task Export_PrintsWhatItDid()
     {
         var text = await Journal("tcp", "export");
