@@ -78,6 +78,13 @@ internal sealed record JournalSetup(JournalOptions Options, JournalSeedConfig? S
                 Directory.CreateDirectory(export);
             }
 
+            // The journal itself tolerates a secondary that is unusable for a while (an NFS mount that comes and
+            // goes); one that cannot even be created at start-up is a configuration mistake, said at once.
+            if (Options.SecondaryDirectory is { } secondary)
+            {
+                Directory.CreateDirectory(secondary);
+            }
+
             return new JournalService(store, Options, logger);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
