@@ -111,7 +111,7 @@ internal static class JournalCompatEndpoints
             throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.");
         }
 
-        var message = await RequestReading.BodyAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
+        var message = await JournalEndpoints.ReadMessageAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
         try
         {
             await journal.AppendAsync(txid, step, message, context.RequestAborted).ConfigureAwait(false);

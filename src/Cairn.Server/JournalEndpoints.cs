@@ -46,7 +46,7 @@ internal static partial class JournalEndpoints
             return;
         }
 
-        var message = await RequestReading.BodyAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
+        var message = await ReadMessageAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
         var result = await journal.AppendAsync(txid, step, message, context.RequestAborted).ConfigureAwait(false);
         var entry = result.Entry;
         if (entry.Revision > 0)
@@ -228,6 +228,50 @@ internal static partial class JournalEndpoints
     {
         var report = await archiver.RunOnceAsync(context.RequestAborted).ConfigureAwait(false);
         await Json.WriteAsync(context, new JournalExportDto { Folded = report.Folded, Files = [.. report.Files], Removed = report.Removed }).ConfigureAwait(false);
+    }
+
+    /// <summary>Bodies over the limit that are drained, so that the client reads the 413.</summary>
+    private const long DrainLimit = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads a journal message of at most <paramref name="limit"/> bytes; a bigger one is a <see cref="LimitExceededException"/>
+    /// (413). A client that sends the whole body before reading the answer (no <c>Expect: 100-continue</c>, as Python's
+    /// requests) would see its connection reset instead of the 413 if the server answered mid-upload and closed; so a
+    /// body up to <see cref="DrainLimit"/> is read and discarded first. With <c>Expect: 100-continue</c> (curl) the 413
+    /// is answered before anything is uploaded.
+    /// </summary>
+    internal static async Task<byte[]> ReadMessageAsync(HttpContext context, int limit)
+    {
+        var declared = context.Request.ContentLength;
+        var expectsContinue = context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase);
+        if (declared <= limit || expectsContinue || declared > DrainLimit)
+        {
+            return await RequestReading.BodyAsync(context, limit).ConfigureAwait(false);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = DrainLimit;
+        }
+
+        using var body = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            total += read;
+            if (total <= limit)
+            {
+                body.Write(chunk, 0, read);
+            }
+            else if (total > DrainLimit)
+            {
+                break;
+            }
+        }
+
+        return total <= limit ? body.ToArray() : throw new LimitExceededException("message", total, limit);
     }
 
     // The names in the path after /v1/journal/, decoded strictly from the raw request target (an encoded slash stays

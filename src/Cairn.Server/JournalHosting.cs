@@ -67,29 +67,17 @@ internal sealed record JournalSetup(JournalOptions Options, JournalSeedConfig? S
             : throw new StartupException($"Journal:{name} must be a {(zeroAllowed ? "" : "positive ")}duration, seconds or [d.]hh:mm:ss (e.g. 300 or 00:05:00); got '{text}'.");
     }
 
-    /// <summary>The journal on <paramref name="store"/>; its secondary and export directories are created now, so that
-    /// an unusable one is a start-up error.</summary>
+    /// <summary>The journal on <paramref name="store"/>. (Its export directory is the archiver's to create, when it
+    /// exports: like the secondary, it may be a mount that is not there yet.)</summary>
     public JournalService CreateService(IKeyspace store, ILogger logger)
     {
         try
         {
-            if (Options.ExportDirectory is { } export)
-            {
-                Directory.CreateDirectory(export);
-            }
-
-            // The journal itself tolerates a secondary that is unusable for a while (an NFS mount that comes and
-            // goes); one that cannot even be created at start-up is a configuration mistake, said at once.
-            if (Options.SecondaryDirectory is { } secondary)
-            {
-                Directory.CreateDirectory(secondary);
-            }
-
             return new JournalService(store, Options, logger);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot use the journal's directories (Journal:Secondary '{Options.SecondaryDirectory}', Journal:ExportDir '{Options.ExportDirectory}'): {ex.Message}", ex);
+            throw new StartupException($"Cannot use the journal's secondary directory '{Options.SecondaryDirectory}' (Journal:Secondary): {ex.Message}", ex);
         }
     }
 }

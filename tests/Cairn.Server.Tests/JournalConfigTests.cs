@@ -180,17 +180,6 @@ public sealed class JournalConfigTests : IDisposable
     }
 
     [Fact]
-    public async Task UnusableSecondary_IsAClearStartupError()
-    {
-        var file = Path.Combine(_dir, "a-file");
-        await File.WriteAllTextAsync(file, "not a directory");
-
-        var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(("Journal:Secondary", Path.Combine(file, "sub"))));
-
-        Assert.Contains("Journal:Secondary", error.Message);
-    }
-
-    [Fact]
     public async Task Disabled_ServesNoJournal_AndRefusesJournalListeners()
     {
         await WithServerAsync(async server =>
