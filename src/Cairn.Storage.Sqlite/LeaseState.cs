@@ -2,19 +2,35 @@ namespace Cairn.Storage.Sqlite;
 
 /// <summary>A live lease's clock. Its expiry is kept in memory only: keep-alives need no disk write, and a restart
 /// renews every lease to its full TTL (as etcd does when a new leader takes over).</summary>
-internal sealed class LeaseState(long id, long ttlSeconds, DateTimeOffset expiresAt)
+/// <remarks>Times are timestamps of the store's <see cref="TimeProvider"/> (<see cref="TimeProvider.GetTimestamp"/>),
+/// a monotonic clock: a step of the wall clock (NTP, a resumed VM) neither expires a lease early nor keeps it late.</remarks>
+internal sealed class LeaseState
 {
-    private long _expiresAtTicks = expiresAt.UtcTicks;
+    private readonly long _ttlTicks;
+    private readonly long _frequency;
+    private long _expiresAt;
 
-    public long Id { get; } = id;
+    /// <summary>A lease of <paramref name="ttlSeconds"/> that expires one TTL after <paramref name="now"/>.</summary>
+    public LeaseState(long id, long ttlSeconds, long timestampFrequency, long now)
+    {
+        Id = id;
+        TtlSeconds = ttlSeconds;
+        _frequency = timestampFrequency;
+        _ttlTicks = checked(ttlSeconds * timestampFrequency);
+        _expiresAt = now + _ttlTicks;
+    }
 
-    public long TtlSeconds { get; } = ttlSeconds;
+    public long Id { get; }
 
-    public DateTimeOffset ExpiresAt => new(Interlocked.Read(ref _expiresAtTicks), TimeSpan.Zero);
+    public long TtlSeconds { get; }
 
-    public bool IsExpired(DateTimeOffset now) => ExpiresAt <= now;
+    public bool IsExpired(long now) => Volatile.Read(ref _expiresAt) <= now;
 
-    public void Renew(DateTimeOffset now) => Interlocked.Exchange(ref _expiresAtTicks, (now + TimeSpan.FromSeconds(TtlSeconds)).UtcTicks);
+    public void Renew(long now) => Interlocked.Exchange(ref _expiresAt, now + _ttlTicks);
 
-    public long RemainingSeconds(DateTimeOffset now) => Math.Max(0, (long)Math.Ceiling((ExpiresAt - now).TotalSeconds));
+    public long RemainingSeconds(long now)
+    {
+        var expiresAt = Volatile.Read(ref _expiresAt);
+        return expiresAt <= now ? 0 : (long)Math.Ceiling((expiresAt - now) / (double)_frequency);
+    }
 }
