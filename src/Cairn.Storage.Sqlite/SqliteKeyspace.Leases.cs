@@ -24,13 +24,13 @@ public sealed partial class SqliteKeyspace
         Run(() =>
         {
             ThrowIfDisposed();
-            var now = _time.GetTimestamp();
-            if (!_leases.TryGetValue(id, out var lease) || lease.IsExpired(now))
+            // Renewed only if not expired, atomically: once the sweeper has claimed an expired lease, no keep-alive
+            // succeeds on it (it would answer for a lease about to be deleted).
+            if (!_leases.TryGetValue(id, out var lease) || !lease.TryRenew(_time.GetTimestamp()))
             {
                 throw new LeaseNotFoundException(id);
             }
 
-            lease.Renew(now);
             return ValueTask.FromResult(new LeaseInfo(id, lease.TtlSeconds, lease.TtlSeconds, []));
         });
 
@@ -110,7 +110,8 @@ public sealed partial class SqliteKeyspace
     }
 
     // Deletes the lease and its keys in one revision. The sweeper passes onlyIfExpired: a keep-alive that arrived
-    // after it decided, but before this runs, wins.
+    // after it decided, but before this runs, wins; from here on none can (TryEnd), so a keep-alive never reports a
+    // lease alive that this then deletes.
     private long ApplyRevoke(WriteBatch batch, long id, bool onlyIfExpired)
     {
         var session = batch.Session;
@@ -119,7 +120,7 @@ public sealed partial class SqliteKeyspace
             return onlyIfExpired ? batch.Revision : throw new LeaseNotFoundException(id);
         }
 
-        if (onlyIfExpired && _leases.TryGetValue(id, out var state) && !state.IsExpired(_time.GetTimestamp()))
+        if (onlyIfExpired && _leases.TryGetValue(id, out var state) && !state.TryEnd(_time.GetTimestamp()))
         {
             return batch.Revision;
         }
