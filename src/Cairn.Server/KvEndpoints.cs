@@ -125,28 +125,40 @@ internal static class KvEndpoints
         Keys.Validate(key);
         limits.CheckKey(key);
         var value = await RequestReading.BodyAsync(context, limits.MaxValueBytes).ConfigureAwait(false);
-        var lease = await LeaseForPutAsync(context, store).ConfigureAwait(false);
-        var put = new PutRequest(key, value) { PrevKv = true, Lease = lease };
         var condition = Precondition(context, key);
-
+        var ownLease = RequestReading.Text(context, "ttl") is not null;
+        long lease;
         PutResult result;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            if (condition is null)
+            lease = await LeaseForPutAsync(context, store).ConfigureAwait(false);
+            var put = new PutRequest(key, value) { PrevKv = true, Lease = lease };
+            try
             {
-                result = await store.PutAsync(put, context.RequestAborted).ConfigureAwait(false);
+                if (condition is null)
+                {
+                    result = await store.PutAsync(put, context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    var txn = await RunConditionalAsync(store, key, condition, put, context.RequestAborted).ConfigureAwait(false);
+                    result = (PutResult)txn.Results[0];
+                }
+
+                break;
             }
-            else
+            catch (LeaseNotFoundException) when (ownLease && attempt < 3)
             {
-                var txn = await RunConditionalAsync(store, key, condition, put, context.RequestAborted).ConfigureAwait(false);
-                result = (PutResult)txn.Results[0];
+                // The lease granted for this put ran out before the put got to the store (a TTL shorter than a pause
+                // of this server): the caller never named a lease, so grant another instead of answering 404.
+                await RevokeUnusedLeaseAsync(store, lease).ConfigureAwait(false);
             }
-        }
-        catch when (RequestReading.Text(context, "ttl") is not null)
-        {
-            // The lease was granted for this key alone; without the key it would linger, unused, for its whole TTL.
-            await RevokeUnusedLeaseAsync(store, lease).ConfigureAwait(false);
-            throw;
+            catch when (ownLease)
+            {
+                // The lease was granted for this key alone; without the key it would linger, unused, for its whole TTL.
+                await RevokeUnusedLeaseAsync(store, lease).ConfigureAwait(false);
+                throw;
+            }
         }
 
         SetRevision(context, result.Revision);

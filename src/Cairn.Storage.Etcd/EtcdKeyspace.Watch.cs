@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Cairn.Core;
@@ -57,8 +58,10 @@ public sealed partial class EtcdKeyspace
             var created = await ReceiveAsync(inbox.Reader, request, request.StartRevision, stop.Token, cancellationToken).ConfigureAwait(false);
             var next = request.StartRevision == 0 ? created.Header.Revision + 1 : request.StartRevision;
             var replaying = request.StartRevision != 0 && request.StartRevision <= created.Header.Revision;
-            var settledAt = DateTime.UtcNow + (replaying ? ReplaySettle : TimeSpan.Zero);
-            var lastDelivery = DateTime.UtcNow;
+            // Times on the monotonic clock: a step of the wall clock must not hold back or hurry progress notifications.
+            var clock = Stopwatch.StartNew();
+            var settledAt = replaying ? ReplaySettle : TimeSpan.Zero;
+            var lastDelivery = clock.Elapsed;
             long? asked = null; // the revision of the first progress answer, waiting for the second
             var progressRequested = false;
             Task<bool>? waiting = null;
@@ -67,7 +70,7 @@ public sealed partial class EtcdKeyspace
                 waiting ??= inbox.Reader.WaitToReadAsync(stop.Token).AsTask();
                 if (progressEvery > TimeSpan.Zero && !progressRequested && !waiting.IsCompleted)
                 {
-                    var due = Max(lastDelivery + progressEvery, settledAt) - DateTime.UtcNow;
+                    var due = Max(lastDelivery + progressEvery, settledAt) - clock.Elapsed;
                     if (due > TimeSpan.Zero && await Task.WhenAny(waiting, Task.Delay(due, stop.Token)).ConfigureAwait(false) != waiting)
                     {
                         continue;
@@ -91,7 +94,7 @@ public sealed partial class EtcdKeyspace
                         next = delivery.Revision + 1;
                     }
 
-                    lastDelivery = DateTime.UtcNow;
+                    lastDelivery = clock.Elapsed;
                     asked = null;
                     continue;
                 }
@@ -110,7 +113,7 @@ public sealed partial class EtcdKeyspace
 
                 var reached = Math.Max(asked.Value, next - 1);
                 (asked, progressRequested) = (null, false);
-                lastDelivery = DateTime.UtcNow;
+                lastDelivery = clock.Elapsed;
                 next = reached + 1;
                 yield return new Core.WatchResponse(reached, []);
             }
@@ -129,7 +132,7 @@ public sealed partial class EtcdKeyspace
         }
     }
 
-    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static async Task PumpAsync(AsyncDuplexStreamingCall<V3.WatchRequest, V3.WatchResponse> call, ChannelWriter<V3.WatchResponse> inbox, CancellationToken cancellationToken)
     {

@@ -24,13 +24,13 @@ public sealed partial class SqliteKeyspace
         Run(() =>
         {
             ThrowIfDisposed();
-            var now = _time.GetUtcNow();
-            if (!_leases.TryGetValue(id, out var lease) || lease.IsExpired(now))
+            // Renewed only if not expired, atomically: once the sweeper has claimed an expired lease, no keep-alive
+            // succeeds on it (it would answer for a lease about to be deleted).
+            if (!_leases.TryGetValue(id, out var lease) || !lease.TryRenew(_time.GetTimestamp()))
             {
                 throw new LeaseNotFoundException(id);
             }
 
-            lease.Renew(now);
             return ValueTask.FromResult(new LeaseInfo(id, lease.TtlSeconds, lease.TtlSeconds, []));
         });
 
@@ -43,7 +43,7 @@ public sealed partial class SqliteKeyspace
         Run(() =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var now = _time.GetUtcNow();
+            var now = _time.GetTimestamp();
             if (!_leases.TryGetValue(id, out var lease) || lease.IsExpired(now))
             {
                 return ValueTask.FromResult<LeaseInfo?>(null);
@@ -58,7 +58,7 @@ public sealed partial class SqliteKeyspace
         Run(() =>
         {
             ThrowIfDisposed();
-            var now = _time.GetUtcNow();
+            var now = _time.GetTimestamp();
             IReadOnlyList<LeaseInfo> leases = _leases.Values
                 .Where(l => !l.IsExpired(now))
                 .OrderBy(l => l.Id)
@@ -70,13 +70,13 @@ public sealed partial class SqliteKeyspace
     private void LoadLeases()
     {
         // A restart renews every lease to its full TTL: a client could not keep it alive while the server was down.
-        var now = _time.GetUtcNow();
+        var now = _time.GetTimestamp();
         using var reader = _writer.Command("SELECT id, ttl FROM leases").ExecuteReader();
         while (reader.Read())
         {
             var id = reader.GetInt64(0);
             var ttl = reader.GetInt64(1);
-            _leases[id] = new LeaseState(id, ttl, now + TimeSpan.FromSeconds(ttl));
+            _leases[id] = new LeaseState(id, ttl, _time.TimestampFrequency, now);
         }
     }
 
@@ -105,12 +105,13 @@ public sealed partial class SqliteKeyspace
         insert.ExecuteNonQuery();
 
         // The clock starts when the grant is durable, not when it was queued.
-        batch.AfterCommit.Add(() => _leases[id] = new LeaseState(id, ttlSeconds, _time.GetUtcNow() + TimeSpan.FromSeconds(ttlSeconds)));
+        batch.AfterCommit.Add(() => _leases[id] = new LeaseState(id, ttlSeconds, _time.TimestampFrequency, _time.GetTimestamp()));
         return new LeaseGrant(id, ttlSeconds, batch.Revision);
     }
 
     // Deletes the lease and its keys in one revision. The sweeper passes onlyIfExpired: a keep-alive that arrived
-    // after it decided, but before this runs, wins.
+    // after it decided, but before this runs, wins; from here on none can (TryEnd), so a keep-alive never reports a
+    // lease alive that this then deletes.
     private long ApplyRevoke(WriteBatch batch, long id, bool onlyIfExpired)
     {
         var session = batch.Session;
@@ -119,7 +120,7 @@ public sealed partial class SqliteKeyspace
             return onlyIfExpired ? batch.Revision : throw new LeaseNotFoundException(id);
         }
 
-        if (onlyIfExpired && _leases.TryGetValue(id, out var state) && !state.IsExpired(_time.GetUtcNow()))
+        if (onlyIfExpired && _leases.TryGetValue(id, out var state) && !state.TryEnd(_time.GetTimestamp()))
         {
             return batch.Revision;
         }
@@ -156,7 +157,7 @@ public sealed partial class SqliteKeyspace
 
     private void RequireLease(SqliteSession session, long id)
     {
-        if (!LeaseExists(session, id) || (_leases.TryGetValue(id, out var state) && state.IsExpired(_time.GetUtcNow())))
+        if (!LeaseExists(session, id) || (_leases.TryGetValue(id, out var state) && state.IsExpired(_time.GetTimestamp())))
         {
             throw new LeaseNotFoundException(id);
         }
@@ -169,7 +170,7 @@ public sealed partial class SqliteKeyspace
             try
             {
                 await Task.Delay(_options.LeaseSweepInterval, _time, cancellationToken).ConfigureAwait(false);
-                var now = _time.GetUtcNow();
+                var now = _time.GetTimestamp();
                 foreach (var lease in _leases.Values)
                 {
                     if (lease.IsExpired(now))

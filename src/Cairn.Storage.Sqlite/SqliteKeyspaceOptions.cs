@@ -12,7 +12,8 @@ public sealed record SqliteKeyspaceOptions
     /// <summary>Most write requests committed together in one transaction (one fsync).</summary>
     public int MaxBatchSize { get; init; } = 1024;
 
-    /// <summary>The clock for lease expiry and watch progress notifications (a fake one in tests).</summary>
+    /// <summary>The clock for lease expiry and watch progress notifications (a fake one in tests). Lease expiry uses its
+    /// monotonic timestamps (<see cref="TimeProvider.GetTimestamp"/>), never the wall clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>How often expired leases are looked for; a lease is revoked at most this long after it expires.</summary>

@@ -58,8 +58,8 @@ public abstract class WatchLivenessConformance : KeyspaceConformance
                 await Task.Delay(10);
             }
 
-            // Many intervals of slack: this checks that notifications come at all, not their precision.
-            var progress = await watch.NextAsync(TimeSpan.FromSeconds(5));
+            // Any number of intervals of slack: this checks that notifications come at all, not their precision.
+            var progress = await watch.NextAsync();
 
             Assert.True(progress.IsProgressNotify, $"Unexpected events at revision {progress.Revision}.");
             Assert.InRange(progress.Revision, StartRevision, await RevisionAsync());
@@ -79,15 +79,19 @@ public abstract class WatchLivenessConformance : KeyspaceConformance
         await PutAsync("slow/start", "0");
         Assert.Single((await watch.NextEventsAsync()).Events);
 
-        // The watch is live and not being read while the writes run.
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        // The watch is live and not being read while the writes run. A store that made writers wait for it would hang
+        // them: the deadline catches that, and is no measure of speed (1000 puts on a loaded machine may take a while).
         var revisions = new List<long>(Count);
-        for (var i = 0; i < Count; i++)
+        var writes = Task.Run(async () =>
         {
-            revisions.Add((await PutAsync($"slow/{i:D4}", i.ToString(CultureInfo.InvariantCulture))).Revision);
-        }
-
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"{Count} puts took {stopwatch.Elapsed} while a watcher was not reading.");
+            for (var i = 0; i < Count; i++)
+            {
+                revisions.Add((await PutAsync($"slow/{i:D4}", i.ToString(CultureInfo.InvariantCulture))).Revision);
+            }
+        });
+        var deadline = TimeSpan.FromSeconds(120);
+        Assert.True(await Task.WhenAny(writes, Task.Delay(deadline)) == writes || writes.IsCompleted, $"{Count} puts did not finish within {deadline.TotalSeconds} s while a watcher was not reading ({revisions.Count} did).");
+        await writes;
         var responses = await watch.ReadEventsAsync(Count);
         Assert.Equal(revisions, responses.Select(r => r.Revision));
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"slow/{i:D4}"), Flatten(responses).Select(e => e.Kv.Key));

@@ -93,12 +93,15 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     [Fact]
     public async Task WhenTheLeadersLeaseExpires_TheOtherTakesOverWithinTheTtl()
     {
-        // a's lease is never renewed: as if a died. The store's lease sweep deletes the key.
-        var (a, _) = await CandidateAsync("a", ttl: 1);
+        // a's lease is never renewed: as if a died. The store's lease sweep deletes the key. The TTL leaves a time to
+        // take the lead before the lease runs out even if this process stalls; the deadline is the TTL plus slack for a
+        // loaded machine (a leader key without a lease would never go).
+        const long Ttl = 3;
+        var (a, _) = await CandidateAsync("a", ttl: Ttl);
         await Eventually.UntilAsync(() => a.IsLeader, Deadline, "a leads");
         var (b, _) = await CandidateAsync("b");
 
-        await Eventually.UntilAsync(() => b.IsLeader, TimeSpan.FromSeconds(5), "b takes over after a's TTL");
+        await Eventually.UntilAsync(() => b.IsLeader, TimeSpan.FromSeconds(Ttl) + Deadline, "b takes over after a's TTL");
     }
 
     [Fact]
@@ -119,9 +122,10 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             await Store.PutAsync(new PutRequest("k/" + i, "v"u8.ToArray()));
         }
 
+        // The store shows the compaction as soon as it commits, a moment before the compactor counts it.
         var status = await Store.StatusAsync();
         await Eventually.UntilAsync(async () => (await Store.StatusAsync()).CompactRevision == status.Revision - 10, Deadline, "the leader compacts to 10 revisions behind");
-        Assert.True(compactA.Compactions > 0);
+        await Eventually.UntilAsync(() => compactA.Compactions > 0, Deadline, "a counts its compaction");
         Assert.Equal(0, compactB.Compactions);
         Assert.True(servicesA.Running);
         Assert.False(servicesB.Running);

@@ -87,7 +87,8 @@ public sealed class ClusterTests(ServerFixture fixture) : IClassFixture<ServerFi
             TimeProvider.System,
             CancellationToken.None));
 
-        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(5));
+        // Not before the start timeout; after it, within what a loaded machine may add (not, say, a retry forever).
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
         Assert.True(attempts >= 3, $"only {attempts} attempts");
         Assert.Contains("etcd at http://127.0.0.1:1", error.Message);
         Assert.Contains("did not answer within 2 s", error.Message);

@@ -107,7 +107,7 @@ public sealed class LeaseHttpTests(ServerFixture fixture) : IClassFixture<Server
         Assert.True(lease > 0);
 
         Assert.Equal("put", (await watch.NextEventsAsync()).Data.GetProperty("events")[0].GetProperty("type").GetString());
-        var delete = await watch.NextEventsAsync(); // within the stream's deadline (10 s) for a 1 s TTL
+        var delete = await watch.NextEventsAsync(); // within the stream's deadline (30 s) for a 1 s TTL
         Assert.Equal("delete", delete.Data.GetProperty("events")[0].GetProperty("type").GetString());
         Assert.Equal(["lease/ttl/k"], Http.Keys(delete.Data));
 

@@ -13,7 +13,8 @@ internal sealed record SseEvent(string Type, long? Id, JsonElement Data);
 /// </summary>
 internal sealed class SseStream : IDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    // A deadline against a stream that hangs, not a measure of speed: generous enough for a heavily loaded machine.
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly HttpResponseMessage _response;
     private readonly StreamReader _reader;

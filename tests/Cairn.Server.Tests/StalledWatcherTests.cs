@@ -36,9 +36,13 @@ public sealed class StalledWatcherTests(ServerFixture fixture) : IClassFixture<S
             }
         })).WaitAsync(TimeSpan.FromSeconds(60));
 
+        // Puts that waited for the stalled watchers would wait until the test reads below, that is, forever: the 60 s
+        // deadline above catches that. These bounds catch puts slowed down by them, with room for a machine busy with
+        // other test processes (this test runs alone only within its assembly): seen there, p99 400 ms, median 5 ms.
         Array.Sort(latencies);
+        var median = latencies[latencies.Length / 2];
         var p99 = latencies[(int)(latencies.Length * 0.99)];
-        Assert.True(p99 < 250, $"p99 put latency {p99:F1} ms with stalled watchers (median {latencies[latencies.Length / 2]:F1} ms)");
+        Assert.True(median < 250 && p99 < 2000, $"put latency with stalled watchers: median {median:F1} ms, p99 {p99:F1} ms");
 
         var expected = Enumerable.Range(0, Clients).SelectMany(c => Enumerable.Range(0, PutsPerClient).Select(i => $"stall/{c:D2}/{i:D3}")).ToHashSet();
 

@@ -7,7 +7,8 @@ namespace Cairn.Server.Tests;
 /// <summary>A client of the watch WebSocket: sends JSON messages and receives one JSON object per message, with deadlines.</summary>
 internal sealed class WatchSocketClient : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    // A deadline against a stream that hangs, not a measure of speed: generous enough for a heavily loaded machine.
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private WatchSocketClient(ClientWebSocket socket) => Socket = socket;
 

@@ -184,6 +184,26 @@ public sealed class SqliteLeaseClockTests : IDisposable
     }
 
     [Fact]
+    public async Task Lease_IsTimedByTheMonotonicClock_NotTheWallClock()
+    {
+        var clock = new SteppedWallClock();
+        await using var store = await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = _directory.File("wall.db"), Time = clock });
+        var lease = await store.GrantLeaseAsync(60);
+        await PutAsync(store, "k", lease.Id);
+
+        // NTP steps a clock that was an hour behind: no time has passed for the lease.
+        clock.Step = TimeSpan.FromHours(1);
+        var info = await store.LeaseTimeToLiveAsync(lease.Id);
+        var renewed = await store.KeepAliveLeaseAsync(lease.Id);
+        await PutAsync(store, "k2", lease.Id);
+
+        Assert.NotNull(info);
+        Assert.InRange(info.RemainingTtlSeconds, 50, 60);
+        Assert.Equal(60, renewed.RemainingTtlSeconds);
+        Assert.True(await ExistsAsync(store, "k"));
+    }
+
+    [Fact]
     public async Task Restart_KeepsARevokedLeaseRevoked()
     {
         long id;
@@ -199,5 +219,13 @@ public sealed class SqliteLeaseClockTests : IDisposable
         Assert.Null(await reopened.LeaseTimeToLiveAsync(id));
         Assert.False(await ExistsAsync(reopened, "k"));
         await Assert.ThrowsAsync<LeaseNotFoundException>(() => reopened.KeepAliveLeaseAsync(id).AsTask());
+    }
+
+    // Real monotonic time (the default GetTimestamp), with a wall clock that can be stepped.
+    private sealed class SteppedWallClock : TimeProvider
+    {
+        public TimeSpan Step { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Step;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -13,6 +14,7 @@ public sealed class EtcdServer : IAsyncDisposable
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "cairn-etcd-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly int _clientPort;
     private readonly int _peerPort;
+    private readonly ConcurrentQueue<string> _log = new(); // etcd's last lines of output, to say why it failed
     private Process? _process;
 
     private EtcdServer(int clientPort, int peerPort)
@@ -30,15 +32,35 @@ public sealed class EtcdServer : IAsyncDisposable
     /// <summary>Starts a fresh etcd and waits (up to <paramref name="deadline"/>, default 30 s) until it answers.</summary>
     public static async Task<EtcdServer> StartAsync(TimeSpan? deadline = null)
     {
-        var server = new EtcdServer(FreePort(), FreePort());
-        Directory.CreateDirectory(server._dataDir);
-        await server.StartAgainAsync(deadline).ConfigureAwait(false);
-        return server;
+        // A port is free when chosen, but nothing holds it until etcd binds it: another process (tests run in parallel,
+        // and every listener on port 0 draws from the same ports) may take it in between. etcd then exits at once, and
+        // starts again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new EtcdServer(FreePort(), FreePort());
+            Directory.CreateDirectory(server._dataDir);
+            try
+            {
+                await server.StartAgainAsync(deadline).ConfigureAwait(false);
+                return server;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                if (attempt >= 5 || !server.Output.Contains("address already in use", StringComparison.Ordinal))
+                {
+                    throw;
+                }
+            }
+        }
     }
+
+    private string Output => string.Join(Environment.NewLine, _log);
 
     /// <summary>Starts the process (again) on the same data directory and ports, and waits until it serves.</summary>
     public async Task StartAgainAsync(TimeSpan? deadline = null)
     {
+        _log.Clear();
         var info = new ProcessStartInfo(Binary)
         {
             RedirectStandardOutput = true,
@@ -61,8 +83,8 @@ public sealed class EtcdServer : IAsyncDisposable
         }
 
         _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {Binary}.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, line) => Remember(line.Data);
+        _process.ErrorDataReceived += (_, line) => Remember(line.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -73,13 +95,15 @@ public sealed class EtcdServer : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"etcd exited with code {_process.ExitCode} while starting (data dir {_dataDir}).");
+                await _process.WaitForExitAsync().ConfigureAwait(false); // all of its output read
+                throw new InvalidOperationException($"etcd exited with code {_process.ExitCode} while starting (data dir {_dataDir}):{Environment.NewLine}{Output}");
             }
 
             try
             {
+                // Healthy, and still running: not another etcd that took the port ours could not bind.
                 var health = await http.GetStringAsync(Endpoint + "/health").ConfigureAwait(false);
-                if (health.Contains("\"true\"", StringComparison.Ordinal))
+                if (health.Contains("\"true\"", StringComparison.Ordinal) && !_process.HasExited)
                 {
                     return;
                 }
@@ -90,7 +114,7 @@ public sealed class EtcdServer : IAsyncDisposable
 
             if (DateTime.UtcNow > until)
             {
-                throw new TimeoutException($"etcd did not become healthy at {Endpoint} in time.");
+                throw new TimeoutException($"etcd did not become healthy at {Endpoint} in time:{Environment.NewLine}{Output}");
             }
 
             await Task.Delay(25).ConfigureAwait(false);
@@ -114,6 +138,20 @@ public sealed class EtcdServer : IAsyncDisposable
         if (Directory.Exists(_dataDir))
         {
             Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _log.Enqueue(line);
+        while (_log.Count > 20)
+        {
+            _log.TryDequeue(out _);
         }
     }
 
