@@ -15,7 +15,15 @@ internal sealed class ServerProcess : IDisposable
 
     public string SocketPath { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dataDir, TimeSpan deadline)
+    /// <summary>The id of the child process (the one <see cref="KillHard"/> kills).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Starts <c>cairn serve</c> on <paramref name="dataDir"/> and waits until it is healthy.</summary>
+    /// <param name="dataDir">The data directory; the Unix socket is made in it.</param>
+    /// <param name="deadline">How long it may take to become healthy.</param>
+    /// <param name="environment">Extra settings as <c>CAIRN_*</c> environment variables (e.g.
+    /// <c>CAIRN_JOURNAL__FOLDAGE</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, TimeSpan deadline, IReadOnlyDictionary<string, string>? environment = null)
     {
         var socket = Path.Combine(dataDir, "cairn.sock");
         var info = new ProcessStartInfo("dotnet")
@@ -31,6 +39,11 @@ internal sealed class ServerProcess : IDisposable
         }
 
         info.Environment["CAIRN_LOGGING__LOGLEVEL__DEFAULT"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
