@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Cairn.Core;
 using Cairn.Core.Wire;
+using Cairn.Journal;
 
 namespace Cairn.Client;
 
@@ -29,9 +30,10 @@ public sealed partial class CairnClient
     /// <exception cref="UnavailableException">Neither the server's store nor its secondary could take the entry.</exception>
     public Task<JournalAppendResultDto> AppendJournalAsync(string txid, string step, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        JournalName.ValidateTxid(txid);
-        JournalName.ValidateStep(step);
-        ValidateJsonMessage(message.Span);
+        JournalNames.ValidateTxid(txid);
+        JournalNames.ValidateStep(step);
+        // The size limit is the server's to say (413); the client checks only what is wrong anywhere.
+        JournalService.ValidateMessage(message.Span, int.MaxValue);
         var request = new HttpRequestMessage(HttpMethod.Post, JournalUri(txid, step)) { Content = new ReadOnlyMemoryContent(message) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         if (message.Length > ExpectContinueBytes)
@@ -63,7 +65,7 @@ public sealed partial class CairnClient
     /// <returns>The request, or null when the journal has no step of it.</returns>
     public Task<JournalRequestDto?> GetJournalRequestAsync(string txid, CancellationToken cancellationToken = default)
     {
-        JournalName.ValidateTxid(txid);
+        JournalNames.ValidateTxid(txid);
         return SendJsonOrNullAsync<JournalRequestDto>(new HttpRequestMessage(HttpMethod.Get, JournalUri(txid)), cancellationToken);
     }
 
@@ -74,7 +76,7 @@ public sealed partial class CairnClient
     /// <returns>The status, or null when the request is not found (no begin, commit or abort step).</returns>
     public Task<JournalStatusDto?> GetJournalStatusAsync(string txid, CancellationToken cancellationToken = default)
     {
-        JournalName.ValidateTxid(txid);
+        JournalNames.ValidateTxid(txid);
         return SendJsonOrNullAsync<JournalStatusDto>(new HttpRequestMessage(HttpMethod.Get, JournalUri(txid, "status")), cancellationToken);
     }
 
@@ -120,7 +122,7 @@ public sealed partial class CairnClient
     /// <exception cref="UnavailableException">The first connection could not be made.</exception>
     public async IAsyncEnumerable<JournalStepDto> WatchJournalAsync(string txid, long fromRevision = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        JournalName.ValidateTxid(txid);
+        JournalNames.ValidateTxid(txid);
         ArgumentOutOfRangeException.ThrowIfNegative(fromRevision);
 
         // "From now" is pinned to a revision before the first connection, so that a connection lost before any step
@@ -190,36 +192,6 @@ public sealed partial class CairnClient
     /// <param name="cancellationToken">Cancels the request.</param>
     public Task<JournalExportDto> ExportJournalAsync(CancellationToken cancellationToken = default) =>
         SendJsonAsync<JournalExportDto>(new HttpRequestMessage(HttpMethod.Post, "v1/admin/journal/export"), cancellationToken);
-
-    /// <summary>Throws <see cref="InvalidArgumentException"/> unless <paramref name="message"/> is one JSON value.</summary>
-    internal static void ValidateJsonMessage(ReadOnlySpan<byte> message)
-    {
-        if (message.IsEmpty)
-        {
-            throw new InvalidArgumentException("The message must be a JSON value; it is empty.");
-        }
-
-        // JSON is UTF-8 (RFC 8259), and the reader does not check the bytes inside strings.
-        if (!System.Text.Unicode.Utf8.IsValid(message))
-        {
-            throw new InvalidArgumentException("The message is not valid JSON: it is not valid UTF-8.");
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(message, new JsonReaderOptions { MaxDepth = 64 });
-            reader.Read();
-            reader.Skip();
-            if (reader.Read())
-            {
-                throw new InvalidArgumentException("The message must be one JSON value; there is more after it.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidArgumentException($"The message is not valid JSON: {ex.Message}");
-        }
-    }
 
     private static T ReadEventData<T>(string data)
     {
