@@ -143,24 +143,8 @@ public sealed partial class CairnClient
             }
 
             established = true;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            while (true)
+            await foreach (var sse in ReadConnectionAsync(stream, cancellationToken).ConfigureAwait(false))
             {
-                SseEvent? sse;
-                try
-                {
-                    sse = await SseEvent.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-                {
-                    sse = null; // the connection dropped: reconnect and resume
-                }
-
-                if (sse is null)
-                {
-                    break;
-                }
-
                 switch (sse.Type)
                 {
                     case "step":
@@ -177,8 +161,6 @@ public sealed partial class CairnClient
                     case "created":
                         failures = 0;
                         break;
-                    case "error":
-                        throw ToException(HttpStatusCode.OK, Encoding.UTF8.GetBytes(FlattenError(sse.Data)));
                 }
             }
 

@@ -37,24 +37,8 @@ public sealed partial class CairnClient
                 continue;
             }
 
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            while (true)
+            await foreach (var sse in ReadConnectionAsync(stream, cancellationToken).ConfigureAwait(false))
             {
-                SseEvent? sse;
-                try
-                {
-                    sse = await SseEvent.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-                {
-                    sse = null; // the connection dropped: reconnect and resume
-                }
-
-                if (sse is null)
-                {
-                    break;
-                }
-
                 switch (sse.Type)
                 {
                     case "created":
@@ -72,8 +56,6 @@ public sealed partial class CairnClient
                         next = response.Revision + 1;
                         yield return response;
                         break;
-                    case "error":
-                        throw ToException(System.Net.HttpStatusCode.OK, Encoding.UTF8.GetBytes(FlattenError(sse.Data)));
                 }
             }
 
@@ -103,6 +85,37 @@ public sealed partial class CairnClient
             {
                 yield return change;
             }
+        }
+    }
+
+    // The events of one event-stream connection, until it ends or drops (a drop just ends them: the caller reconnects
+    // and resumes). An `error` event is the server ending the watch: it is thrown as the exception it names.
+    private static async IAsyncEnumerable<SseEvent> ReadConnectionAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        while (true)
+        {
+            SseEvent? sse;
+            try
+            {
+                sse = await SseEvent.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                sse = null; // the connection dropped
+            }
+
+            if (sse is null)
+            {
+                yield break;
+            }
+
+            if (sse.Type == "error")
+            {
+                throw ToException(System.Net.HttpStatusCode.OK, Encoding.UTF8.GetBytes(FlattenError(sse.Data)));
+            }
+
+            yield return sse;
         }
     }
 
