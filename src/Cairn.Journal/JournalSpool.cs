@@ -178,6 +178,13 @@ public sealed partial class JournalSpool
     // entry, is not one of ours and is left alone.
     private static JournalEntry? TryRead(string path)
     {
+        // Every append asks whether its step is spooled, and the answer is nearly always no: a stat answers that
+        // without throwing; the catches below still cover a file removed in between.
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
         byte[] bytes;
         try
         {
