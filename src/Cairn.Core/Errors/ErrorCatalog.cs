@@ -23,6 +23,9 @@ public static class ErrorCatalog
         ErrorCodes.TooLarge => 413,
         ErrorCodes.UnsupportedMediaType => 415,
         ErrorCodes.Unavailable => 503,
+        ErrorCodes.InsufficientStorage => 507,
+        ErrorCodes.ExtensionFailed => 502,
+        ErrorCodes.ExtensionTimeout => 504,
         _ => 500,
     };
 
@@ -43,6 +46,10 @@ public static class ErrorCatalog
         ErrorCodes.TooLarge => "Payload too large",
         ErrorCodes.UnsupportedMediaType => "Unsupported media type",
         ErrorCodes.Unavailable => "Store unavailable",
+        ErrorCodes.InsufficientStorage => "Insufficient storage",
+        ErrorCodes.Corrupt => "Stored data is corrupt",
+        ErrorCodes.ExtensionFailed => "Extension failed",
+        ErrorCodes.ExtensionTimeout => "Extension timed out",
         _ => "Internal error",
     };
 
@@ -64,6 +71,7 @@ public static class ErrorCatalog
         ErrorCodes.LeaseNotFound => new LeaseNotFoundException(number("leaseId") ?? 0),
         ErrorCodes.Unavailable => new UnavailableException(message),
         ErrorCodes.Conflict => new ConflictException(message),
+        ErrorCodes.InsufficientStorage => new InsufficientStorageException(message),
         _ => new RemoteException(code, message),
     };
 }

@@ -45,6 +45,18 @@ public static class ErrorCodes
     /// <summary>The request conflicts with the current state of what it addresses (HTTP 409).</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>No volume has room for the body (HTTP 507).</summary>
+    public const string InsufficientStorage = "insufficient_storage";
+
+    /// <summary>A stored body failed its checksum (HTTP 500).</summary>
+    public const string Corrupt = "corrupt";
+
+    /// <summary>An extension failed: it exited non-zero, threw, or printed something that is not JSON (HTTP 502).</summary>
+    public const string ExtensionFailed = "extension_failed";
+
+    /// <summary>An extension did not finish within its timeout and was stopped (HTTP 504).</summary>
+    public const string ExtensionTimeout = "extension_timeout";
+
     /// <summary>Unexpected server failure.</summary>
     public const string Internal = "internal";
 }
