@@ -1,0 +1,433 @@
+using System.Globalization;
+using System.Text.Json;
+using Cairn.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Volumes;
+
+public sealed partial class BlobStore
+{
+    private readonly object _gate = new();
+    private long _recordLease;
+    private readonly Dictionary<string, bool> _synch = [];
+
+    /// <summary>The volume records of every node (a node gone for longer than the record TTL is absent).</summary>
+    public async Task<IReadOnlyList<VolumeRecord>> VolumesAsync(CancellationToken cancellationToken = default)
+    {
+        var range = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(BlobKeys.VolumesPrefix)), cancellationToken).ConfigureAwait(false);
+        var records = new List<VolumeRecord>();
+        foreach (var kv in range.Kvs)
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(kv.Value.Span, VolumesJson.Default.VolumeRecord) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a record Cairn wrote; ignore it.
+            }
+        }
+
+        return records;
+    }
+
+    internal async Task<Stream> OpenRemoteAsync(BlobInfo info, long offset, long length, CancellationToken cancellationToken)
+    {
+        var range = await _store.RangeAsync(new RangeRequest(KeyRange.Single(BlobKeys.Volume(info.VolumeId!))), cancellationToken).ConfigureAwait(false);
+        VolumeRecord? record = null;
+        if (range.Kvs.Count == 1)
+        {
+            try
+            {
+                record = JsonSerializer.Deserialize(range.Kvs[0].Value.Span, VolumesJson.Default.VolumeRecord);
+            }
+            catch (JsonException)
+            {
+            }
+        }
+
+        if (record is null)
+        {
+            throw new UnavailableException($"Blob '{info.Key}' is on volume {info.VolumeId} of node {info.NodeId}, which is not registered now (the node is down or gone).");
+        }
+
+        if (_remote is null)
+        {
+            throw new UnavailableException($"Blob '{info.Key}' is on node {record.NodeId}, and this node cannot fetch from others.");
+        }
+
+        return await _remote.OpenAsync(record, info.BlobId!, offset, length, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every node from removing files until the returned handle is disposed (a snapshot in progress).
+    /// The pin hangs on a lease kept alive while it is held, so a crashed holder cannot block removals for longer
+    /// than the lease's TTL.</summary>
+    public async Task<IAsyncDisposable> PinFilesAsync(CancellationToken cancellationToken = default)
+    {
+        var lease = await _store.GrantLeaseAsync(30, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _store.PutAsync(new PutRequest(BlobKeys.PinsPrefix + BlobNames.NewId(), System.Text.Encoding.UTF8.GetBytes(_options.NodeId)) { Lease = lease.Id }, cancellationToken).ConfigureAwait(false);
+        return new Pin(this, lease.Id);
+    }
+
+    private sealed class Pin : IAsyncDisposable
+    {
+        private readonly BlobStore _owner;
+        private readonly long _lease;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _keepAlive;
+
+        public Pin(BlobStore owner, long lease)
+        {
+            _owner = owner;
+            _lease = lease;
+            _keepAlive = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(10), _owner.Time, _stop.Token).ConfigureAwait(false);
+                        await _owner._store.KeepAliveLeaseAsync(_lease, _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    catch (CairnException)
+                    {
+                        // Retried at the next tick; if the lease is lost, removals resume (and the snapshot may see a file go).
+                    }
+                }
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _keepAlive.ConfigureAwait(false);
+            _stop.Dispose();
+            try
+            {
+                await _owner._store.RevokeLeaseAsync(_lease).ConfigureAwait(false);
+            }
+            catch (CairnException)
+            {
+            }
+        }
+    }
+
+    private async Task<bool> PinnedAsync(CancellationToken cancellationToken)
+    {
+        var pins = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(BlobKeys.PinsPrefix)) { CountOnly = true }, cancellationToken).ConfigureAwait(false);
+        return pins.Count > 0;
+    }
+
+    /// <summary>Removes a file no key refers to any more, unless a snapshot pins files (then reconciliation does it later).</summary>
+    private async Task RemoveFileAsync(LocalVolume volume, string blobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await PinnedAsync(cancellationToken).ConfigureAwait(false))
+            {
+                SetSynch(volume, false);
+                return;
+            }
+        }
+        catch (CairnException)
+        {
+            SetSynch(volume, false);
+            return;
+        }
+
+        var path = volume.BlobPath(blobId);
+        DeleteQuietly(path);
+        if (File.Exists(path))
+        {
+            SetSynch(volume, false);
+        }
+    }
+
+    private void SetSynch(LocalVolume volume, bool value)
+    {
+        lock (_gate)
+        {
+            _synch[volume.Id] = value;
+        }
+    }
+
+    /// <summary>Compares this node's files with the keyspace now: removes files whose keys are gone and orphans older
+    /// than the grace period. Also runs every <see cref="VolumeOptions.ReconcileInterval"/>.</summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var volume in _volumes)
+        {
+            await ReconcileAsync(volume, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <returns>The revision the comparison was made at.</returns>
+    private async Task<long> ReconcileAsync(LocalVolume volume, CancellationToken cancellationToken)
+    {
+        var now = Time.GetUtcNow().UtcDateTime;
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var prefix = BlobKeys.RefsOf(volume.Id);
+        var from = prefix;
+        long revision = 0;
+        while (true)
+        {
+            var page = await _store.RangeAsync(
+                new RangeRequest(KeyRange.Between(from, Keys.PrefixEnd(prefix)!)) { KeysOnly = true, Limit = 1000, Revision = revision },
+                cancellationToken).ConfigureAwait(false);
+            revision = page.Revision;
+            foreach (var kv in page.Kvs)
+            {
+                referenced.Add(kv.Key[prefix.Length..]);
+            }
+
+            if (!page.More || page.Kvs.Count == 0)
+            {
+                break;
+            }
+
+            from = page.Kvs[^1].Key + "\0";
+        }
+
+        var pinned = await PinnedAsync(cancellationToken).ConfigureAwait(false);
+        var pending = false;
+        var removed = 0;
+        foreach (var (blobId, written) in volume.Files())
+        {
+            if (referenced.Contains(blobId))
+            {
+                continue;
+            }
+
+            if (pinned || now - written < _options.OrphanGrace)
+            {
+                pending = true;
+                continue;
+            }
+
+            DeleteQuietly(volume.BlobPath(blobId));
+            removed++;
+        }
+
+        foreach (var tmp in Directory.EnumerateFiles(volume.TmpDirectory))
+        {
+            if (now - File.GetLastWriteTimeUtc(tmp) >= _options.OrphanGrace)
+            {
+                DeleteQuietly(tmp);
+            }
+        }
+
+        if (removed > 0)
+        {
+            LogRemovedOrphans(_logger, removed, volume.Id);
+        }
+
+        SetSynch(volume, !pending);
+        return revision;
+    }
+
+    /// <summary>Per volume: reconcile, then follow the refs of the volume and remove each file whose ref is deleted;
+    /// reconcile again every interval and after any interruption of the watch.</summary>
+    private async Task ReapLoopAsync(LocalVolume volume, CancellationToken stop)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var revision = await ReconcileAsync(volume, stop).ConfigureAwait(false);
+                using var interval = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                interval.CancelAfter(_options.ReconcileInterval);
+                try
+                {
+                    var request = new WatchRequest(KeyRange.Prefix(BlobKeys.RefsOf(volume.Id))) { StartRevision = revision + 1 };
+                    await foreach (var response in _store.WatchAsync(request, interval.Token).ConfigureAwait(false))
+                    {
+                        foreach (var change in response.Events)
+                        {
+                            if (change.Type == WatchEventType.Delete)
+                            {
+                                var blobId = change.Kv.Key[BlobKeys.RefsOf(volume.Id).Length..];
+                                if (BlobNames.IsId(blobId))
+                                {
+                                    await RemoveFileAsync(volume, blobId, stop).ConfigureAwait(false);
+                                }
+                            }
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    // The interval is up: reconcile again.
+                }
+
+                backoff = TimeSpan.FromMilliseconds(200);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is CairnException or IOException or UnauthorizedAccessException)
+            {
+                SetSynch(volume, false);
+                LogReapFailed(_logger, volume.Id, ex.Message);
+                try
+                {
+                    await Task.Delay(backoff, Time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        var lease = await _store.GrantLeaseAsync(_options.RecordTtlSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _recordLease = lease.Id;
+        }
+
+        await PublishAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        long lease;
+        lock (_gate)
+        {
+            lease = _recordLease;
+        }
+
+        var load = ReadLoad();
+        foreach (var volume in _volumes)
+        {
+            long free = 0, total = 0;
+            try
+            {
+                (free, total) = SpaceProbe(volume.Directory);
+            }
+            catch (IOException)
+            {
+            }
+
+            bool synch;
+            lock (_gate)
+            {
+                synch = _synch.GetValueOrDefault(volume.Id, true);
+            }
+
+            var record = new VolumeRecord
+            {
+                VolumeId = volume.Id,
+                NodeId = _options.NodeId,
+                Path = volume.Directory,
+                Addresses = _options.Addresses,
+                TotalBytes = total,
+                FreeBytes = free,
+                UsedPercent = total <= 0 ? 0 : (int)Math.Round(100.0 * (total - free) / total),
+                Load = load,
+                Synch = synch,
+                UpdatedAt = Time.GetUtcNow(),
+            };
+            await _store.PutAsync(
+                new PutRequest(BlobKeys.Volume(volume.Id), JsonSerializer.SerializeToUtf8Bytes(record, VolumesJson.Default.VolumeRecord)) { Lease = lease },
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the records' lease alive and refreshes the records every <see cref="VolumeOptions.ReportInterval"/>;
+    /// a lost lease (the store was unreachable for longer than its TTL) is granted again.</summary>
+    private async Task ReportLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.ReportInterval, Time, stop).ConfigureAwait(false);
+                long lease;
+                lock (_gate)
+                {
+                    lease = _recordLease;
+                }
+
+                try
+                {
+                    await _store.KeepAliveLeaseAsync(lease, stop).ConfigureAwait(false);
+                    await PublishAsync(stop).ConfigureAwait(false);
+                }
+                catch (LeaseNotFoundException)
+                {
+                    await RegisterAsync(stop).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CairnException ex)
+            {
+                LogReportFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Publishes the records now (tests, and after start when the addresses became known).</summary>
+    internal Task RefreshRecordsAsync(CancellationToken cancellationToken = default) => PublishAsync(cancellationToken);
+
+    private async Task WithdrawAsync()
+    {
+        long lease;
+        lock (_gate)
+        {
+            lease = _recordLease;
+        }
+
+        if (lease == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.RevokeLeaseAsync(lease).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CairnException or ObjectDisposedException)
+        {
+            // The store is closing or unreachable: the records expire with their lease.
+        }
+    }
+
+    private static double ReadLoad()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Volumes: removed {Count} orphaned file(s) from volume {VolumeId}")]
+    private static partial void LogRemovedOrphans(ILogger logger, int count, string volumeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Volumes: reconciling volume {VolumeId} failed, retrying: {Reason}")]
+    private static partial void LogReapFailed(ILogger logger, string volumeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Volumes: refreshing the volume records failed, retrying: {Reason}")]
+    private static partial void LogReportFailed(ILogger logger, string reason);
+}
