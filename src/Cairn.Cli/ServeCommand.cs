@@ -30,10 +30,21 @@ internal static class ServeCommand
         var journalConfig = new Option<string?>("--journal-config") { Description = "The seed's journal YAML config file (journal: primary/secondary); its secondary is used." };
         var journalSecondary = new Option<string?>("--journal-secondary") { Description = "The journal's secondary directory (default DATADIR/journal-secondary; \"\" disables it)." };
         var journalExportDir = new Option<string?>("--journal-export-dir") { Description = "Where journal history is exported (default DATADIR/journal-export; \"\" disables export)." };
+        var pulzarListen = new Option<string[]>("--pulzar-listen")
+        {
+            Description = "A listener that serves the seed-compatible Pulzar API at its root (e.g. http://0.0.0.0:9000); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var volumeDir = new Option<string[]>("--volume-dir")
+        {
+            Description = "A volume directory for blob bodies (default DATADIR/volumes); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var extensionsDir = new Option<string?>("--extensions-dir") { Description = "Where extensions are looked up (default ./extensions)." };
         var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd.")
         {
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, nodeId,
-            journalListen, journalConfig, journalSecondary, journalExportDir,
+            journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, volumeDir, extensionsDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +66,18 @@ internal static class ServeCommand
                 overrides[$"Journal:Listen:{i}"] = journalListeners[i];
             }
 
+            var pulzarListeners = parse.GetValue(pulzarListen) ?? [];
+            for (var i = 0; i < pulzarListeners.Length; i++)
+            {
+                overrides[$"Pulzar:Listen:{i}"] = pulzarListeners[i];
+            }
+
+            var volumeDirs = parse.GetValue(volumeDir) ?? [];
+            for (var i = 0; i < volumeDirs.Length; i++)
+            {
+                overrides[$"Volumes:Directories:{i}"] = volumeDirs[i];
+            }
+
             if (parse.GetValue(durability) is { } d)
             {
                 overrides["Durability"] = d;
@@ -65,6 +88,7 @@ internal static class ServeCommand
                 (backend, "Backend"), (etcdEndpoints, "Etcd:Endpoints"), (etcdUsername, "Etcd:Username"),
                 (etcdPassword, "Etcd:Password"), (etcdCaFile, "Etcd:CaFile"), (nodeId, "NodeId"),
                 (journalConfig, "Journal:Config"), (journalSecondary, "Journal:Secondary"), (journalExportDir, "Journal:ExportDir"),
+                (extensionsDir, "Extensions:Directory"),
             })
             {
                 if (parse.GetValue(option) is { } value)

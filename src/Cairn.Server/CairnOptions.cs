@@ -47,6 +47,15 @@ public sealed class CairnOptions
     /// <summary>The journal: its secondary, export, intervals and its own listeners.</summary>
     public JournalServerOptions Journal { get; set; } = new();
 
+    /// <summary>Blobs: volume directories and limits.</summary>
+    public VolumeServerOptions Volumes { get; set; } = new();
+
+    /// <summary>The Pulzar-compatible API's own listeners.</summary>
+    public PulzarServerOptions Pulzar { get; set; } = new();
+
+    /// <summary>Extensions: where they are and how long they may run.</summary>
+    public ExtensionServerOptions Extensions { get; set; } = new();
+
     /// <summary>The listeners to open, with the defaults filled in.</summary>
     public IReadOnlyList<string> EffectiveListeners() =>
         Listen.Count > 0

@@ -22,15 +22,17 @@ public sealed partial class CairnServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IReadOnlyList<ListenerAddress> _listeners;
     private readonly IReadOnlyList<ListenOptions> _journalListeners;
+    private readonly IReadOnlyList<ListenOptions> _pulzarListeners;
     private ClusterMember? _cluster;
 
-    private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<ListenOptions> journalListeners)
+    private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<ListenOptions> journalListeners, IReadOnlyList<ListenOptions> pulzarListeners)
     {
         _app = app;
         Store = store;
         Options = options;
         _listeners = listeners;
         _journalListeners = journalListeners;
+        _pulzarListeners = pulzarListeners;
     }
 
     /// <summary>This node's leader election.</summary>
@@ -49,12 +51,19 @@ public sealed partial class CairnServer : IAsyncDisposable
         get
         {
             var bound = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var journal = JournalAddresses;
+            var own = JournalAddresses.Concat(PulzarAddresses).ToHashSet(StringComparer.Ordinal);
             return bound.Select(a => a.StartsWith("http://unix:", StringComparison.Ordinal) ? "unix:" + a["http://unix:".Length..] : a)
-                .Where(a => !journal.Contains(a))
+                .Where(a => !own.Contains(a))
                 .ToList();
         }
     }
+
+    /// <summary>The addresses of the <c>Pulzar:Listen</c> listeners (the seed-compatible Pulzar API at their root), ports resolved.</summary>
+    public IReadOnlyList<string> PulzarAddresses =>
+        _pulzarListeners.Select(l => l.SocketPath is { } path ? "unix:" + path : "http://" + l.IPEndPoint).ToList();
+
+    /// <summary>The blob store; null when <c>Volumes:Enabled</c> is false.</summary>
+    public Volumes.BlobStore? Blobs => _app.Services.GetService<Volumes.BlobStore>();
 
     /// <summary>The addresses of the <c>Journal:Listen</c> listeners (the seed-compatible journal API at their root), ports resolved.</summary>
     public IReadOnlyList<string> JournalAddresses =>
@@ -93,6 +102,17 @@ public sealed partial class CairnServer : IAsyncDisposable
             throw new StartupException($"Listener {both} is in both Listen and Journal:Listen; a journal listener serves only the journal API, so give it an address of its own.");
         }
 
+        var pulzarListeners = options.Pulzar.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
+        if (pulzarListeners.Count > 0 && !options.Volumes.Enabled)
+        {
+            throw new StartupException("Pulzar:Listen is set but Volumes:Enabled is false; the Pulzar API stores its values as blobs.");
+        }
+
+        if (pulzarListeners.FirstOrDefault(p => p.Tcp?.Port != 0 && (listeners.Contains(p) || journalListeners.Contains(p))) is { } shared)
+        {
+            throw new StartupException($"Listener {shared} is in Pulzar:Listen and in Listen or Journal:Listen; a Pulzar listener serves only the Pulzar API, so give it an address of its own.");
+        }
+
         var dataDir = Path.GetFullPath(options.DataDir);
         try
         {
@@ -104,7 +124,9 @@ public sealed partial class CairnServer : IAsyncDisposable
         }
 
         var journalSetup = options.Journal.Enabled ? JournalSetup.Resolve(options.Journal, dataDir, options.NodeId!) : null;
-        foreach (var listener in listeners.Concat(journalListeners))
+        var volumeOptions = options.Volumes.Enabled ? VolumesHosting.Options(options, dataDir) : null;
+        var extensionOptions = VolumesHosting.ExtensionOptions(options);
+        foreach (var listener in listeners.Concat(journalListeners).Concat(pulzarListeners))
         {
             listener.PrepareUnixSocket();
         }
@@ -116,12 +138,26 @@ public sealed partial class CairnServer : IAsyncDisposable
         }
 
         WebApplication? app = null;
+        Volumes.BlobStore? blobs = null;
+        var remote = new HttpBlobRemote();
         try
         {
+            if (volumeOptions is not null)
+            {
+                using var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+                blobs = await VolumesHosting.StartAsync(store, volumeOptions, remote, loggers.CreateLogger("Cairn.Volumes"), cancellationToken).ConfigureAwait(false);
+            }
+
             var journalListenOptions = new List<ListenOptions>();
-            app = Build(builder, options, listeners, store, journalSetup, journalListeners, journalListenOptions);
+            var pulzarListenOptions = new List<ListenOptions>();
+            app = Build(builder, options, listeners, store, journalSetup, journalListeners, journalListenOptions, pulzarListeners, pulzarListenOptions, blobs, remote, extensionOptions);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var server = new CairnServer(app, store, options, [.. listeners, .. journalListeners], journalListenOptions);
+            var server = new CairnServer(app, store, options, [.. listeners, .. journalListeners, .. pulzarListeners], journalListenOptions, pulzarListenOptions);
+            if (blobs is not null)
+            {
+                await blobs.PublishAddressesAsync(server.Addresses, cancellationToken).ConfigureAwait(false);
+            }
+
             server._cluster = !options.Cluster.Enabled ? null : await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
             return server;
         }
@@ -131,11 +167,19 @@ public sealed partial class CairnServer : IAsyncDisposable
             {
                 await app.DisposeAsync().ConfigureAwait(false);
             }
+            else
+            {
+                remote.Dispose();
+                if (blobs is not null)
+                {
+                    await blobs.DisposeAsync().ConfigureAwait(false);
+                }
+            }
 
             await store.DisposeAsync().ConfigureAwait(false);
             if (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
-                throw new StartupException($"Cannot listen on {string.Join(", ", listeners.Concat(journalListeners))}: {ex.Message}", ex);
+                throw new StartupException($"Cannot listen on {string.Join(", ", listeners.Concat(journalListeners).Concat(pulzarListeners))}: {ex.Message}", ex);
             }
 
             throw;
@@ -201,6 +245,17 @@ public sealed partial class CairnServer : IAsyncDisposable
         }
 
         ReadJournalOptions(configuration, options.Journal);
+
+        // CAIRN_PULZAR__LISTEN and CAIRN_VOLUMES__DIRECTORIES arrive as one comma-separated string.
+        if (configuration["Pulzar:Listen"] is { Length: > 0 } pulzarListen)
+        {
+            options.Pulzar.Listen = [pulzarListen];
+        }
+
+        if (configuration["Volumes:Directories"] is { Length: > 0 } volumeDirectories)
+        {
+            options.Volumes.Directories = [volumeDirectories];
+        }
 
         // CAIRN_ETCD__ENDPOINTS="http://a:2379,http://b:2379" arrives as one string as well.
         if (configuration["Etcd:Endpoints"] is { Length: > 0 } endpoints)
@@ -270,7 +325,12 @@ public sealed partial class CairnServer : IAsyncDisposable
         IKeyspace store,
         JournalSetup? journal,
         IReadOnlyList<ListenerAddress> journalListeners,
-        List<ListenOptions> journalListenOptions)
+        List<ListenOptions> journalListenOptions,
+        IReadOnlyList<ListenerAddress> pulzarListeners,
+        List<ListenOptions> pulzarListenOptions,
+        Volumes.BlobStore? blobs,
+        HttpBlobRemote remote,
+        Extensions.ExtensionOptions extensionOptions)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -311,6 +371,29 @@ public sealed partial class CairnServer : IAsyncDisposable
                     kestrel.Listen(listener.Tcp!, TagAsJournal);
                 }
             }
+
+            // The same for the Pulzar API's own listeners.
+            void TagAsPulzar(ListenOptions listen)
+            {
+                pulzarListenOptions.Add(listen);
+                listen.Use(next => connection =>
+                {
+                    connection.Items[PulzarCompatEndpoints.RootListenerItem] = true;
+                    return next(connection);
+                });
+            }
+
+            foreach (var listener in pulzarListeners)
+            {
+                if (listener.UnixPath is not null)
+                {
+                    kestrel.ListenUnixSocket(listener.UnixPath, TagAsPulzar);
+                }
+                else
+                {
+                    kestrel.Listen(listener.Tcp!, TagAsPulzar);
+                }
+            }
         });
 
         var services = builder.Services;
@@ -319,6 +402,15 @@ public sealed partial class CairnServer : IAsyncDisposable
         services.AddSingleton<MeterBridge>();
         services.AddSingleton(new NodeInfo(options.NodeId!, TimeProvider.System.GetUtcNow(), TimeProvider.System));
         services.AddOpenApi();
+        services.AddSingleton(remote);
+        var extensions = new Extensions.ExtensionRunner(extensionOptions);
+        services.AddSingleton(extensions);
+        if (blobs is not null)
+        {
+            services.AddSingleton(blobs);
+            extensions.RegisterBuiltIn("search", new SearchExtension(blobs));
+        }
+
         if (journal is not null)
         {
             services.AddSingleton(sp => journal.CreateService(store, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal")));
@@ -349,6 +441,11 @@ public sealed partial class CairnServer : IAsyncDisposable
         {
             app.Use(JournalCompatEndpoints.Middleware);
         }
+
+        if (blobs is not null)
+        {
+            app.Use(PulzarCompatEndpoints.Middleware);
+        }
         app.UseHttpMetrics();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         KvEndpoints.Map(app);
@@ -357,6 +454,13 @@ public sealed partial class CairnServer : IAsyncDisposable
         LeaseEndpoints.Map(app);
         WatchEndpoints.Map(app);
         ClusterEndpoints.Map(app);
+        ExtensionEndpoints.Map(app);
+        if (blobs is not null)
+        {
+            BlobEndpoints.Map(app);
+            AdminVolumeEndpoints.Map(app);
+        }
+
         if (journal is not null)
         {
             JournalEndpoints.Map(app);
@@ -396,6 +500,9 @@ public sealed partial class CairnServer : IAsyncDisposable
 
     private async Task StopAsync()
     {
+        // Given to the container as instances, so the container does not dispose them: this does, after the host.
+        var blobs = _app.Services.GetService<Volumes.BlobStore>();
+        var remote = _app.Services.GetService<HttpBlobRemote>();
         try
         {
             await _app.StopAsync().ConfigureAwait(false);
@@ -403,6 +510,12 @@ public sealed partial class CairnServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync().ConfigureAwait(false);
+            if (blobs is not null)
+            {
+                await blobs.DisposeAsync().ConfigureAwait(false);
+            }
+
+            remote?.Dispose();
             await Store.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners)
             {

@@ -10,14 +10,14 @@ internal static class ProblemWriter
     public static Task WriteAsync(HttpContext context, CairnException error) =>
         WriteAsync(context, error.Code, error.Message, error.Details);
 
-    public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null)
+    public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null, int? status = null)
     {
-        var status = ErrorCatalog.StatusFor(code);
+        var statusCode = status ?? ErrorCatalog.StatusFor(code);
         var problem = new Dictionary<string, object?>
         {
             ["type"] = "urn:cairn:error:" + code,
             ["title"] = ErrorCatalog.TitleFor(code),
-            ["status"] = status,
+            ["status"] = statusCode,
             ["detail"] = detail,
             ["code"] = code,
             ["instance"] = context.Request.Path.Value,
@@ -36,7 +36,7 @@ internal static class ProblemWriter
         }
 
         context.Response.Clear();
-        context.Response.StatusCode = status;
+        context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/problem+json";
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }

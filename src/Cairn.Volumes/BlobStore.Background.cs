@@ -10,6 +10,19 @@ public sealed partial class BlobStore
     private readonly object _gate = new();
     private long _recordLease;
     private readonly Dictionary<string, bool> _synch = [];
+    private IReadOnlyList<string>? _addresses;
+
+    /// <summary>Publishes the addresses other nodes fetch this node's files from (known once the server has bound
+    /// its listeners, after <see cref="StartAsync"/>).</summary>
+    public Task PublishAddressesAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _addresses = addresses;
+        }
+
+        return PublishAsync(cancellationToken);
+    }
 
     /// <summary>The volume records of every node (a node gone for longer than the record TTL is absent).</summary>
     public async Task<IReadOnlyList<VolumeRecord>> VolumesAsync(CancellationToken cancellationToken = default)
@@ -305,9 +318,11 @@ public sealed partial class BlobStore
     private async Task PublishAsync(CancellationToken cancellationToken)
     {
         long lease;
+        IReadOnlyList<string> addresses;
         lock (_gate)
         {
             lease = _recordLease;
+            addresses = _addresses ?? _options.Addresses;
         }
 
         var load = ReadLoad();
@@ -333,7 +348,7 @@ public sealed partial class BlobStore
                 VolumeId = volume.Id,
                 NodeId = _options.NodeId,
                 Path = volume.Directory,
-                Addresses = _options.Addresses,
+                Addresses = addresses,
                 TotalBytes = total,
                 FreeBytes = free,
                 UsedPercent = total <= 0 ? 0 : (int)Math.Round(100.0 * (total - free) / total),

@@ -338,6 +338,27 @@ public sealed partial class BlobStore : IAsyncDisposable
         }
     }
 
+    /// <summary>The body size of a file in one of this node's volumes; null when it is not here.</summary>
+    /// <exception cref="BlobCorruptException">The file has no valid trailer.</exception>
+    public long? LocalBodySize(string volumeId, string blobId)
+    {
+        if (_volumes.FirstOrDefault(v => v.Id == volumeId) is not { } volume || !BlobNames.IsId(blobId))
+        {
+            return null;
+        }
+
+        var path = volume.BlobPath(blobId);
+        try
+        {
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return BlobFile.ReadTrailer(file, path).Size;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The whole <c>.blob</c> file (body and trailer) of a local blob, for snapshots; null when it is not here.</summary>
     internal static FileStream? OpenRawFile(string volumeDirectory, string blobId)
     {

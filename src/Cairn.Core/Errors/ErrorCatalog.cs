@@ -24,6 +24,7 @@ public static class ErrorCatalog
         ErrorCodes.UnsupportedMediaType => 415,
         ErrorCodes.Unavailable => 503,
         ErrorCodes.InsufficientStorage => 507,
+        ErrorCodes.RangeNotSatisfiable => 416,
         ErrorCodes.ExtensionFailed => 502,
         ErrorCodes.ExtensionTimeout => 504,
         _ => 500,
@@ -47,6 +48,7 @@ public static class ErrorCatalog
         ErrorCodes.UnsupportedMediaType => "Unsupported media type",
         ErrorCodes.Unavailable => "Store unavailable",
         ErrorCodes.InsufficientStorage => "Insufficient storage",
+        ErrorCodes.RangeNotSatisfiable => "Range not satisfiable",
         ErrorCodes.Corrupt => "Stored data is corrupt",
         ErrorCodes.ExtensionFailed => "Extension failed",
         ErrorCodes.ExtensionTimeout => "Extension timed out",
@@ -71,6 +73,7 @@ public static class ErrorCatalog
         ErrorCodes.LeaseNotFound => new LeaseNotFoundException(number("leaseId") ?? 0),
         ErrorCodes.Unavailable => new UnavailableException(message),
         ErrorCodes.Conflict => new ConflictException(message),
+        ErrorCodes.NotFound => new NotFoundException(message),
         ErrorCodes.InsufficientStorage => new InsufficientStorageException(message),
         _ => new RemoteException(code, message),
     };

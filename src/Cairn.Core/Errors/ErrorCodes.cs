@@ -45,6 +45,9 @@ public static class ErrorCodes
     /// <summary>The request conflicts with the current state of what it addresses (HTTP 409).</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>The requested byte range is outside the body (HTTP 416).</summary>
+    public const string RangeNotSatisfiable = "range_not_satisfiable";
+
     /// <summary>No volume has room for the body (HTTP 507).</summary>
     public const string InsufficientStorage = "insufficient_storage";
 
