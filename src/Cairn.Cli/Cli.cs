@@ -19,6 +19,10 @@ internal static class Cli
             AdminCommands.Compact(context),
             ClusterCommands.Create(context),
             JournalCommands.Create(context),
+            BlobCommands.Create(context),
+            BlobCommands.Search(context),
+            BlobCommands.Admin(context),
+            BlobCommands.Snapshot(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);

@@ -455,6 +455,7 @@ public sealed partial class CairnServer : IAsyncDisposable
         WatchEndpoints.Map(app);
         ClusterEndpoints.Map(app);
         ExtensionEndpoints.Map(app);
+        SnapshotEndpoints.Map(app);
         if (blobs is not null)
         {
             BlobEndpoints.Map(app);

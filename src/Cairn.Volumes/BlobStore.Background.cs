@@ -47,6 +47,22 @@ public sealed partial class BlobStore
         return records;
     }
 
+    /// <summary>Opens the whole body of file <paramref name="blobId"/> in volume <paramref name="volumeId"/>, on this
+    /// node or fetched from the node holding it (snapshots read files by id, not by key, since keys move on meanwhile).</summary>
+    /// <exception cref="UnavailableException">The volume is not local and its node cannot be reached.</exception>
+    /// <exception cref="NotFoundException">The file is not there.</exception>
+    public async Task<Stream> OpenBodyAsync(string volumeId, string blobId, long size, CancellationToken cancellationToken = default)
+    {
+        if (_volumes.Any(v => v.Id == volumeId))
+        {
+            return await OpenLocalAsync(volumeId, blobId, 0, size, cancellationToken).ConfigureAwait(false)
+                ?? throw new NotFoundException($"File {blobId} is missing from volume {volumeId}.");
+        }
+
+        var info = new BlobInfo { Key = blobId, Size = size, Sha256 = "", Created = default, VolumeId = volumeId, BlobId = blobId, NodeId = "?" };
+        return await OpenRemoteAsync(info, 0, size, cancellationToken).ConfigureAwait(false);
+    }
+
     internal async Task<Stream> OpenRemoteAsync(BlobInfo info, long offset, long length, CancellationToken cancellationToken)
     {
         var range = await _store.RangeAsync(new RangeRequest(KeyRange.Single(BlobKeys.Volume(info.VolumeId!))), cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,298 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Storage.Sqlite;
+using Cairn.Volumes;
+using Microsoft.Win32.SafeHandles;
+
+namespace Cairn.Server.Snapshots;
+
+/// <summary>The figures of a restore.</summary>
+/// <param name="Revision">The revision the snapshot was taken at.</param>
+/// <param name="Keys">Keys restored.</param>
+/// <param name="Files">Volume files restored.</param>
+public sealed record SnapshotRestoreResult(long Revision, long Keys, long Files);
+
+/// <summary>
+/// Restores a snapshot into an empty data directory, offline: first the whole file is checked (structure, names,
+/// every digest, nothing missing or extra), and only then is anything written — into a staging directory beside the
+/// target, renamed into place at the end. So a truncated or corrupt snapshot changes nothing.
+/// </summary>
+public static class SnapshotRestore
+{
+    /// <exception cref="InvalidArgumentException">The snapshot is damaged, or <paramref name="dataDir"/> is not empty.</exception>
+    public static async Task<SnapshotRestoreResult> RestoreAsync(string snapshotFile, string dataDir, CancellationToken cancellationToken = default)
+    {
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            throw new InvalidArgumentException($"'{dataDir}' is not empty; restore into a new or empty data directory.");
+        }
+
+        if (File.Exists(target))
+        {
+            throw new InvalidArgumentException($"'{dataDir}' is a file; restore into a new or empty data directory.");
+        }
+
+        if (!File.Exists(snapshotFile))
+        {
+            throw new InvalidArgumentException($"Snapshot '{snapshotFile}' does not exist.");
+        }
+
+        var manifest = await VerifyAsync(snapshotFile, cancellationToken).ConfigureAwait(false);
+        var parent = Path.GetDirectoryName(target) ?? ".";
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, "." + Path.GetFileName(target) + ".restore-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var (keys, files) = await WriteAsync(snapshotFile, staging, cancellationToken).ConfigureAwait(false);
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target);
+            }
+
+            Directory.Move(staging, target);
+            return new SnapshotRestoreResult(manifest.Revision, keys, files);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Reads the whole snapshot and checks it; returns its manifest.</summary>
+    /// <exception cref="InvalidArgumentException">It is truncated, corrupt, or not a Cairn snapshot.</exception>
+    public static async Task<SnapshotManifestInfo> VerifyAsync(string snapshotFile, CancellationToken cancellationToken = default)
+    {
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? sums = null;
+        SnapshotManifest? manifest = null;
+        var order = 0;
+        try
+        {
+            await using var file = File.OpenRead(snapshotFile);
+            await using var tar = new TarReader(file);
+            while (await tar.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                if (sums is not null)
+                {
+                    throw Damaged($"an entry ('{entry.Name}') follows {SnapshotFormat.Sums}");
+                }
+
+                CheckEntry(entry, order);
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var content = new MemoryStream();
+                var keep = entry.Name is SnapshotFormat.Manifest or SnapshotFormat.Sums;
+                var buffer = new byte[1 << 16];
+                long read = 0;
+                if (entry.DataStream is { } data)
+                {
+                    int n;
+                    while ((n = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        hash.AppendData(buffer, 0, n);
+                        read += n;
+                        if (keep)
+                        {
+                            content.Write(buffer, 0, n);
+                        }
+                    }
+                }
+
+                if (read != entry.Length)
+                {
+                    throw Damaged($"entry '{entry.Name}' is cut short");
+                }
+
+                if (entry.Name == SnapshotFormat.Sums)
+                {
+                    sums = Encoding.UTF8.GetString(content.ToArray());
+                }
+                else
+                {
+                    if (!digests.TryAdd(entry.Name, SnapshotFormat.Hex(hash)))
+                    {
+                        throw Damaged($"entry '{entry.Name}' appears twice");
+                    }
+
+                    if (entry.Name == SnapshotFormat.Manifest)
+                    {
+                        manifest = JsonSerializer.Deserialize<SnapshotManifest>(content.ToArray());
+                    }
+                }
+
+                order++;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or JsonException or ArgumentException)
+        {
+            throw Damaged(ex.Message);
+        }
+
+        if (sums is null)
+        {
+            throw Damaged($"it ends before its {SnapshotFormat.Sums} (truncated)");
+        }
+
+        var listed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in sums.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split("  ", 2);
+            if (parts.Length != 2 || !listed.TryAdd(parts[1], parts[0]))
+            {
+                throw Damaged($"its {SnapshotFormat.Sums} is malformed");
+            }
+        }
+
+        if (listed.Count != digests.Count)
+        {
+            throw Damaged($"its {SnapshotFormat.Sums} lists {listed.Count} entries but it holds {digests.Count}");
+        }
+
+        foreach (var (name, digest) in digests)
+        {
+            if (!listed.TryGetValue(name, out var expected) || !string.Equals(expected, digest, StringComparison.Ordinal))
+            {
+                throw Damaged($"entry '{name}' does not match its SHA-256");
+            }
+        }
+
+        if (manifest is null || manifest.Format != SnapshotFormat.Version)
+        {
+            throw Damaged($"its {SnapshotFormat.Manifest} is missing or of an unknown format");
+        }
+
+        return new SnapshotManifestInfo(manifest.Revision, manifest.Created, manifest.Node, manifest.Keys, manifest.Files);
+    }
+
+    private static void CheckEntry(TarEntry entry, int order)
+    {
+        if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+        {
+            throw Damaged($"entry '{entry.Name}' is not a regular file (links and devices are refused)");
+        }
+
+        var allowed = order switch
+        {
+            0 => entry.Name == SnapshotFormat.Manifest,
+            1 => entry.Name == SnapshotFormat.Keyspace,
+            _ => entry.Name == SnapshotFormat.Sums || SnapshotFormat.BlobEntry().IsMatch(entry.Name),
+        };
+        if (!allowed)
+        {
+            throw Damaged($"entry '{entry.Name}' is not expected there (a snapshot holds {SnapshotFormat.Manifest}, {SnapshotFormat.Keyspace}, blobs/<id>, {SnapshotFormat.Sums}, in that order)");
+        }
+    }
+
+    private static InvalidArgumentException Damaged(string why) => new($"The snapshot is damaged or not a Cairn snapshot: {why}. Nothing was restored.");
+
+    private static async Task<(long Keys, long Files)> WriteAsync(string snapshotFile, string staging, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(staging);
+        var volume = LocalVolume.Open(Path.Combine(staging, "volumes"));
+        await using var store = await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = Path.Combine(staging, "cairn.db") }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var metas = new Dictionary<string, (string Key, BlobMeta Meta, long Lease)>(StringComparer.Ordinal);
+        var leases = new Dictionary<long, long>();
+        long keys = 0, files = 0;
+        await using var file = File.OpenRead(snapshotFile);
+        await using var tar = new TarReader(file);
+        while (await tar.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            if (entry.Name == SnapshotFormat.Keyspace)
+            {
+                using var reader = new StreamReader(entry.DataStream!, Encoding.UTF8);
+                var batch = new List<KvRequest>();
+                while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
+                {
+                    var line = JsonSerializer.Deserialize<SnapshotLine>(text) ?? throw Damaged("an empty key line");
+                    long lease = 0;
+                    if (line.Ttl is { } ttl)
+                    {
+                        if (!leases.TryGetValue(ttl, out lease))
+                        {
+                            lease = (await store.GrantLeaseAsync(Math.Clamp(ttl, Leases.MinTtlSeconds, Leases.MaxTtlSeconds), cancellationToken: cancellationToken).ConfigureAwait(false)).Id;
+                            leases[ttl] = lease;
+                        }
+                    }
+
+                    var value = line.V;
+                    if (line.K.StartsWith(BlobKeys.MetaPrefix, StringComparison.Ordinal) && BlobMeta.Decode(value) is { Inline: null, Blob: { } blob } meta)
+                    {
+                        // The file moves to this data directory's volume: point the metadata at it.
+                        meta = meta with { Volume = volume.Id };
+                        value = meta.Encode();
+                        metas[blob] = (BlobKeys.FromMeta(line.K), meta, lease);
+                        batch.Add(new PutRequest(BlobKeys.Ref(volume.Id, blob), Encoding.UTF8.GetBytes(BlobKeys.FromMeta(line.K))) { Lease = lease });
+                    }
+
+                    batch.Add(new PutRequest(line.K, value) { Lease = lease });
+                    keys++;
+                    if (batch.Count >= 100)
+                    {
+                        await store.TxnAsync(new TxnRequest([], batch, []), cancellationToken).ConfigureAwait(false);
+                        batch.Clear();
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    await store.TxnAsync(new TxnRequest([], batch, []), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (SnapshotFormat.BlobEntry().IsMatch(entry.Name))
+            {
+                var blobId = entry.Name[SnapshotFormat.BlobsDir.Length..];
+                if (!metas.TryGetValue(blobId, out var owner))
+                {
+                    throw Damaged($"file {blobId} belongs to no key");
+                }
+
+                await WriteFileAsync(volume, blobId, owner.Key, owner.Meta, entry.DataStream!, cancellationToken).ConfigureAwait(false);
+                files++;
+            }
+        }
+
+        if (metas.Count != files)
+        {
+            throw Damaged($"{metas.Count - files} file(s) the keys refer to are missing");
+        }
+
+        return (keys, files);
+    }
+
+    private static async Task WriteFileAsync(LocalVolume volume, string blobId, string key, BlobMeta meta, Stream body, CancellationToken cancellationToken)
+    {
+        var tmp = Path.Combine(volume.TmpDirectory, blobId + ".tmp");
+        using (SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous))
+        {
+            var written = await BlobFile.WriteBodyAsync(handle, body, null, meta.Size, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(written.Sha256, meta.Sha256, StringComparison.Ordinal))
+            {
+                throw Damaged($"the body of '{key}' does not match its SHA-256");
+            }
+
+            await BlobFile.FinishAsync(handle, new BlobTrailer
+            {
+                Key = key,
+                Size = written.Size,
+                Sha256 = written.Sha256,
+                Created = meta.Created,
+                Expires = meta.Expires,
+                ContentType = meta.ContentType,
+                Crc = written.Crc,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var directory = volume.PrepareBlobDirectory(blobId);
+        File.Move(tmp, volume.BlobPath(blobId));
+        FileSync.Directory(directory);
+    }
+}
+
+/// <summary>What a verified snapshot says about itself.</summary>
+public sealed record SnapshotManifestInfo(long Revision, DateTimeOffset Created, string? Node, long Keys, long Files);
