@@ -35,7 +35,12 @@ internal static class ProblemWriter
             return;
         }
 
+        // Headers that belong to the error itself survive the clearing: Allow (405), Content-Range (416).
+        var allow = context.Response.Headers.Allow;
+        var contentRange = context.Response.Headers.ContentRange;
         context.Response.Clear();
+        context.Response.Headers.Allow = allow;
+        context.Response.Headers.ContentRange = contentRange;
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/problem+json";
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: context.RequestAborted).ConfigureAwait(false);

@@ -34,6 +34,16 @@ internal static class PulzarCompatEndpoints
             return HandleAsync(context, "");
         }
 
+        // The server resolves dot segments (also percent-encoded ones) before routing: "/v1/blobs/../x" would quietly
+        // become another path. Under the blob and extension APIs a '.' or '..' segment is refused instead.
+        foreach (var prefix in (ReadOnlySpan<string>)[BlobEndpoints.Prefix, "/v1/extensions/", Prefix + "/"])
+        {
+            if (RequestReading.SegmentsFromPath(context, prefix) is { } segments && segments.Any(s => s is "." or ".."))
+            {
+                throw new InvalidArgumentException($"The path has a '.' or '..' segment; a blob key or extension name cannot be one.");
+            }
+        }
+
         var path = context.Request.Path.Value ?? "";
         return path == Prefix || path.StartsWith(Prefix + "/", StringComparison.Ordinal) ? HandleAsync(context, Prefix) : next(context);
     }

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace Cairn.Server.Tests;
+
+/// <summary>A server with the Pulzar API on a TCP listener of its own, and an extensions directory holding the shipped
+/// example plus test extensions that hang, print non-JSON, fail, and the .NET example assembly.</summary>
+public sealed class VolumeServerFixture : ServerFixture
+{
+    public VolumeServerFixture()
+    {
+        Directory.CreateDirectory(ExtensionsDir);
+        Script("hang", "#!/bin/sh\necho $$ > \"$CAIRN_PIDFILE_DIR/hang.pid\"\nsleep 600\n");
+        Script("notjson", "#!/bin/sh\necho 'this is not json'\n");
+        Script("fails", "#!/bin/sh\necho 'disk on fire' >&2\nexit 3\n");
+        Script("argv", "#!/bin/sh\nprintf '{\"n\": %d}' \"$#\"\n");
+        File.Copy(Path.Combine(RepoRoot, "extensions", "example"), Path.Combine(ExtensionsDir, "example"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Cairn.Extensions.Example.dll"), Path.Combine(ExtensionsDir, "wordcount.dll"));
+        Settings["Pulzar:Listen:0"] = "http://127.0.0.1:0";
+        Settings["Extensions:Directory"] = ExtensionsDir;
+        Settings["Extensions:TimeoutSeconds"] = "2";
+        Environment.SetEnvironmentVariable("CAIRN_PIDFILE_DIR", ExtensionsDir);
+    }
+
+    public string ExtensionsDir => Path.Combine(DataDir, "ext");
+
+    public string VolumeDir => Path.Combine(DataDir, "volumes");
+
+    /// <summary>The Pulzar listener, <c>http://127.0.0.1:PORT</c>.</summary>
+    public string PulzarEndpoint => Server.PulzarAddresses.Single();
+
+    public HttpClient PulzarHttp() => new() { BaseAddress = new Uri(PulzarEndpoint) };
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cairn.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root.");
+        }
+    }
+
+    private void Script(string name, string text)
+    {
+        var path = Path.Combine(ExtensionsDir, name);
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
+
+/// <summary>Runs the real <c>curl</c>, as the seed's users do.</summary>
+internal static class Curl
+{
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
