@@ -86,6 +86,7 @@ public sealed partial class CairnClient
     public Task<BlobDto> PutBlobAsync(string key, Stream content, TimeSpan? ttl = null, bool ifAbsent = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
+        Volumes.BlobNames.ValidateKey(key);
         var path = "/v1/blobs/" + KeyPath.Encode(key) + (ttl is { } t ? "?ttl=" + ((long)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) : "");
         var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StreamContent(content, 1 << 16) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -105,7 +106,9 @@ public sealed partial class CairnClient
     /// <summary>Copies blob <paramref name="key"/> into <paramref name="destination"/>.</summary>
     /// <exception cref="NoSuchKeyException">There is no such blob.</exception>
     public Task<long> GetBlobAsync(string key, Stream destination, CancellationToken cancellationToken = default) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, "/v1/blobs/" + KeyPath.Encode(key)), async (response, ct) =>
+        SendAsync(
+            // Checked here as well: the URL layer would resolve a ".." segment into another path before it is sent.
+            ValidKey(key),async (response, ct) =>
         {
             await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
             var expected = response.Content.Headers.ContentLength;
@@ -132,7 +135,7 @@ public sealed partial class CairnClient
 
     /// <summary>Deletes blob <paramref name="key"/>; false when there was none.</summary>
     public Task<bool> DeleteBlobAsync(string key, CancellationToken cancellationToken = default) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/blobs/" + KeyPath.Encode(key)), async (response, ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/blobs/" + KeyPath.Encode(Volumes.BlobNames.ValidatedKey(key))), async (response, ct) =>
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -142,6 +145,9 @@ public sealed partial class CairnClient
             await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+
+    private static HttpRequestMessage ValidKey(string key) =>
+        new(HttpMethod.Get, "/v1/blobs/" + KeyPath.Encode(Volumes.BlobNames.ValidatedKey(key)));
 
     /// <summary>Lists or searches blobs.</summary>
     public Task<BlobListDto> ListBlobsAsync(BlobSearch? search = null, CancellationToken cancellationToken = default)

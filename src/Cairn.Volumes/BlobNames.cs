@@ -54,6 +54,13 @@ public static class BlobNames
         }
     }
 
+    /// <summary><paramref name="key"/>, after <see cref="ValidateKey"/>.</summary>
+    public static string ValidatedKey(string? key)
+    {
+        ValidateKey(key);
+        return key!;
+    }
+
     private static bool IsWellFormed(string s)
     {
         for (var i = 0; i < s.Length; i++)
