@@ -108,7 +108,7 @@ public sealed partial class CairnClient
     public Task<long> GetBlobAsync(string key, Stream destination, CancellationToken cancellationToken = default) =>
         SendAsync(
             // Checked here as well: the URL layer would resolve a ".." segment into another path before it is sent.
-            ValidKey(key),async (response, ct) =>
+            ValidKey(key), async (response, ct) =>
         {
             await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
             var expected = response.Content.Headers.ContentLength;
