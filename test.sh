@@ -11,16 +11,21 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real servers the tests run against: etcd (Debian's etcd-server). Installed when missing.
-if ! command -v etcd >/dev/null 2>&1; then
-  echo "== installing etcd-server"
+# Real servers and tools the tests run: etcd (Debian's etcd-server), and curl (the Pulzar API's tests run the seed's
+# own curl command lines). Installed when missing.
+missing=""
+command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
+if [ -n "$missing" ]; then
+  echo "== installing$missing"
   if [ "$(id -u)" -ne 0 ]; then
-    echo "test.sh: etcd is missing; run as root (or: sudo apt-get install -y etcd-server)" >&2
+    echo "test.sh: missing$missing; run as root (or: sudo apt-get install -y$missing)" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq etcd-server >/dev/null
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $missing >/dev/null
   # The package starts a system etcd where systemd runs; the tests start their own on free ports.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
 fi
