@@ -11,6 +11,7 @@ public sealed partial class BlobStore
     private long _recordLease;
     private readonly Dictionary<string, bool> _synch = [];
     private IReadOnlyList<string>? _addresses;
+    private readonly Dictionary<string, VolumeRecord> _published = [];
 
     /// <summary>Publishes the addresses other nodes fetch this node's files from (known once the server has bound
     /// its listeners, after <see cref="StartAsync"/>).</summary>
@@ -21,7 +22,7 @@ public sealed partial class BlobStore
             _addresses = addresses;
         }
 
-        return PublishAsync(cancellationToken);
+        return PublishAsync(cancellationToken, force: true);
     }
 
     /// <summary>The volume records of every node (a node gone for longer than the record TTL is absent).</summary>
@@ -328,10 +329,13 @@ public sealed partial class BlobStore
             _recordLease = lease.Id;
         }
 
-        await PublishAsync(cancellationToken).ConfigureAwait(false);
+        await PublishAsync(cancellationToken, force: true).ConfigureAwait(false);
     }
 
-    private async Task PublishAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the volume records. Unless <paramref name="force"/>d, a record is rewritten only when a figure
+    /// someone would act on moved (percent used, synch, load by 0.5) or it is five minutes old, so an idle node does
+    /// not write to the store every few seconds.</summary>
+    private async Task PublishAsync(CancellationToken cancellationToken, bool force = false)
     {
         long lease;
         IReadOnlyList<string> addresses;
@@ -372,9 +376,25 @@ public sealed partial class BlobStore
                 Synch = synch,
                 UpdatedAt = Time.GetUtcNow(),
             };
+            VolumeRecord? last;
+            lock (_gate)
+            {
+                last = _published.GetValueOrDefault(volume.Id);
+            }
+
+            if (!force && last is not null && last.UsedPercent == record.UsedPercent && last.Synch == record.Synch
+                && Math.Abs(last.Load - record.Load) < 0.5 && record.UpdatedAt - last.UpdatedAt < TimeSpan.FromMinutes(5))
+            {
+                continue;
+            }
+
             await _store.PutAsync(
                 new PutRequest(BlobKeys.Volume(volume.Id), JsonSerializer.SerializeToUtf8Bytes(record, VolumesJson.Default.VolumeRecord)) { Lease = lease },
                 cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _published[volume.Id] = record;
+            }
         }
     }
 
@@ -415,7 +435,7 @@ public sealed partial class BlobStore
     }
 
     /// <summary>Publishes the records now (tests, and after start when the addresses became known).</summary>
-    internal Task RefreshRecordsAsync(CancellationToken cancellationToken = default) => PublishAsync(cancellationToken);
+    internal Task RefreshRecordsAsync(CancellationToken cancellationToken = default) => PublishAsync(cancellationToken, force: true);
 
     private async Task WithdrawAsync()
     {
