@@ -82,7 +82,7 @@ public sealed partial class BlobStore
 
             var directory = volume.PrepareBlobDirectory(blobId);
             File.Move(tmp, final);
-            FileSync.Directory(directory);
+            Cairn.Core.IO.FileSync.Directory(directory);
             return new StoredBody(
                 new BlobMeta
                 {

@@ -46,7 +46,7 @@ internal sealed class LocalVolume
                 File.Delete(tmp);
             }
 
-            FileSync.Directory(full);
+            Cairn.Core.IO.FileSync.Directory(full);
         }
 
         var id = File.ReadAllText(idFile).Trim();
@@ -62,7 +62,7 @@ internal sealed class LocalVolume
         if (!System.IO.Directory.Exists(dir))
         {
             System.IO.Directory.CreateDirectory(dir);
-            FileSync.Directory(BlobsDirectory);
+            Cairn.Core.IO.FileSync.Directory(BlobsDirectory);
         }
 
         return dir;

@@ -290,7 +290,7 @@ public static class SnapshotRestore
 
         var directory = volume.PrepareBlobDirectory(blobId);
         File.Move(tmp, volume.BlobPath(blobId));
-        FileSync.Directory(directory);
+        Cairn.Core.IO.FileSync.Directory(directory);
     }
 }
 

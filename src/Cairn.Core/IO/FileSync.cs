@@ -1,11 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Cairn.Volumes;
+namespace Cairn.Core.IO;
 
 /// <summary>fsync of a directory, which makes a rename or unlink in it durable. .NET has no API for it (a directory
 /// cannot be opened as a FileStream), so it is three libc calls.</summary>
-internal static partial class FileSync
+public static partial class FileSync
 {
+    /// <summary>Makes the entries of <paramref name="directory"/> (renames, links, unlinks) durable. No-op off Unix.</summary>
+    /// <exception cref="IOException">The directory cannot be opened or synced.</exception>
     public static void Directory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
