@@ -42,6 +42,9 @@ internal static class VolumesHosting
             OrphanGrace = TimeSpan.FromSeconds(settings.OrphanGraceSeconds),
             ReconcileInterval = TimeSpan.FromSeconds(settings.ReconcileIntervalSeconds),
             RecordTtlSeconds = options.Cluster.NodeTtlSeconds,
+
+            // Volume records are cluster membership, like the node's registration: none without a cluster.
+            PublishRecords = options.Cluster.Enabled,
         };
     }
 

@@ -28,8 +28,19 @@ public sealed partial class BlobStore
     /// <summary>The volume records of every node (a node gone for longer than the record TTL is absent).</summary>
     public async Task<IReadOnlyList<VolumeRecord>> VolumesAsync(CancellationToken cancellationToken = default)
     {
-        var range = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(BlobKeys.VolumesPrefix)), cancellationToken).ConfigureAwait(false);
         var records = new List<VolumeRecord>();
+        if (!_options.PublishRecords)
+        {
+            await PublishAsync(cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                records.AddRange(_published.Values);
+            }
+
+            return records;
+        }
+
+        var range = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(BlobKeys.VolumesPrefix)), cancellationToken).ConfigureAwait(false);
         foreach (var kv in range.Kvs)
         {
             try
@@ -323,6 +334,12 @@ public sealed partial class BlobStore
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
+        if (!_options.PublishRecords)
+        {
+            await PublishAsync(cancellationToken, force: true).ConfigureAwait(false);
+            return;
+        }
+
         var lease = await _store.GrantLeaseAsync(_options.RecordTtlSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
@@ -382,6 +399,16 @@ public sealed partial class BlobStore
                 last = _published.GetValueOrDefault(volume.Id);
             }
 
+            if (!_options.PublishRecords)
+            {
+                lock (_gate)
+                {
+                    _published[volume.Id] = record;
+                }
+
+                continue;
+            }
+
             if (!force && last is not null && last.UsedPercent == record.UsedPercent && last.Synch == record.Synch
                 && Math.Abs(last.Load - record.Load) < 0.5 && record.UpdatedAt - last.UpdatedAt < TimeSpan.FromMinutes(5))
             {
@@ -411,6 +438,11 @@ public sealed partial class BlobStore
                 lock (_gate)
                 {
                     lease = _recordLease;
+                }
+
+                if (!_options.PublishRecords)
+                {
+                    continue;
                 }
 
                 try

@@ -31,6 +31,10 @@ public sealed record VolumeOptions
     /// <summary>How often the node refreshes its volume records (free space, load).</summary>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Publish the volume records in the keyspace (a cluster). False: this node keeps them to itself — other
+    /// nodes cannot fetch from it, and the keyspace holds nothing but blob keys.</summary>
+    public bool PublishRecords { get; init; } = true;
+
     /// <summary>TTL of the lease the volume records hang on.</summary>
     public long RecordTtlSeconds { get; init; } = 30;
 
