@@ -433,7 +433,10 @@ public sealed partial class BlobStore
         {
             try
             {
-                await Task.Delay(_options.ReportInterval, Time, stop).ConfigureAwait(false);
+                // The lease is renewed at a third of its TTL whatever the report interval, so that one late tick
+                // does not lose it.
+                var tick = TimeSpan.FromSeconds(Math.Max(0.5, _options.RecordTtlSeconds / 3.0));
+                await Task.Delay(_options.ReportInterval < tick ? _options.ReportInterval : tick, Time, stop).ConfigureAwait(false);
                 long lease;
                 lock (_gate)
                 {
