@@ -6,6 +6,7 @@
 #
 #   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell;
 #                                journal appends (seed-compatible API, Unix socket) at 1, 16, 64 clients;
+#                                1 MiB blob puts and gets (/v1/blobs, Unix socket) at 1 and 16 clients;
 #                                fan-out 10,000 watchers over 100 sockets, 20 rounds; SSE 1,000 puts
 #   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only; fan-out 1,000 watchers over 10 sockets, 5 rounds;
 #                                SSE 200 puts (smoke test; writes bench/results/benchmarks-quick.md,
@@ -19,6 +20,7 @@ DURATION=10
 WARMUP=3
 CLIENTS="1,16,64,256"
 JOURNAL_CLIENTS="1,16,64"
+BLOB_CLIENTS="1,16"
 QUICK=0
 DOC=""
 HEALTH_TIMEOUT=60
@@ -27,11 +29,11 @@ SOCKETS=100
 ROUNDS=20
 SSE_ITERATIONS=1000
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; JOURNAL_CLIENTS="64"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
+    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; JOURNAL_CLIENTS="64"; BLOB_CLIENTS="16"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
@@ -124,6 +126,12 @@ if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     --clients "$JOURNAL_CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --out "$RESULTS" || bench_rc=$?
 fi
 if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+  # Large values: 1 MiB blobs through /v1/blobs on the Unix socket, each a durable volume file.
+  echo "== 1 MiB blobs over the Unix socket: clients $BLOB_CLIENTS"
+  dotnet "$BENCH" run --target cairn --unix "$SOCK" --transports unix --workloads blobput,blobget \
+    --clients "$BLOB_CLIENTS" --keys 64 --value-size 1048576 --duration "$DURATION" --warmup "$WARMUP" --out "$RESULTS" || bench_rc=$?
+fi
+if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
   # Same server, same data dir, right after the matrix.
   echo "== watch fan-out: $WATCHERS watchers over $SOCKETS WebSockets, $ROUNDS rounds (key and prefix); SSE put->event x $SSE_ITERATIONS"
   dotnet "$BENCH" watch --tcp "$URL" --watchers "$WATCHERS" --sockets "$SOCKETS" --rounds "$ROUNDS" --modes key,prefix \
@@ -150,6 +158,8 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
   --method "Server: \`cairn serve --durability full\` on the embedded SQLite store (WAL), fresh temp data dir, started by \`bench/run.sh\`; 10,000 keys preloaded before the first cell." \
   --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
+  --method "\`journal\`: the seed's own call, \`POST /compat/journal/{txid}/{step}\` with the seed's ~350-byte example message over the Unix socket, each client walking its own requests through begin, authorization, commit; durable." \
+  --method "\`blobput\` / \`blobget\`: \`PUT\` / \`GET /v1/blobs/bench/blob-{i}\` of a random one of 64 preloaded 1 MiB blobs over the Unix socket; a put streams a new volume file (checksummed, fsynced, renamed) and then commits its key, and the old file is removed; MiB/s = ops/s." \
   --note "SDK: $(dotnet --version)" \
   --note "Data dir filesystem: $FSINFO" \
   --note "Cairn commit: $COMMIT" \

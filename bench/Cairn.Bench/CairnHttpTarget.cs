@@ -100,6 +100,20 @@ internal sealed class CairnHttpTarget : IBenchTarget
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
     }
 
+    public async Task BlobPutAsync(int key, byte[] value, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(value);
+        content.Headers.ContentType = OctetStream;
+        using var response = await _client.PutAsync(new Uri(_client.BaseAddress!, $"v1/blobs/bench/blob-{key}"), content, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    public async Task BlobGetAsync(int key, CancellationToken ct)
+    {
+        using var response = await _client.GetAsync(new Uri(_client.BaseAddress!, $"v1/blobs/bench/blob-{key}"), ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (!response.IsSuccessStatusCode)

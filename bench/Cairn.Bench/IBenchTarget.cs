@@ -19,4 +19,12 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <c>sequence / 3</c> of that client gets step begin, authorization or commit in turn.</summary>
     Task JournalAppendAsync(int client, long sequence, CancellationToken ct) =>
         throw new NotSupportedException($"Target '{Name}' has no journal.");
+
+    /// <summary>Durable overwrite of blob number <paramref name="key"/> with <paramref name="value"/>.</summary>
+    Task BlobPutAsync(int key, byte[] value, CancellationToken ct) =>
+        throw new NotSupportedException($"Target '{Name}' has no blobs.");
+
+    /// <summary>Read of the whole of blob number <paramref name="key"/>, which the preload created.</summary>
+    Task BlobGetAsync(int key, CancellationToken ct) =>
+        throw new NotSupportedException($"Target '{Name}' has no blobs.");
 }

@@ -76,7 +76,16 @@ static async Task<int> RunAsync(Options o)
         _ => throw new ArgumentException($"Unknown target '{o.Target}' (only 'cairn' exists so far)."),
     };
 
-    if (!o.SkipPreload && o.Workloads.Any(w => w != Workload.Journal))
+    if (!o.SkipPreload && o.Workloads.Any(w => w is Workload.BlobPut or Workload.BlobGet))
+    {
+        var started = DateTime.UtcNow;
+        await using var loader = CreateTarget(o.Transports[0], 8);
+        var value = new byte[o.ValueSize];
+        new Random(7).NextBytes(value);
+        await Parallel.ForAsync(0, o.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cts.Token }, async (i, ct) => await loader.BlobPutAsync(i, value, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        Console.WriteLine($"preloaded {o.Keys} blobs of {o.ValueSize} bytes in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+    }
+    else if (!o.SkipPreload && o.Workloads.Any(w => w != Workload.Journal))
     {
         var started = DateTime.UtcNow;
         await using var loader = CreateTarget(o.Transports[0], 64);

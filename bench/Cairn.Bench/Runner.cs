@@ -10,6 +10,12 @@ internal enum Workload
 
     /// <summary>Durable journal appends: each client walks its own requests through begin, authorization, commit.</summary>
     Journal,
+
+    /// <summary>Durable overwrite of a random one of the preloaded blobs (<c>PUT /v1/blobs/…</c>, a volume file each).</summary>
+    BlobPut,
+
+    /// <summary>Read of a random preloaded blob (<c>GET /v1/blobs/…</c>), the whole body.</summary>
+    BlobGet,
 }
 
 /// <summary>The measurements of one cell of the matrix (one workload × client count × transport against one target).</summary>
@@ -148,6 +154,14 @@ internal static class Runner
                 else if (workload == Workload.Journal)
                 {
                     await target.JournalAppendAsync(id, sequence++, ct).ConfigureAwait(false);
+                }
+                else if (workload == Workload.BlobPut)
+                {
+                    await target.BlobPutAsync(key, value, ct).ConfigureAwait(false);
+                }
+                else if (workload == Workload.BlobGet)
+                {
+                    await target.BlobGetAsync(key, ct).ConfigureAwait(false);
                 }
                 else
                 {
