@@ -348,52 +348,35 @@ public sealed partial class CairnServer : IAsyncDisposable
                 }
             }
 
-            // A journal listener tags each connection it accepts; the journal middleware then serves the
+            // A journal (or Pulzar) listener tags each connection it accepts; that API's middleware then serves the
             // seed-compatible API at the root of those connections, and nothing else.
-            void TagAsJournal(ListenOptions listen)
+            void ListenTagged(IReadOnlyList<ListenerAddress> addresses, string item, List<ListenOptions> bound)
             {
-                journalListenOptions.Add(listen);
-                listen.Use(next => connection =>
+                void Tag(ListenOptions listen)
                 {
-                    connection.Items[JournalCompatEndpoints.RootListenerItem] = true;
-                    return next(connection);
-                });
+                    bound.Add(listen);
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[item] = true;
+                        return next(connection);
+                    });
+                }
+
+                foreach (var listener in addresses)
+                {
+                    if (listener.UnixPath is not null)
+                    {
+                        kestrel.ListenUnixSocket(listener.UnixPath, Tag);
+                    }
+                    else
+                    {
+                        kestrel.Listen(listener.Tcp!, Tag);
+                    }
+                }
             }
 
-            foreach (var listener in journalListeners)
-            {
-                if (listener.UnixPath is not null)
-                {
-                    kestrel.ListenUnixSocket(listener.UnixPath, TagAsJournal);
-                }
-                else
-                {
-                    kestrel.Listen(listener.Tcp!, TagAsJournal);
-                }
-            }
-
-            // The same for the Pulzar API's own listeners.
-            void TagAsPulzar(ListenOptions listen)
-            {
-                pulzarListenOptions.Add(listen);
-                listen.Use(next => connection =>
-                {
-                    connection.Items[PulzarCompatEndpoints.RootListenerItem] = true;
-                    return next(connection);
-                });
-            }
-
-            foreach (var listener in pulzarListeners)
-            {
-                if (listener.UnixPath is not null)
-                {
-                    kestrel.ListenUnixSocket(listener.UnixPath, TagAsPulzar);
-                }
-                else
-                {
-                    kestrel.Listen(listener.Tcp!, TagAsPulzar);
-                }
-            }
+            ListenTagged(journalListeners, JournalCompatEndpoints.RootListenerItem, journalListenOptions);
+            ListenTagged(pulzarListeners, PulzarCompatEndpoints.RootListenerItem, pulzarListenOptions);
         });
 
         var services = builder.Services;

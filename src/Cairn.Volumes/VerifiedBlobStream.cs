@@ -11,7 +11,7 @@ namespace Cairn.Volumes;
 /// SHA-256 before reporting the end. A mismatch throws <see cref="BlobCorruptException"/>: a reader never gets bad
 /// bytes silently. Memory: one pooled chunk buffer.
 /// </summary>
-internal sealed class VerifiedBlobStream : Stream
+internal sealed class VerifiedBlobStream : ReadOnlyStream
 {
     private readonly SafeFileHandle _file;
     private readonly bool _ownsHandle;
@@ -38,22 +38,6 @@ internal sealed class VerifiedBlobStream : Stream
         _sha = offset == 0 && length == trailer.Size ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _buffer = ArrayPool<byte>.Shared.Rent(trailer.Chunk);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -84,9 +68,6 @@ internal sealed class VerifiedBlobStream : Stream
         return n;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private async Task LoadChunkAsync(long index, CancellationToken cancellationToken)
     {
         var start = index * _trailer.Chunk;
@@ -113,16 +94,6 @@ internal sealed class VerifiedBlobStream : Stream
         _chunkIndex = index;
         _chunkLength = length;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
