@@ -65,6 +65,8 @@ public sealed partial class SqliteKeyspace : IKeyspace
 
             store._writer = new SqliteSession(store._connectionString, readOnly: false, options.Durability);
             store._writer.Execute("PRAGMA journal_mode = WAL;");
+            // Checkpoints run on their own connection (CheckpointLoopAsync), never inside the writer's commits.
+            store._writer.Execute("PRAGMA wal_autocheckpoint = 0;");
             store._writer.Execute(Schema.Create);
             (store._revision, store._compactRevision) = store._writer.ReadMeta();
             store._hub = new WatchHub(store._revision, options.WatchCacheEvents);
@@ -78,6 +80,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
 
         store._writerLoop = Task.Run(store.WriteLoopAsync, CancellationToken.None);
         store._sweeper = Task.Run(() => store.SweepLeasesAsync(store._stopping.Token), CancellationToken.None);
+        store._checkpointer = Task.Run(() => store.CheckpointLoopAsync(store._stopping.Token), CancellationToken.None);
         return Task.FromResult(store);
     }
 
@@ -267,6 +270,7 @@ public sealed partial class SqliteKeyspace : IKeyspace
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
+        await _checkpointer.ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
 
