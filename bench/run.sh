@@ -1,78 +1,139 @@
 #!/usr/bin/env bash
-# One command: build Release, start a fresh `cairn serve` (temp data dir, free loopback port, Unix socket,
-# durability full), run the benchmark matrix against it over TCP and the Unix socket, stop the server, and
-# regenerate docs/benchmarks.md from the results. After the matrix, the same server runs the watch benchmark
-# (`cairn-bench watch`): a WebSocket fan-out (key and prefix mode) and a single-watcher SSE put->event loop.
+# One command for the side-by-side benchmark: Cairn against etcd and ZooKeeper, in one run, on this machine.
 #
-#   bench/run.sh                 full matrix: clients 1,16,64,256 x put,get x tcp,unix; 3 s warm-up + 10 s per cell;
-#                                journal appends (seed-compatible API, Unix socket) at 1, 16, 64 clients;
-#                                1 MiB blob puts and gets (/v1/blobs, Unix socket) at 1 and 16 clients;
-#                                fan-out 10,000 watchers over 100 sockets, 20 rounds; SSE 1,000 puts
-#   bench/run.sh --quick         ~1 s cells, clients 1 and 64 only; fan-out 1,000 watchers over 10 sockets, 5 rounds;
-#                                SSE 200 puts (smoke test; writes bench/results/benchmarks-quick.md,
-#                                not docs/benchmarks.md, unless --doc is given)
-#   bench/run.sh --duration 20 --warmup 5
-#   bench/run.sh --doc PATH      write the markdown somewhere else
+# Each target is started fresh on loopback (fresh data dir, free ports), loaded with 10,000 keys of 256 bytes, run
+# through the closed-loop workloads, and stopped before the next one starts:
+#   cairn        `cairn serve` on its embedded store (SQLite), over HTTP on TCP and on its Unix socket
+#   cairn-etcd   `cairn serve --backend etcd` in front of a fresh etcd, over its Unix socket
+#   etcd         etcd alone with its defaults, over gRPC (dotnet-etcd) and its JSON gateway
+#   zookeeper    ZooKeeper standalone with its defaults, through its official Java client (bench/zookeeper)
+#   nginx        the box's HTTP ceiling: nginx serving a 256-byte static file, same load generator, TCP and Unix
+# Workloads: put (overwrite), create, get, cas (compare-and-set), mix (90 % get / 10 % put), and watch
+# (put-to-watch-event latency, one watcher). Tiers: durable (everyone fsyncs before answering) and nondurable
+# (cairn --durability none, etcd with its data on tmpfs — etcd 3.4 has no --unsafe-no-fsync —, ZooKeeper
+# -Dzookeeper.forceSync=no). Pinning: unpinned, and pinned (servers on CPU 0, load generator on CPU 1, taskset).
+#
+#   bench/run.sh                 the full run (about 2 hours): durable + unpinned: every workload at 1, 16, 64,
+#                                256 clients; durable + pinned and nondurable + unpinned: put and get at 16 and 64
+#                                clients; 3 repetitions of 10 s after a 3 s warm-up; Cairn's own cells (journal,
+#                                1 MiB blobs, watch fan-out); writes docs/benchmarks.md
+#   bench/run.sh --quick         smoke run (about 1-2 minutes): durable, unpinned, 64 clients, 1 s cells, 1 repetition;
+#                                writes bench/results/benchmarks-quick.md and prints the ratio table
+#   options: --targets LIST --workloads LIST --clients LIST --side-workloads LIST --side-clients LIST
+#            --tiers durable,nondurable --pinning unpinned,pinned --reps N --duration S --warmup S
+#            --watch-iterations N --no-extras --doc PATH --configuration Release|Debug --no-build
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGETS="cairn,cairn-etcd,etcd,zookeeper,nginx"
+WORKLOADS="put,create,get,cas,mix"
+CLIENTS="1,16,64,256"
+SIDE_WORKLOADS="put,get"
+SIDE_CLIENTS="16,64"
+TIERS="durable,nondurable"
+PINNINGS="unpinned,pinned"
+REPS=3
 DURATION=10
 WARMUP=3
-CLIENTS="1,16,64,256"
-JOURNAL_CLIENTS="1,16,64"
-BLOB_CLIENTS="1,16"
+WATCH_ITERATIONS=1000
+EXTRAS=1
 QUICK=0
 DOC=""
+CONFIGURATION=Release
+BUILD=1
 HEALTH_TIMEOUT=60
-WATCHERS=10000
-SOCKETS=100
-ROUNDS=20
-SSE_ITERATIONS=1000
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) QUICK=1; DURATION=1; WARMUP=0.5; CLIENTS="1,64"; JOURNAL_CLIENTS="64"; BLOB_CLIENTS="16"; WATCHERS=1000; SOCKETS=10; ROUNDS=5; SSE_ITERATIONS=200; shift ;;
+    --quick) QUICK=1; WORKLOADS="put,get,cas"; CLIENTS="64"; TIERS="durable"; PINNINGS="unpinned"; REPS=1; DURATION=1; WARMUP=0.5
+             WATCH_ITERATIONS=200; EXTRAS=0; shift ;;
+    --targets) TARGETS="$2"; shift 2 ;;
+    --workloads) WORKLOADS="$2"; shift 2 ;;
+    --clients) CLIENTS="$2"; shift 2 ;;
+    --side-workloads) SIDE_WORKLOADS="$2"; shift 2 ;;
+    --side-clients) SIDE_CLIENTS="$2"; shift 2 ;;
+    --tiers) TIERS="$2"; shift 2 ;;
+    --pinning) PINNINGS="$2"; shift 2 ;;
+    --reps) REPS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
-    --clients) CLIENTS="$2"; shift 2 ;;
+    --watch-iterations) WATCH_ITERATIONS="$2"; shift 2 ;;
+    --no-extras) EXTRAS=0; shift ;;
     --doc) DOC="$2"; shift 2 ;;
+    --configuration) CONFIGURATION="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
+for t in ${TARGETS//,/ }; do
+  case "$t" in cairn|cairn-etcd|etcd|zookeeper|nginx) ;; *) echo "run.sh: unknown target '$t' (cairn, cairn-etcd, etcd, zookeeper, nginx)" >&2; exit 2 ;; esac
+done
+for t in ${TIERS//,/ }; do
+  case "$t" in durable|nondurable) ;; *) echo "run.sh: unknown tier '$t' (durable, nondurable)" >&2; exit 2 ;; esac
+done
+for p in ${PINNINGS//,/ }; do
+  case "$p" in unpinned|pinned) ;; *) echo "run.sh: unknown pinning '$p' (unpinned, pinned)" >&2; exit 2 ;; esac
+done
+case "$CONFIGURATION" in Release|Debug) ;; *) echo "run.sh: --configuration is Release or Debug" >&2; exit 2 ;; esac
 if [[ -z "$DOC" ]]; then
   # A quick run is a smoke test: its report goes next to the raw results, not over the committed one.
   if [[ $QUICK -eq 1 ]]; then DOC="$ROOT/bench/results/benchmarks-quick.md"; else DOC="$ROOT/docs/benchmarks.md"; fi
 fi
+has() { [[ ",$1," == *",$2,"* ]]; }
 
-# The fan-out holds one connection per socket on both ends (client and server are both children of this shell);
-# make sure the descriptor limit is well above that.
-NOFILE_NEEDED=$((SOCKETS + 4096))
-if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt $NOFILE_NEEDED ]]; then
-  ulimit -n "$NOFILE_NEEDED" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-  if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt $((SOCKETS + 256)) ]]; then
-    echo "run.sh: the open-file limit ($(ulimit -n)) is too low for $SOCKETS watch sockets" >&2
-    exit 1
-  fi
+# What the chosen targets need, installed when missing (Debian packages; run as root).
+need=""
+if has "$TARGETS" etcd || has "$TARGETS" cairn-etcd; then command -v etcd >/dev/null 2>&1 || need="$need etcd-server"; fi
+if has "$TARGETS" zookeeper; then
+  [[ -f /usr/share/java/zookeeper.jar ]] || need="$need zookeeper"
+  command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
 fi
+if has "$TARGETS" nginx; then command -v nginx >/dev/null 2>&1 || need="$need nginx-light"; fi
+command -v curl >/dev/null 2>&1 || need="$need curl"
+if has "$PINNINGS" pinned; then command -v taskset >/dev/null 2>&1 || need="$need util-linux"; fi
+if [[ -n "$need" ]]; then
+  echo "== installing$need"
+  if [[ "$(id -u)" -ne 0 ]]; then echo "run.sh: missing$need; run as root (or: sudo apt-get install -y$need)" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $need >/dev/null
+  # Packages start their own services where systemd runs; this script starts its own on free ports.
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd zookeeper nginx >/dev/null 2>&1 || true; fi
+fi
+if has "$PINNINGS" pinned && [[ "$(nproc)" -lt 2 ]]; then echo "run.sh: pinning needs 2 CPUs" >&2; exit 1; fi
+
+# The fan-out holds one connection per socket on both ends; make sure the descriptor limit is well above that.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"
-SERVER_PID=""
+SHM=""
+PIDS=()
+stop_servers() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
 cleanup() {
   local rc=$?
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  if [[ $rc -ne 0 && -f "$WORK/server.log" ]]; then
-    echo "run.sh: failed (exit $rc); last lines of the server log:" >&2
-    tail -n 20 "$WORK/server.log" >&2 || true
+  stop_servers
+  if [[ $rc -ne 0 ]]; then
+    for log in "$WORK"/*.log; do
+      [[ -f "$log" ]] || continue
+      echo "run.sh: failed (exit $rc); last lines of $(basename "$log"):" >&2
+      tail -n 15 "$log" >&2 || true
+    done
   fi
   rm -rf "$WORK"
+  [[ -n "$SHM" ]] && rm -rf "$SHM"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -80,87 +141,197 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-echo "== building Release"
-dotnet build "$ROOT/Cairn.sln" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-
-CLI="$ROOT/src/Cairn.Cli/bin/Release/net10.0/cairn.dll"
-# Prefer the native apphost (`cairn serve`, same code as `dotnet cairn.dll serve`); it also keeps this private
-# server out of reach of `pkill -f "cairn.dll serve"` cleanups that other scripts on a shared machine may run.
-if [[ -x "${CLI%.dll}" ]]; then SERVER=("${CLI%.dll}"); else SERVER=(dotnet "$CLI"); fi
-BENCH="$ROOT/bench/Cairn.Bench/bin/Release/net10.0/cairn-bench.dll"
-PORT="$(dotnet "$BENCH" free-port)"
-SOCK="$WORK/cairn.sock"
-URL="http://127.0.0.1:$PORT"
-
-echo "== starting cairn serve on $URL and unix:$SOCK (durability full, data in $WORK/data)"
-"${SERVER[@]}" serve --data-dir "$WORK/data" --listen "$URL" --listen "unix:$SOCK" --durability full \
-  >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-
-deadline=$((SECONDS + HEALTH_TIMEOUT))
-until curl -fsS -o /dev/null --max-time 2 "$URL/healthz" 2>/dev/null \
-   && curl -fsS -o /dev/null --max-time 2 --unix-socket "$SOCK" http://localhost/healthz 2>/dev/null; do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "run.sh: cairn serve exited before it became healthy" >&2
-    exit 1
-  fi
-  if (( SECONDS >= deadline )); then
-    echo "run.sh: cairn serve not healthy after ${HEALTH_TIMEOUT} s" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-echo "== healthy (pid $SERVER_PID)"
-FSINFO="$(df -T "$WORK/data" | awk 'NR==2 {print $2 " on " $1}')"
+if [[ $BUILD -eq 1 ]]; then
+  echo "== building $CONFIGURATION"
+  dotnet build "$ROOT/Cairn.sln" -c "$CONFIGURATION" -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+  rm -f "$WORK/build.log"
+fi
+CLI="$ROOT/src/Cairn.Cli/bin/$CONFIGURATION/net10.0/cairn.dll"
+BENCH_DLL="$ROOT/bench/Cairn.Bench/bin/$CONFIGURATION/net10.0/cairn-bench.dll"
+for f in "$CLI" "$BENCH_DLL"; do [[ -f "$f" ]] || { echo "run.sh: $f is missing (build first, or drop --no-build)" >&2; exit 1; }; done
+# The native apphost keeps this private server out of reach of `pkill -f "cairn.dll serve"` cleanups elsewhere.
+if [[ -x "${CLI%.dll}" ]]; then CAIRN=("${CLI%.dll}"); else CAIRN=(dotnet "$CLI"); fi
+free_port() { dotnet "$BENCH_DLL" free-port; }
 
 mkdir -p "$ROOT/bench/results"
 RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-bench_rc=0
-dotnet "$BENCH" run --target cairn --tcp "$URL" --unix "$SOCK" \
-  --clients "$CLIENTS" --workloads put,get --transports tcp,unix \
-  --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --out "$RESULTS" || bench_rc=$?
-if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-  # Durable journal appends through the seed-compatible API on the Unix socket (the seed's own transport).
-  echo "== journal appends over the Unix socket: clients $JOURNAL_CLIENTS"
-  dotnet "$BENCH" run --target cairn --unix "$SOCK" --transports unix --workloads journal --skip-preload \
-    --clients "$JOURNAL_CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --out "$RESULTS" || bench_rc=$?
-fi
-if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-  # Large values: 1 MiB blobs through /v1/blobs on the Unix socket, each a durable volume file.
-  echo "== 1 MiB blobs over the Unix socket: clients $BLOB_CLIENTS"
-  dotnet "$BENCH" run --target cairn --unix "$SOCK" --transports unix --workloads blobput,blobget \
-    --clients "$BLOB_CLIENTS" --keys 64 --value-size 1048576 --duration "$DURATION" --warmup "$WARMUP" --out "$RESULTS" || bench_rc=$?
-fi
-if [[ $bench_rc -eq 0 ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-  # Same server, same data dir, right after the matrix.
-  echo "== watch fan-out: $WATCHERS watchers over $SOCKETS WebSockets, $ROUNDS rounds (key and prefix); SSE put->event x $SSE_ITERATIONS"
-  dotnet "$BENCH" watch --tcp "$URL" --watchers "$WATCHERS" --sockets "$SOCKETS" --rounds "$ROUNDS" --modes key,prefix \
-    --sse-iterations "$SSE_ITERATIONS" --value-size 256 --out "$RESULTS" || bench_rc=$?
-  echo "== server after the watch run: $(ps -o rss= -p "$SERVER_PID" | awk '{printf "%.0f MiB RSS", $1 / 1024}'), $(ls /proc/"$SERVER_PID"/fd 2>/dev/null | wc -l) open fds"
-  if grep -qE '^(warn|fail|crit):' "$WORK/server.log"; then
-    echo "run.sh: the server logged warnings or errors:" >&2
-    grep -E -A3 '^(warn|fail|crit):' "$WORK/server.log" | head -n 40 >&2
+: >"$RESULTS"
+
+SERVER_CPU=() # taskset prefix for servers in the current phase
+LOADGEN=()    # taskset prefix for the load generator
+wait_until() { # wait_until SECONDS WHAT COMMAND...: poll until the command succeeds
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then echo "run.sh: $what not ready after ${limit} s" >&2; return 1; fi
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "run.sh: $what exited while starting" >&2; return 1; }; done
+    sleep 0.1
+  done
+}
+
+start_etcd() { # start_etcd TIER NAME → ETCD_URL, ETCD_PID
+  local tier=$1 name=$2 dir
+  if [[ $tier == nondurable ]]; then
+    SHM="${SHM:-$(mktemp -d /dev/shm/cairn-bench.XXXXXX)}"; dir="$SHM/$name"
+  else
+    dir="$WORK/$name"
   fi
-fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  local cport peer; cport=$(free_port); peer=$(free_port)
+  ETCD_URL="http://127.0.0.1:$cport"
+  "${SERVER_CPU[@]}" etcd --name bench --data-dir "$dir/data" --listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "bench=http://127.0.0.1:$peer" --log-level error >"$WORK/$name.log" 2>&1 &
+  ETCD_PID=$!; PIDS+=("$ETCD_PID")
+  wait_until "$HEALTH_TIMEOUT" etcd curl -fsS --max-time 2 "$ETCD_URL/health"
+}
+
+start_cairn() { # start_cairn TIER [etcd URL] → CAIRN_URL, CAIRN_SOCK, CAIRN_PID
+  local tier=$1 etcd=${2:-} durability=full
+  [[ $tier == nondurable ]] && durability=none
+  local port; port=$(free_port)
+  CAIRN_URL="http://127.0.0.1:$port"; CAIRN_SOCK="$WORK/cairn.sock"
+  rm -rf "$WORK/cairn-data" "$CAIRN_SOCK"
+  local backend=()
+  [[ -n "$etcd" ]] && backend=(--backend etcd --etcd-endpoints "$etcd")
+  "${SERVER_CPU[@]}" "${CAIRN[@]}" serve --data-dir "$WORK/cairn-data" --listen "$CAIRN_URL" --listen "unix:$CAIRN_SOCK" \
+    --durability "$durability" "${backend[@]}" >"$WORK/cairn.log" 2>&1 &
+  CAIRN_PID=$!; PIDS+=("$CAIRN_PID")
+  wait_until "$HEALTH_TIMEOUT" "cairn serve" curl -fsS --max-time 2 --unix-socket "$CAIRN_SOCK" http://localhost/healthz
+}
+
+start_zookeeper() { # start_zookeeper TIER → ZK_CONNECT, ZK_PID
+  local tier=$1 port; port=$(free_port)
+  mkdir -p "$WORK/zk/data"; rm -rf "$WORK/zk/data"/*
+  # ZooKeeper's defaults (tickTime 2000, forceSync yes, preallocation, snapCount); only the ports are ours, and the
+  # admin web server (Jetty on 8080 by default) is off so that it cannot collide with anything.
+  printf 'tickTime=2000\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n' "$WORK/zk/data" "$port" >"$WORK/zk/zoo.cfg"
+  local sync=()
+  [[ $tier == nondurable ]] && sync=(-Dzookeeper.forceSync=no)
+  "${SERVER_CPU[@]}" java "${sync[@]}" -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain "$WORK/zk/zoo.cfg" \
+    >"$WORK/zookeeper.log" 2>&1 &
+  ZK_PID=$!; PIDS+=("$ZK_PID")
+  ZK_CONNECT="127.0.0.1:$port"
+  wait_until "$HEALTH_TIMEOUT" zookeeper bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+}
+
+start_nginx() { # → NGINX_URL, NGINX_SOCK, NGINX_PIDS (master and workers)
+  local port; port=$(free_port)
+  mkdir -p "$WORK/nginx/root"
+  head -c 256 /dev/urandom >"$WORK/nginx/root/value"
+  NGINX_URL="http://127.0.0.1:$port"; NGINX_SOCK="$WORK/nginx/nginx.sock"
+  # The ceiling: every GET answers the same 256-byte static file; keep-alive without a request limit, no access log.
+  cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+user root;
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$port;
+    listen unix:$NGINX_SOCK;
+    root $WORK/nginx/root;
+    location / { try_files /value =404; }
+  }
+}
+EOF
+  "${SERVER_CPU[@]}" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx.log" 2>&1 &
+  NGINX_PID=$!; PIDS+=("$NGINX_PID")
+  wait_until "$HEALTH_TIMEOUT" nginx curl -fsS --max-time 2 --unix-socket "$NGINX_SOCK" http://localhost/v1/kv/bench/1
+  NGINX_PIDS="$NGINX_PID,$(pgrep -P "$NGINX_PID" | paste -sd, -)"
+}
+
+bench() { "${LOADGEN[@]}" dotnet "$BENCH_DLL" "$@"; }
+ZK_CLASSES=""
+zkbench() {
+  if [[ -z "$ZK_CLASSES" ]]; then
+    ZK_CLASSES="$WORK/zkbench"
+    javac -nowarn -cp /usr/share/java/zookeeper.jar -d "$ZK_CLASSES" "$ROOT/bench/zookeeper/ZkBench.java"
+  fi
+  "${LOADGEN[@]}" java -cp "/usr/share/java/zookeeper.jar:$ZK_CLASSES" ZkBench "$@" 2> >(grep -v '^SLF4J' >&2)
+}
+
+run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
+  local tier=$1 pin=$2 workloads=$3 clients=$4 watch=$5 extras=$6
+  if [[ $pin == pinned ]]; then SERVER_CPU=(taskset -c 0); LOADGEN=(taskset -c 1); else SERVER_CPU=(); LOADGEN=(); fi
+  local common=(--tier "$tier" --pinning "$pin" --clients "$clients" --reps "$REPS" --duration "$DURATION" --warmup "$WARMUP"
+    --keys 10000 --value-size 256 --watch-iterations "$WATCH_ITERATIONS" --out "$RESULTS")
+  local wl="$workloads"
+  [[ $watch -eq 1 ]] && wl="$wl,watch"
+  for target in ${TARGETS//,/ }; do
+    case "$target" in
+      cairn)
+        echo "== [$tier, $pin] cairn (embedded SQLite, durability $([[ $tier == durable ]] && echo full || echo none))"
+        start_cairn "$tier"
+        bench run --target cairn --tcp "$CAIRN_URL" --unix "$CAIRN_SOCK" --transports unix,tcp --workloads "$wl" \
+          --server-pids "$CAIRN_PID" "${common[@]}"
+        if [[ $extras -eq 1 ]]; then
+          echo "== [$tier, $pin] cairn: journal appends, 1 MiB blobs, watch fan-out"
+          bench run --target cairn --unix "$CAIRN_SOCK" --transports unix --workloads journal --skip-preload \
+            --clients 1,16,64 --duration "$DURATION" --warmup "$WARMUP" --server-pids "$CAIRN_PID" --out "$RESULTS"
+          bench run --target cairn --unix "$CAIRN_SOCK" --transports unix --workloads blobput,blobget \
+            --clients 1,16 --keys 64 --value-size 1048576 --duration "$DURATION" --warmup "$WARMUP" --server-pids "$CAIRN_PID" --out "$RESULTS"
+          bench watch --tcp "$CAIRN_URL" --watchers 10000 --sockets 100 --rounds 20 --modes key,prefix \
+            --sse-iterations 0 --value-size 256 --out "$RESULTS"
+        fi
+        stop_servers ;;
+      cairn-etcd)
+        echo "== [$tier, $pin] cairn on etcd"
+        start_etcd "$tier" etcd-under-cairn
+        start_cairn "$tier" "$ETCD_URL"
+        bench run --target cairn-etcd --unix "$CAIRN_SOCK" --transports unix --workloads "$wl" \
+          --server-pids "$CAIRN_PID,$ETCD_PID" "${common[@]}"
+        stop_servers ;;
+      etcd)
+        echo "== [$tier, $pin] etcd alone$([[ $tier == nondurable ]] && echo ' (data on tmpfs)')"
+        start_etcd "$tier" etcd
+        bench run --target etcd --etcd "$ETCD_URL" --transports grpc,json --workloads "$wl" --server-pids "$ETCD_PID" "${common[@]}"
+        stop_servers ;;
+      zookeeper)
+        echo "== [$tier, $pin] zookeeper standalone$([[ $tier == nondurable ]] && echo ' (forceSync=no)')"
+        start_zookeeper "$tier"
+        zkbench --connect "$ZK_CONNECT" --workloads "$wl" --server-pids "$ZK_PID" --tier "$tier" --pinning "$pin" --clients "$clients" \
+          --reps "$REPS" --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --watch-iterations "$WATCH_ITERATIONS" --out "$RESULTS"
+        stop_servers ;;
+      nginx)
+        # The ceiling has nothing to make durable: measured once per pinning, in the durable tier's phase.
+        [[ $tier == durable ]] || continue
+        echo "== [$pin] nginx static file (the HTTP ceiling)"
+        start_nginx
+        bench run --target nginx --tcp "$NGINX_URL" --unix "$NGINX_SOCK" --transports unix,tcp --workloads get --skip-preload \
+          --server-pids "$NGINX_PIDS" "${common[@]}"
+        stop_servers ;;
+    esac
+  done
+}
+
+for tier in ${TIERS//,/ }; do
+  for pin in ${PINNINGS//,/ }; do
+    if [[ $QUICK -eq 1 ]] || [[ $tier == durable && $pin == unpinned ]]; then
+      run_phase "$tier" "$pin" "$WORKLOADS" "$CLIENTS" 1 "$EXTRAS"
+    elif [[ $tier == nondurable && $pin == pinned && ( $TIERS != nondurable || $PINNINGS != pinned ) ]]; then
+      continue # left out of a run that has the other phases (ask for --tiers nondurable --pinning pinned to get it)
+    else
+      run_phase "$tier" "$pin" "$SIDE_WORKLOADS" "$SIDE_CLIENTS" 0 0
+    fi
+  done
+done
 echo "== results in $RESULTS"
-if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-  server_rc=0; wait "$SERVER_PID" || server_rc=$?
-  SERVER_PID=""
-  echo "run.sh: cairn serve exited during the run (exit status $server_rc; 143 = SIGTERM from outside)" >&2
-  exit 1
-fi
-if [[ $bench_rc -ne 0 ]]; then
-  echo "run.sh: the benchmark failed (exit $bench_rc); docs not written" >&2
-  exit "$bench_rc"
-fi
 
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-dotnet "$BENCH" report --results "$RESULTS" --out "$DOC" \
-  --method "Server: \`cairn serve --durability full\` on the embedded SQLite store (WAL), fresh temp data dir, started by \`bench/run.sh\`; 10,000 keys preloaded before the first cell." \
-  --method "Cells run in order put then get, tcp then unix, clients ascending, each with a new connection pool." \
-  --method "\`journal\`: the seed's own call, \`POST /compat/journal/{txid}/{step}\` with the seed's ~350-byte example message over the Unix socket, each client walking its own requests through begin, authorization, commit; durable." \
-  --method "\`blobput\` / \`blobget\`: \`PUT\` / \`GET /v1/blobs/bench/blob-{i}\` of a random one of 64 preloaded 1 MiB blobs over the Unix socket; a put streams a new volume file (checksummed, fsynced, renamed) and then commits its key, and the old file is removed; MiB/s = ops/s." \
+FSINFO="$(df -T "$WORK" | awk 'NR==2 {print $2 " on " $1}')"
+dotnet "$BENCH_DLL" report --results "$RESULTS" --out "$DOC" --print-ratios --include "$ROOT/bench/analysis.md" \
+  --param "Cells: ${DURATION} s measured after a ${WARMUP} s warm-up (once per connection pool, before the first repetition), ${REPS} repetition(s); median and min–max over the repetitions" \
+  --param "Targets: $TARGETS; tiers: $TIERS; pinning: $PINNINGS" \
+  --param "Durable + unpinned: workloads $WORKLOADS$( [[ $QUICK -eq 1 ]] || echo ',watch' ) at clients $CLIENTS; other phases: $SIDE_WORKLOADS at clients $SIDE_CLIENTS" \
   --note "SDK: $(dotnet --version)" \
-  --note "Data dir filesystem: $FSINFO" \
+  --note "etcd: $(etcd --version 2>/dev/null | head -n1 | sed 's/etcd Version: //' || echo 'not run'); ZooKeeper: $(ls /usr/share/java/zookeeper-3*.jar 2>/dev/null | sed -E 's/.*zookeeper-([0-9.]+)\.jar/\1/' | head -n1 || echo 'not run') on $(java -version 2>&1 | head -n1 || echo 'no java'); nginx: $(nginx -v 2>&1 | sed 's/nginx version: //' || echo 'not run')" \
+  --note "Data dirs: $FSINFO (nondurable etcd: tmpfs)" \
   --note "Cairn commit: $COMMIT" \
   --note "Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (on a 2-core box, anything well above 2 means other work shared the CPUs)"

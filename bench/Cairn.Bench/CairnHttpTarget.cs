@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text;
 using Cairn.Client;
 
 namespace Cairn.Bench;
@@ -8,8 +11,17 @@ namespace Cairn.Bench;
 /// <summary>How the HTTP target reaches the server.</summary>
 internal enum Transport
 {
+    /// <summary>HTTP/1.1 on loopback TCP.</summary>
     Tcp,
+
+    /// <summary>HTTP/1.1 on a Unix domain socket.</summary>
     Unix,
+
+    /// <summary>etcd's gRPC API (HTTP/2 on loopback TCP).</summary>
+    Grpc,
+
+    /// <summary>etcd's JSON gateway (HTTP/1.1 on loopback TCP).</summary>
+    Json,
 }
 
 /// <summary>Cairn's <c>/v1/kv</c> API over HTTP/1.1, on TCP or on a Unix domain socket.</summary>
@@ -24,9 +36,15 @@ internal sealed class CairnHttpTarget : IBenchTarget
     private readonly HttpClient _client;
     private readonly Uri[] _keys;
 
-    private CairnHttpTarget(HttpClient client, int keyCount, string keyPrefix)
+    private readonly string _name;
+    private string? _unixSocket;
+    private readonly Uri _watchKey;
+
+    private CairnHttpTarget(HttpClient client, int keyCount, string keyPrefix, string name)
     {
         _client = client;
+        _name = name;
+        _watchKey = new Uri(client.BaseAddress!, "v1/kv/bench/watch");
         // Request URIs are built once so that the measured loop does not format strings.
         _keys = new Uri[keyCount];
         for (var i = 0; i < keyCount; i++)
@@ -35,10 +53,10 @@ internal sealed class CairnHttpTarget : IBenchTarget
         }
     }
 
-    public string Name => "cairn";
+    public string Name => _name;
 
     /// <summary>A target whose connection pool holds up to <paramref name="connections"/> connections (one per client).</summary>
-    public static CairnHttpTarget Create(Transport transport, string endpoint, int connections, int keyCount, string keyPrefix = "bench")
+    public static CairnHttpTarget Create(Transport transport, string endpoint, int connections, int keyCount, string keyPrefix = "bench", string name = "cairn")
     {
         var handler = new SocketsHttpHandler
         {
@@ -51,9 +69,11 @@ internal sealed class CairnHttpTarget : IBenchTarget
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
         Uri baseAddress;
+        string? unixSocket = null;
         if (transport == Transport.Unix)
         {
             handler.ConnectCallback = UnixSocketConnector.ConnectTo(endpoint);
+            unixSocket = endpoint;
             baseAddress = new Uri("http://localhost/");
         }
         else
@@ -68,7 +88,7 @@ internal sealed class CairnHttpTarget : IBenchTarget
             DefaultRequestVersion = HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        return new CairnHttpTarget(client, keyCount, keyPrefix);
+        return new CairnHttpTarget(client, keyCount, keyPrefix, name) { _unixSocket = unixSocket };
     }
 
     public async Task PutAsync(int key, byte[] value, CancellationToken ct)
@@ -84,6 +104,100 @@ internal sealed class CairnHttpTarget : IBenchTarget
         // The default completion option buffers the whole body, so the latency includes reading the value.
         using var response = await _client.GetAsync(_keys[key], ct).ConfigureAwait(false);
         await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    public async Task CreateAsync(int client, long sequence, byte[] value, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(_client.BaseAddress!, $"v1/kv/bench/c/{RunId}-{client}-{sequence}"));
+        request.Headers.TryAddWithoutValidation("If-None-Match", "*");
+        request.Content = new ByteArrayContent(value);
+        request.Content.Headers.ContentType = OctetStream;
+        using var response = await _client.SendAsync(request, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    public async Task<long> VersionAsync(int key, CancellationToken ct)
+    {
+        using var response = await _client.GetAsync(_keys[key], ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        return ParseETag(response);
+    }
+
+    // If-Match: "<mod revision>" makes the put a compare-and-set; the answer's ETag is the new mod revision.
+    public async Task<long> CasAsync(int key, long expected, byte[] value, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, _keys[key]);
+        request.Headers.TryAddWithoutValidation("If-Match", "\"" + expected.ToString(CultureInfo.InvariantCulture) + "\"");
+        request.Content = new ByteArrayContent(value);
+        request.Content.Headers.ContentType = OctetStream;
+        using var response = await _client.SendAsync(request, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        return ParseETag(response);
+    }
+
+    private static long ParseETag(HttpResponseMessage response) =>
+        response.Headers.ETag is { } tag && long.TryParse(tag.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : throw new HttpRequestException("The answer carries no ETag with a mod revision.");
+
+    public async Task PutWatchedAsync(byte[] value, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(value);
+        content.Headers.ContentType = OctetStream;
+        using var response = await _client.PutAsync(_watchKey, content, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+    }
+
+    // A server-sent-event stream on its own connection; an event counts as received at the blank line that ends it.
+    public async Task<IEventStream> OpenWatchAsync(CancellationToken ct)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        if (_unixSocket is not null)
+        {
+            handler.ConnectCallback = UnixSocketConnector.ConnectTo(_unixSocket);
+        }
+
+        var http = new HttpClient(handler) { BaseAddress = _client.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var response = await http.GetAsync(new Uri("v1/watch?key=bench/watch&progressSeconds=0", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var events = new ChannelEventStream(async () =>
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            response.Dispose();
+            http.Dispose();
+        });
+        events.Start(async (writer, created, stop) =>
+        {
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? type = null;
+            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0)
+                {
+                    if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        type = line["event: ".Length..];
+                    }
+
+                    continue;
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                if (type == "created")
+                {
+                    created();
+                }
+                else if (type == "events")
+                {
+                    writer.TryWrite(now);
+                }
+
+                type = null;
+            }
+        });
+        await events.WaitCreatedAsync(ct).ConfigureAwait(false);
+        return events;
     }
 
     /// <summary>The seed's own client call (seed-compatible API, message of the seed's example shape, ~350 bytes).</summary>

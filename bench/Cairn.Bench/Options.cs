@@ -17,16 +17,32 @@ internal sealed class Options
     public int ValueSize { get; private set; } = 256;
     public string Output { get; private set; } = "bench/results/results.jsonl";
     public bool SkipPreload { get; private set; }
+    public int Reps { get; private set; } = 1;
+    public IReadOnlyList<int> ServerPids { get; private set; } = [];
+    public string Tier { get; private set; } = "durable";
+    public string Pinning { get; private set; } = "unpinned";
+    public int WatchIterations { get; private set; } = 1000;
+    public string? EtcdUrl { get; private set; }
 
     public const string Usage = """
         usage: cairn-bench run [options]
-          --target cairn                 system under test (etcd and zookeeper targets come later)
+          --target cairn                 system under test: cairn, cairn-etcd (Cairn on etcd), etcd, nginx
+                                         (the HTTP ceiling: a static 256-byte file, get only); ZooKeeper has
+                                         its own driver, bench/zookeeper/ZkBench.java
           --tcp URL                      e.g. http://127.0.0.1:7070 (needed for transport tcp)
           --unix PATH                    the server's Unix socket (needed for transport unix)
+          --etcd URL                     etcd's client URL (transports grpc and json)
           --clients 1,16,64,256          concurrent closed-loop clients per cell
           --workloads put,get            put = durable overwrite, get = read of a preloaded key,
-                                         journal = durable journal append (seed-compatible API)
-          --transports tcp,unix
+                                         create = new key, cas = compare-and-set of the client's own key,
+                                         mix = 90 % get / 10 % put, watch = put-to-watch-event latency,
+                                         journal = durable journal append (seed-compatible API),
+                                         blobput, blobget = 1 MiB blobs
+          --transports tcp,unix          tcp, unix (Cairn, nginx); grpc, json (etcd)
+          --reps 1                       repetitions of each cell (one warm-up before the first)
+          --server-pids P1,P2            processes whose CPU time is reported per 1,000 operations
+          --tier durable --pinning unpinned   labels written into each result line
+          --watch-iterations 1000        puts timed by the watch workload
           --duration 10                  measured seconds per cell
           --warmup 3                     unmeasured seconds before each cell
           --keys 10000 --value-size 256  key space and value size (bytes)
@@ -58,8 +74,24 @@ internal sealed class Options
                 case "--value-size": o.ValueSize = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--out": o.Output = Value(); break;
                 case "--skip-preload": o.SkipPreload = true; break;
+                case "--reps": o.Reps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--server-pids": o.ServerPids = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))]; break;
+                case "--tier": o.Tier = Value(); break;
+                case "--pinning": o.Pinning = Value(); break;
+                case "--watch-iterations": o.WatchIterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--etcd": o.EtcdUrl = Value(); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
+        }
+
+        if (o.Reps < 1 || o.WatchIterations < 1)
+        {
+            throw new ArgumentException("--reps and --watch-iterations must be at least 1.");
+        }
+
+        if (o.Transports.Any(t => t is Transport.Grpc or Transport.Json) && o.EtcdUrl is null)
+        {
+            throw new ArgumentException("Transports grpc and json need --etcd URL.");
         }
 
         if (o.Clients.Any(c => c < 1) || o.Keys < 1 || o.ValueSize < 0 || o.Duration <= TimeSpan.Zero || o.Warmup < TimeSpan.Zero)

@@ -70,10 +70,13 @@ static async Task<int> RunAsync(Options o)
         cts.Cancel();
     };
 
-    IBenchTarget CreateTarget(Transport transport, int connections) => o.Target switch
+    IBenchTarget CreateTarget(Transport transport, int connections) => (o.Target, transport) switch
     {
-        "cairn" => CairnHttpTarget.Create(transport, transport == Transport.Tcp ? o.TcpUrl! : o.UnixSocket!, connections, o.Keys),
-        _ => throw new ArgumentException($"Unknown target '{o.Target}' (only 'cairn' exists so far)."),
+        ("cairn" or "cairn-etcd" or "nginx", Transport.Tcp or Transport.Unix) =>
+            CairnHttpTarget.Create(transport, transport == Transport.Tcp ? o.TcpUrl! : o.UnixSocket!, connections, o.Keys, name: o.Target),
+        ("etcd", Transport.Grpc) => new EtcdGrpcTarget(o.EtcdUrl!, o.Keys),
+        ("etcd", Transport.Json) => new EtcdJsonTarget(o.EtcdUrl!, connections, o.Keys),
+        _ => throw new ArgumentException($"Target '{o.Target}' has no transport '{transport.ToString().ToLowerInvariant()}' (cairn, cairn-etcd, nginx: tcp, unix; etcd: grpc, json)."),
     };
 
     if (!o.SkipPreload && o.Workloads.Any(w => w is Workload.BlobPut or Workload.BlobGet))
@@ -85,7 +88,7 @@ static async Task<int> RunAsync(Options o)
         await Parallel.ForAsync(0, o.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cts.Token }, async (i, ct) => await loader.BlobPutAsync(i, value, ct).ConfigureAwait(false)).ConfigureAwait(false);
         Console.WriteLine($"preloaded {o.Keys} blobs of {o.ValueSize} bytes in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
     }
-    else if (!o.SkipPreload && o.Workloads.Any(w => w != Workload.Journal))
+    else if (!o.SkipPreload && o.Target != "nginx" && o.Workloads.Any(w => w is not (Workload.Journal or Workload.Watch)))
     {
         var started = DateTime.UtcNow;
         await using var loader = CreateTarget(o.Transports[0], 64);
@@ -93,7 +96,7 @@ static async Task<int> RunAsync(Options o)
         {
             await Runner.PreloadAsync(loader, o.Keys, o.ValueSize, 64, cts.Token).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or Grpc.Core.RpcException)
         {
             await Console.Error.WriteLineAsync("cairn-bench: preloading the keys failed: " + ex.Message).ConfigureAwait(false);
             return 1;
@@ -115,19 +118,46 @@ static async Task<int> RunAsync(Options o)
     {
         foreach (var transport in o.Transports)
         {
-            foreach (var clients in o.Clients)
+            var transportName = transport.ToString().ToLowerInvariant();
+            if (workload == Workload.Watch && transport == Transport.Json)
             {
+                // etcd's JSON gateway streams watches too, but its native watch is the gRPC stream; that is what is timed.
+                continue;
+            }
+            foreach (var clients in workload == Workload.Watch ? [1] : o.Clients)
+            {
+                // One connection pool per (workload, transport, clients): the repetitions share it and its warm-up.
                 await using var target = CreateTarget(transport, clients);
-                var result = await Runner.RunCellAsync(target, transport.ToString().ToLowerInvariant(), workload, clients, o.Keys, o.ValueSize, o.Warmup, o.Duration, cts.Token).ConfigureAwait(false);
-                cts.Token.ThrowIfCancellationRequested();
-                results.Add(result);
-                Console.WriteLine(Table.Row(result));
-                await File.AppendAllTextAsync(o.Output, JsonSerializer.Serialize(result, jsonOptions) + "\n", cts.Token).ConfigureAwait(false);
-                if (result.Ops == 0 || result.Errors * 100 > result.Ops)
+                var state = new Runner.ClientState(clients);
+                if (workload == Workload.Cas)
                 {
-                    // More than 1 % failed: the server is down or overloaded; later cells would only measure that.
-                    await Console.Error.WriteLineAsync($"cairn-bench: stopping: {result.Errors} errors against {result.Ops} successes; first error: {result.FirstError}").ConfigureAwait(false);
-                    return 1;
+                    for (var c = 0; c < clients; c++)
+                    {
+                        state.CasVersions[c] = await target.VersionAsync(c, cts.Token).ConfigureAwait(false);
+                    }
+                }
+
+                for (var rep = 1; rep <= o.Reps; rep++)
+                {
+                    var result = workload == Workload.Watch
+                        ? await Runner.RunWatchAsync(target, transportName, o.WatchIterations, o.ValueSize, o.ServerPids, cts.Token).ConfigureAwait(false)
+                        : await Runner.RunCellAsync(target, transportName, workload, clients, o.Keys, o.ValueSize, rep == 1 ? o.Warmup : TimeSpan.Zero, o.Duration, o.ServerPids, state, cts.Token).ConfigureAwait(false);
+                    result = result with { Rep = rep, Tier = o.Tier, Pinning = o.Pinning };
+                    cts.Token.ThrowIfCancellationRequested();
+                    results.Add(result);
+                    Console.WriteLine(Table.Row(result));
+                    await File.AppendAllTextAsync(o.Output, JsonSerializer.Serialize(result, jsonOptions) + "\n", cts.Token).ConfigureAwait(false);
+                    if (result.Ops == 0 || result.Errors * 100 > result.Ops)
+                    {
+                        // More than 1 % failed: the server is down or overloaded; later cells would only measure that.
+                        await Console.Error.WriteLineAsync($"cairn-bench: stopping: {result.Errors} errors against {result.Ops} successes; first error: {result.FirstError}").ConfigureAwait(false);
+                        return 1;
+                    }
+
+                    if (workload == Workload.Watch)
+                    {
+                        break;
+                    }
                 }
             }
         }

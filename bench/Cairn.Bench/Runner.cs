@@ -5,8 +5,23 @@ namespace Cairn.Bench;
 /// <summary>What each client does in its loop.</summary>
 internal enum Workload
 {
+    /// <summary>Durable overwrite of a random preloaded key.</summary>
     Put,
+
+    /// <summary>Read of a random preloaded key.</summary>
     Get,
+
+    /// <summary>Durable creation of a new key (fails if it exists).</summary>
+    Create,
+
+    /// <summary>Compare-and-set of the client's own key against the version it last saw.</summary>
+    Cas,
+
+    /// <summary>90 % reads, 10 % overwrites of random preloaded keys.</summary>
+    Mix,
+
+    /// <summary>Put-to-watch-event latency: one watcher, closed loop of put then wait for its event.</summary>
+    Watch,
 
     /// <summary>Durable journal appends: each client walks its own requests through begin, authorization, commit.</summary>
     Journal,
@@ -35,7 +50,23 @@ internal sealed record CellResult(
     double P999Ms,
     double MaxMs,
     string? FirstError,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt)
+{
+    /// <summary>Repetition number (1-based) of this cell.</summary>
+    public int Rep { get; init; } = 1;
+
+    /// <summary><c>durable</c> (every write fsynced before its answer) or <c>nondurable</c>.</summary>
+    public string Tier { get; init; } = "durable";
+
+    /// <summary><c>unpinned</c>, or <c>pinned</c> (server and load generator on different cores, taskset).</summary>
+    public string Pinning { get; init; } = "unpinned";
+
+    /// <summary>User + system CPU seconds of the server process(es) over the measured window; -1 if not measured.</summary>
+    public double ServerCpuSeconds { get; init; } = -1;
+
+    /// <summary>Server CPU seconds per 1,000 completed operations; -1 if not measured.</summary>
+    public double CpuSecondsPer1kOps { get; init; } = -1;
+}
 
 /// <summary>
 /// Closed-loop load: each of N clients sends one request, waits for the answer, and sends the next. Latency is
@@ -44,6 +75,14 @@ internal sealed record CellResult(
 /// </summary>
 internal static class Runner
 {
+    /// <summary>What each client carries from one repetition of a cell to the next.</summary>
+    internal sealed class ClientState(int clients)
+    {
+        public long[] Sequences { get; } = new long[clients];
+
+        public long[] CasVersions { get; } = new long[clients];
+    }
+
     private const long NanosPerSecond = 1_000_000_000;
 
     public static async Task PreloadAsync(IBenchTarget target, int keyCount, int valueSize, int concurrency, CancellationToken ct)
@@ -75,6 +114,8 @@ internal static class Runner
         int valueSize,
         TimeSpan warmup,
         TimeSpan duration,
+        IReadOnlyList<int> serverPids,
+        ClientState state,
         CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
@@ -88,10 +129,19 @@ internal static class Runner
         {
             var id = c;
             histograms[id] = new LatencyHistogram();
-            tasks[id] = Task.Run(() => ClientLoopAsync(target, workload, id, keyCount, valueSize, measureFrom, measureUntil, histograms[id], errors, firstErrors, ct), ct);
+            tasks[id] = Task.Run(() => ClientLoopAsync(target, workload, id, keyCount, valueSize, measureFrom, measureUntil, histograms[id], errors, firstErrors, state, ct), ct);
         }
 
+        // Server CPU over the measured window: sampled when it opens and once the last request has been answered.
+        var untilMeasuring = TimeSpan.FromSeconds((measureFrom - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+        if (untilMeasuring > TimeSpan.Zero)
+        {
+            await Task.Delay(untilMeasuring, ct).ConfigureAwait(false);
+        }
+
+        var cpuBefore = ProcessCpu.Seconds(serverPids);
         await Task.WhenAll(tasks).ConfigureAwait(false);
+        var cpu = ProcessCpu.Seconds(serverPids) - cpuBefore;
 
         var total = new LatencyHistogram();
         foreach (var h in histograms)
@@ -116,7 +166,62 @@ internal static class Runner
             Ms(total.Percentile(99.9)),
             Ms(total.Max),
             firstErrors.FirstOrDefault(e => e is not null),
-            DateTimeOffset.UtcNow);
+            DateTimeOffset.UtcNow)
+        {
+            ServerCpuSeconds = serverPids.Count == 0 || double.IsNaN(cpu) ? -1 : cpu,
+            CpuSecondsPer1kOps = serverPids.Count == 0 || double.IsNaN(cpu) || total.Count == 0 ? -1 : cpu / total.Count * 1000,
+        };
+    }
+
+    /// <summary>
+    /// Put-to-watch-event latency: a watch on the target's watch key, then <paramref name="iterations"/> times (after 20
+    /// unrecorded ones) a durable put of that key and a wait for its event; latency from just before the put to the
+    /// event's arrival.
+    /// </summary>
+    public static async Task<CellResult> RunWatchAsync(IBenchTarget target, string transport, int iterations, int valueSize, IReadOnlyList<int> serverPids, CancellationToken ct)
+    {
+        const int Warm = 20;
+        await using var events = await target.OpenWatchAsync(ct).ConfigureAwait(false);
+        var histogram = new LatencyHistogram();
+        var value = RandomValue(valueSize, 5);
+        long errors = 0;
+        string? firstError = null;
+        var cpuBefore = double.NaN;
+        for (var i = 0; i < Warm + iterations; i++)
+        {
+            if (i == Warm)
+            {
+                cpuBefore = ProcessCpu.Seconds(serverPids);
+            }
+
+            var t0 = Stopwatch.GetTimestamp();
+            await target.PutWatchedAsync(value, ct).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(30));
+            try
+            {
+                var t1 = await events.NextAsync(wait.Token).ConfigureAwait(false);
+                if (i >= Warm)
+                {
+                    histogram.Record((long)((t1 - t0) * ((double)NanosPerSecond / Stopwatch.Frequency)));
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                errors++;
+                firstError ??= "no watch event within 30 s of the put";
+            }
+        }
+
+        var cpu = ProcessCpu.Seconds(serverPids) - cpuBefore;
+        static double Ms(long nanos) => nanos / 1_000_000.0;
+        return new CellResult(target.Name, transport, "watch", 1, 0, 0, histogram.Count, errors, 0,
+            histogram.Count == 0 ? 0 : histogram.Sum / histogram.Count / 1_000_000.0,
+            Ms(histogram.Percentile(50)), Ms(histogram.Percentile(99)), Ms(histogram.Percentile(99.9)), Ms(histogram.Max), firstError, DateTimeOffset.UtcNow)
+        {
+            ServerCpuSeconds = serverPids.Count == 0 || double.IsNaN(cpu) ? -1 : cpu,
+            CpuSecondsPer1kOps = serverPids.Count == 0 || double.IsNaN(cpu) || histogram.Count == 0 ? -1 : cpu / histogram.Count * 1000,
+        };
     }
 
     private static async Task ClientLoopAsync(
@@ -130,11 +235,13 @@ internal static class Runner
         LatencyHistogram histogram,
         long[] errors,
         string?[] firstErrors,
+        ClientState state,
         CancellationToken ct)
     {
         var random = new Random(id * 7919 + 17);
         var value = RandomValue(valueSize, id);
-        var sequence = 0L;
+        // Sequences go on across repetitions, so a create in a later repetition does not hit a key an earlier one made.
+        var sequences = state.Sequences;
         while (!ct.IsCancellationRequested)
         {
             var key = random.Next(keyCount);
@@ -147,13 +254,22 @@ internal static class Runner
             var ok = true;
             try
             {
-                if (workload == Workload.Put)
+                if (workload == Workload.Put || (workload == Workload.Mix && random.Next(10) == 0))
                 {
                     await target.PutAsync(key, value, ct).ConfigureAwait(false);
                 }
+                else if (workload == Workload.Create)
+                {
+                    await target.CreateAsync(id, sequences[id]++, value, ct).ConfigureAwait(false);
+                }
+                else if (workload == Workload.Cas)
+                {
+                    // Client i owns key i: its compare always holds unless something else wrote the key.
+                    state.CasVersions[id] = await target.CasAsync(id, state.CasVersions[id], value, ct).ConfigureAwait(false);
+                }
                 else if (workload == Workload.Journal)
                 {
-                    await target.JournalAppendAsync(id, sequence++, ct).ConfigureAwait(false);
+                    await target.JournalAppendAsync(id, sequences[id]++, ct).ConfigureAwait(false);
                 }
                 else if (workload == Workload.BlobPut)
                 {
