@@ -21,7 +21,8 @@
 #                                writes bench/results/benchmarks-quick.md and prints the ratio table
 #   options: --targets LIST --workloads LIST --clients LIST --side-workloads LIST --side-clients LIST
 #            --tiers durable,nondurable --pinning unpinned,pinned --reps N --duration S --warmup S
-#            --watch-iterations N --no-extras --doc PATH --configuration Release|Debug --no-build
+#            --watch-iterations N --no-extras --doc PATH --results-dir DIR (default bench/results)
+#            --configuration Release|Debug --no-build (use binaries already built in that configuration)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,9 +42,10 @@ QUICK=0
 DOC=""
 CONFIGURATION=Release
 BUILD=1
+RESULTS_DIR="$ROOT/bench/results"
 HEALTH_TIMEOUT=60
 
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -62,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --watch-iterations) WATCH_ITERATIONS="$2"; shift 2 ;;
     --no-extras) EXTRAS=0; shift ;;
     --doc) DOC="$2"; shift 2 ;;
+    --results-dir) RESULTS_DIR="$2"; shift 2 ;;
     --configuration) CONFIGURATION="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -80,7 +83,7 @@ done
 case "$CONFIGURATION" in Release|Debug) ;; *) echo "run.sh: --configuration is Release or Debug" >&2; exit 2 ;; esac
 if [[ -z "$DOC" ]]; then
   # A quick run is a smoke test: its report goes next to the raw results, not over the committed one.
-  if [[ $QUICK -eq 1 ]]; then DOC="$ROOT/bench/results/benchmarks-quick.md"; else DOC="$ROOT/docs/benchmarks.md"; fi
+  if [[ $QUICK -eq 1 ]]; then DOC="$RESULTS_DIR/benchmarks-quick.md"; else DOC="$ROOT/docs/benchmarks.md"; fi
 fi
 has() { [[ ",$1," == *",$2,"* ]]; }
 
@@ -153,8 +156,8 @@ for f in "$CLI" "$BENCH_DLL"; do [[ -f "$f" ]] || { echo "run.sh: $f is missing 
 if [[ -x "${CLI%.dll}" ]]; then CAIRN=("${CLI%.dll}"); else CAIRN=(dotnet "$CLI"); fi
 free_port() { dotnet "$BENCH_DLL" free-port; }
 
-mkdir -p "$ROOT/bench/results"
-RESULTS="$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+mkdir -p "$RESULTS_DIR"
+RESULTS="$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 : >"$RESULTS"
 
 SERVER_CPU=() # taskset prefix for servers in the current phase

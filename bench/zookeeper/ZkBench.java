@@ -41,6 +41,7 @@ public class ZkBench {
     static List<Integer> serverPids = new ArrayList<>();
     static boolean skipPreload = false;
     static final int MaxSessions = 50;
+    static long groups = 0;
     static final String RunId = UUID.randomUUID().toString().substring(0, 8);
 
     public static void main(String[] args) throws Exception {
@@ -226,7 +227,13 @@ public class ZkBench {
                 if (!r.await(30, TimeUnit.SECONDS)) throw new IOException("no ZooKeeper session with " + connect + " within 30 s");
             }
             List<Client> cs = new ArrayList<>();
-            for (int c = 0; c < clients; c++) cs.add(new Client(c, zks.get(c % sessions), workload));
+            // Each group numbers its creates from its own billion, so no group hits a znode an earlier one made.
+            long base = ++groups * 1_000_000_000L;
+            for (int c = 0; c < clients; c++) {
+                Client client = new Client(c, zks.get(c % sessions), workload);
+                client.seq = base;
+                cs.add(client);
+            }
             if (workload.equals("cas")) {
                 for (Client c : cs) c.casVersion = zks.get(0).exists(key(c.id % keys), false).getVersion();
             }
@@ -241,7 +248,7 @@ public class ZkBench {
                 for (Client c : cs) {
                     Client n = new Client(c.id, c.zk, workload);
                     n.casVersion = c.casVersion;
-                    n.seq = c.seq + 1_000_000L * rep;
+                    n.seq = c.seq;
                     run.add(n);
                 }
                 cs = run;
