@@ -78,11 +78,11 @@ internal static class Runner
     /// <summary>What each client carries from one repetition of a cell to the next.</summary>
     internal sealed class ClientState(int clients)
     {
-        private static long s_groups;
+        private static long _groups;
 
         // Each group of cells numbers its creates from its own billion: keys made by an earlier group (another client
         // count or transport, same process and run id) are never hit again.
-        public long[] Sequences { get; } = Enumerable.Repeat(Interlocked.Increment(ref s_groups) * 1_000_000_000L, clients).ToArray();
+        public long[] Sequences { get; } = Enumerable.Repeat(Interlocked.Increment(ref _groups) * 1_000_000_000L, clients).ToArray();
 
         public long[] CasVersions { get; } = new long[clients];
     }
