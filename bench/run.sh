@@ -337,4 +337,4 @@ dotnet "$BENCH_DLL" report --results "$RESULTS" --out "$DOC" --print-ratios --in
   --note "etcd: $(etcd --version 2>/dev/null | head -n1 | sed 's/etcd Version: //' || echo 'not run'); ZooKeeper: $(ls /usr/share/java/zookeeper-3*.jar 2>/dev/null | sed -E 's/.*zookeeper-([0-9.]+)\.jar/\1/' | head -n1 || echo 'not run') on $(java -version 2>&1 | head -n1 || echo 'no java'); nginx: $(nginx -v 2>&1 | sed 's/nginx version: //' || echo 'not run')" \
   --note "Data dirs: $FSINFO (nondurable etcd: tmpfs)" \
   --note "Cairn commit: $COMMIT" \
-  --note "Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (on a 2-core box, anything well above 2 means other work shared the CPUs)"
+  --note "Load average (1/5/15 min) before the run: $LOAD_START (on this 2-core box, well above 2 would mean other work shared the CPUs; during the run the benchmark's own threads keep it above 2)"
