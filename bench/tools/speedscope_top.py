@@ -29,6 +29,18 @@ def main():
     incl = collections.Counter()
     excl = collections.Counter()
     total = 0
+
+    def count(names, w):
+        """Adds one sample (a stack, root first, and its weight) to the inclusive, self and caller tallies."""
+        for n in set(names):
+            incl[n] += w
+        excl[names[-1]] += w
+        if a.callers:
+            for i, n in enumerate(names):
+                if a.callers in n and i > 0:
+                    callers[names[i - 1]] += w
+                    break
+
     for prof in doc["profiles"]:
         if prof.get("type") == "evented":
             # Rebuild stacks from open/close events; weight = time between events.
@@ -40,14 +52,7 @@ def main():
                     on_cpu = frames[stack[-1]] == "CPU_TIME"
                     if names and (on_cpu or not a.cpu_only) and not any(any(m in n for m in IDLE) for n in names[-3:]) and (a.filter is None or any(a.filter in n for n in names)):
                         total += w
-                        for n in set(names):
-                            incl[n] += w
-                        excl[names[-1]] += w
-                        if a.callers:
-                            for i, n in enumerate(names):
-                                if a.callers in n and i > 0:
-                                    callers[names[i - 1]] += w
-                                    break
+                        count(names, w)
                 last = ev["at"]
                 if ev["type"] == "O":
                     stack.append(ev["frame"])
@@ -61,14 +66,7 @@ def main():
                 if a.filter is not None and not any(a.filter in n for n in names):
                     continue
                 total += w
-                for n in set(names):
-                    incl[n] += w
-                excl[names[-1]] += w
-                if a.callers:
-                    for i, n in enumerate(names):
-                        if a.callers in n and i > 0:
-                            callers[names[i - 1]] += w
-                            break
+                count(names, w)
     print(f"busy weight: {total:.0f}")
     print("\n== inclusive")
     for n, w in incl.most_common(a.top):
