@@ -180,11 +180,11 @@ public sealed partial class CairnClient
         try
         {
             return JsonSerializer.Deserialize<T>(data, ReadOptions)
-                ?? throw new RemoteException(ErrorCodes.Internal, "The server sent an empty event.");
+                ?? throw new InternalErrorException("The server sent an empty event.");
         }
         catch (JsonException ex)
         {
-            throw new RemoteException(ErrorCodes.Internal, $"The server's event is not the JSON this client expects: {ex.Message}");
+            throw new InternalErrorException($"The server's event is not the JSON this client expects: {ex.Message}");
         }
     }
 

@@ -52,7 +52,7 @@ public sealed partial class CairnClient
         var result = await SendJsonAsync<TxnResultDto>(JsonRequest(HttpMethod.Post, "v1/txn", txn), cancellationToken).ConfigureAwait(false);
         if (result.Results.Count != 1)
         {
-            throw new RemoteException(ErrorCodes.Internal, $"The server answered a one-op txn with {result.Results.Count} results.");
+            throw new InternalErrorException($"The server answered a one-op txn with {result.Results.Count} results.");
         }
 
         return result.Results[0].ToModel() with { Revision = result.Revision };

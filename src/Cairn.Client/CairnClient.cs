@@ -140,12 +140,12 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
             await using (stream.ConfigureAwait(false))
             {
                 return await JsonSerializer.DeserializeAsync<T>(stream, ReadOptions, cancellationToken).ConfigureAwait(false)
-                    ?? throw new RemoteException(ErrorCodes.Internal, "The server sent an empty JSON body.");
+                    ?? throw new InternalErrorException("The server sent an empty JSON body.");
             }
         }
         catch (JsonException ex)
         {
-            throw new RemoteException(ErrorCodes.Internal, $"The server's answer is not the JSON this client expects: {ex.Message}");
+            throw new InternalErrorException($"The server's answer is not the JSON this client expects: {ex.Message}");
         }
     }
 
@@ -185,6 +185,6 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
         var reason = $"The server answered {(int)status} {status} without a Cairn problem document.";
         return status == HttpStatusCode.ServiceUnavailable
             ? new UnavailableException(reason)
-            : new RemoteException(ErrorCodes.Internal, reason);
+            : new InternalErrorException(reason);
     }
 }

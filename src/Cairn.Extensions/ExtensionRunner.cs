@@ -292,17 +292,3 @@ public sealed partial class ExtensionRunner
         }
     }
 }
-
-/// <summary>An extension failed (HTTP 502).</summary>
-public sealed class ExtensionFailedException(string message) : CairnException(message)
-{
-    /// <inheritdoc />
-    public override string Code => ErrorCodes.ExtensionFailed;
-}
-
-/// <summary>An extension ran out of time (HTTP 504).</summary>
-public sealed class ExtensionTimeoutException(string message) : CairnException(message)
-{
-    /// <inheritdoc />
-    public override string Code => ErrorCodes.ExtensionTimeout;
-}

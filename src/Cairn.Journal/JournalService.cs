@@ -472,7 +472,7 @@ public sealed partial class JournalService
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ConflictException or InvalidArgumentException or LimitExceededException => false,
-        CairnException cairn => cairn.IsTransient || cairn is RemoteException,
+        CairnException cairn => cairn.IsTransient || cairn is RemoteException or InternalErrorException or CorruptException,
         _ => ex is not (ArgumentException or InvalidDataException),
     };
 

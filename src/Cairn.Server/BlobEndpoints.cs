@@ -250,9 +250,3 @@ internal static class BlobEndpoints
         }
     }
 }
-
-/// <summary>A range outside the body (HTTP 416).</summary>
-internal sealed class RangeNotSatisfiableException(string message) : CairnException(message)
-{
-    public override string Code => ErrorCodes.RangeNotSatisfiable;
-}

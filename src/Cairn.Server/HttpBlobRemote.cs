@@ -44,7 +44,7 @@ internal sealed class HttpBlobRemote : IBlobRemote, IDisposable
             response.Dispose();
             if (response.StatusCode == HttpStatusCode.InternalServerError && body.Contains("\"corrupt\"", StringComparison.Ordinal))
             {
-                throw new BlobCorruptException($"Node {volume.NodeId} reports file {blobId} of volume {volume.VolumeId} as corrupt.");
+                throw new CorruptException($"Node {volume.NodeId} reports file {blobId} of volume {volume.VolumeId} as corrupt.");
             }
 
             errors.Add($"{address}: HTTP {(int)response.StatusCode}");

@@ -177,9 +177,3 @@ internal static class PulzarCompatEndpoints
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text + "\n"), context.RequestAborted).ConfigureAwait(false);
     }
 }
-
-/// <summary>A method the route does not take (HTTP 405).</summary>
-internal sealed class MethodNotAllowedException(string message) : CairnException(message)
-{
-    public override string Code => ErrorCodes.MethodNotAllowed;
-}

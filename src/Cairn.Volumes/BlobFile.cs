@@ -117,26 +117,26 @@ internal static class BlobFile
     }
 
     /// <summary>Reads the trailer of the file open as <paramref name="file"/>.</summary>
-    /// <exception cref="BlobCorruptException">No valid trailer.</exception>
+    /// <exception cref="CorruptException">No valid trailer.</exception>
     public static BlobTrailer ReadTrailer(SafeFileHandle file, string path)
     {
         var length = RandomAccess.GetLength(file);
         Span<byte> footer = stackalloc byte[FooterBytes];
         if (length < FooterBytes || RandomAccess.Read(file, footer, length - FooterBytes) != FooterBytes || !footer[8..].SequenceEqual(Magic))
         {
-            throw new BlobCorruptException($"'{path}' is not a Cairn blob file (no trailer).");
+            throw new CorruptException($"'{path}' is not a Cairn blob file (no trailer).");
         }
 
         var jsonLength = BinaryPrimitives.ReadInt64LittleEndian(footer);
         if (jsonLength <= 0 || jsonLength > MaxTrailerBytes || jsonLength > length - FooterBytes)
         {
-            throw new BlobCorruptException($"'{path}' has a damaged trailer.");
+            throw new CorruptException($"'{path}' has a damaged trailer.");
         }
 
         var json = new byte[jsonLength];
         if (RandomAccess.Read(file, json, length - FooterBytes - jsonLength) != jsonLength)
         {
-            throw new BlobCorruptException($"'{path}' has a damaged trailer.");
+            throw new CorruptException($"'{path}' has a damaged trailer.");
         }
 
         BlobTrailer? trailer;
@@ -152,14 +152,14 @@ internal static class BlobFile
         if (trailer is null || trailer.V != 1 || trailer.Chunk <= 0 || trailer.Size != length - FooterBytes - jsonLength
             || trailer.Crc.Length != (int)((trailer.Size + trailer.Chunk - 1) / trailer.Chunk) || trailer.Key is not { Length: > 0 })
         {
-            throw new BlobCorruptException($"'{path}' has a damaged trailer.");
+            throw new CorruptException($"'{path}' has a damaged trailer.");
         }
 
         return trailer;
     }
 
     /// <summary>Reads the whole body and checks every checksum (rebuild, snapshots).</summary>
-    /// <exception cref="BlobCorruptException">A chunk or the whole body does not match its checksum.</exception>
+    /// <exception cref="CorruptException">A chunk or the whole body does not match its checksum.</exception>
     public static async Task VerifyAsync(SafeFileHandle file, BlobTrailer trailer, string path, CancellationToken cancellationToken)
     {
         await using var stream = new VerifiedBlobStream(file, ownsHandle: false, trailer, path, 0, trailer.Size);

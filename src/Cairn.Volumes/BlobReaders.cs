@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Cairn.Volumes;
 
 /// <summary>An open blob. Copying verifies each chunk's checksum before sending it; a mismatch throws
-/// <see cref="BlobCorruptException"/> (before the first byte when the first chunk is bad).</summary>
+/// <see cref="CorruptException"/> (before the first byte when the first chunk is bad).</summary>
 public abstract class BlobReader : IAsyncDisposable
 {
     /// <summary>The blob.</summary>
@@ -29,13 +29,6 @@ public abstract class BlobReader : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(offset), $"Bytes {offset}..+{length} are outside the body ({Info.Size} bytes).");
         }
     }
-}
-
-/// <summary>A stored body failed its checksum: disk corruption, or a file changed behind Cairn's back.</summary>
-public sealed class BlobCorruptException(string message) : CairnException(message)
-{
-    /// <inheritdoc />
-    public override string Code => ErrorCodes.Corrupt;
 }
 
 internal sealed class InlineBlobReader(BlobInfo info, byte[] body) : BlobReader
@@ -91,7 +84,7 @@ internal sealed class RemoteBlobReader(BlobStore blobs, BlobInfo info) : BlobRea
                 copied += n;
                 if (copied > length)
                 {
-                    throw new BlobCorruptException($"Blob '{info.Key}': node {info.NodeId} sent more bytes than asked for.");
+                    throw new CorruptException($"Blob '{info.Key}': node {info.NodeId} sent more bytes than asked for.");
                 }
 
                 await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
@@ -104,7 +97,7 @@ internal sealed class RemoteBlobReader(BlobStore blobs, BlobInfo info) : BlobRea
 
             if (sha is not null && !string.Equals(Convert.ToHexStringLower(sha.GetHashAndReset()), info.Sha256, StringComparison.Ordinal))
             {
-                throw new BlobCorruptException($"Blob '{info.Key}' is corrupt: the bytes from node {info.NodeId} do not match its SHA-256.");
+                throw new CorruptException($"Blob '{info.Key}' is corrupt: the bytes from node {info.NodeId} do not match its SHA-256.");
             }
         }
         finally

@@ -35,7 +35,7 @@ public sealed partial class BlobStore
                 await BlobFile.VerifyAsync(file, trailer, path, cancellationToken).ConfigureAwait(false);
                 BlobNames.ValidateKey(trailer.Key);
             }
-            catch (Exception ex) when (ex is BlobCorruptException or InvalidArgumentException or IOException)
+            catch (Exception ex) when (ex is CorruptException or InvalidArgumentException or IOException)
             {
                 corrupt.Add(path);
                 LogCorrupt(_logger, path, ex.Message);

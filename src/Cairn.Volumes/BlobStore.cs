@@ -233,7 +233,7 @@ public sealed partial class BlobStore : IAsyncDisposable
             }
             catch (FileNotFoundException)
             {
-                throw new BlobCorruptException($"Blob '{key}' is lost: its file '{path}' is missing from volume {volume.Id}.");
+                throw new CorruptException($"Blob '{key}' is lost: its file '{path}' is missing from volume {volume.Id}.");
             }
 
             try
@@ -241,7 +241,7 @@ public sealed partial class BlobStore : IAsyncDisposable
                 var trailer = BlobFile.ReadTrailer(file, path);
                 if (trailer.Size != info.Size || !string.Equals(trailer.Sha256, info.Sha256, StringComparison.Ordinal))
                 {
-                    throw new BlobCorruptException($"Blob '{key}' is corrupt: '{path}' does not hold the body its metadata describes.");
+                    throw new CorruptException($"Blob '{key}' is corrupt: '{path}' does not hold the body its metadata describes.");
                 }
 
                 return new LocalBlobReader(info, file, trailer, path);
@@ -339,7 +339,7 @@ public sealed partial class BlobStore : IAsyncDisposable
     }
 
     /// <summary>The body size of a file in one of this node's volumes; null when it is not here.</summary>
-    /// <exception cref="BlobCorruptException">The file has no valid trailer.</exception>
+    /// <exception cref="CorruptException">The file has no valid trailer.</exception>
     public long? LocalBodySize(string volumeId, string blobId)
     {
         if (_volumes.FirstOrDefault(v => v.Id == volumeId) is not { } volume || !BlobNames.IsId(blobId))

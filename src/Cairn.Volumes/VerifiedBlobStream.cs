@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 using System.Security.Cryptography;
+using Cairn.Core;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cairn.Volumes;
@@ -8,7 +9,7 @@ namespace Cairn.Volumes;
 /// <summary>
 /// A read-only stream over bytes <c>offset..+length</c> of a <c>.blob</c> file's body that reads whole chunks and
 /// checks each chunk's CRC before handing out any of its bytes; when it covers the whole body it also checks the
-/// SHA-256 before reporting the end. A mismatch throws <see cref="BlobCorruptException"/>: a reader never gets bad
+/// SHA-256 before reporting the end. A mismatch throws <see cref="CorruptException"/>: a reader never gets bad
 /// bytes silently. Memory: one pooled chunk buffer.
 /// </summary>
 internal sealed class VerifiedBlobStream : ReadOnlyStream
@@ -62,7 +63,7 @@ internal sealed class VerifiedBlobStream : ReadOnlyStream
         if (_position >= _end && _sha is not null
             && !string.Equals(Convert.ToHexStringLower(_sha.GetHashAndReset()), _trailer.Sha256, StringComparison.Ordinal))
         {
-            throw new BlobCorruptException($"Blob '{_trailer.Key}' is corrupt: '{_path}' does not match its SHA-256.");
+            throw new CorruptException($"Blob '{_trailer.Key}' is corrupt: '{_path}' does not match its SHA-256.");
         }
 
         return n;
@@ -79,7 +80,7 @@ internal sealed class VerifiedBlobStream : ReadOnlyStream
             var n = await RandomAccess.ReadAsync(_file, chunk[read..], start + read, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
-                throw new BlobCorruptException($"Blob '{_trailer.Key}' is corrupt: '{_path}' is shorter than its trailer says.");
+                throw new CorruptException($"Blob '{_trailer.Key}' is corrupt: '{_path}' is shorter than its trailer says.");
             }
 
             read += n;
@@ -87,7 +88,7 @@ internal sealed class VerifiedBlobStream : ReadOnlyStream
 
         if (Crc32.HashToUInt32(chunk.Span) != _trailer.Crc[index])
         {
-            throw new BlobCorruptException($"Blob '{_trailer.Key}' is corrupt: chunk {index} of '{_path}' does not match its checksum.");
+            throw new CorruptException($"Blob '{_trailer.Key}' is corrupt: chunk {index} of '{_path}' does not match its checksum.");
         }
 
         _sha?.AppendData(chunk.Span);

@@ -1,80 +1,55 @@
 namespace Cairn.Core;
 
 /// <summary>
-/// The single table that ties each error code to its HTTP status and back to its exception type. The server uses it
-/// to answer; the client uses it to rethrow the same <see cref="CairnException"/> the server raised.
+/// The one table of Cairn's errors: each stable code with its HTTP status, its problem title, and how a client rebuilds
+/// the exception the server raised. The server answers with <see cref="StatusFor"/> and <see cref="TitleFor"/>; the
+/// client turns a problem back into the same <see cref="CairnException"/> type with <see cref="FromCode"/>. A new code
+/// is one row here (a test checks that every code in <see cref="ErrorCodes"/> has one).
 /// </summary>
 public static class ErrorCatalog
 {
-    /// <summary>HTTP status for an error code (500 for an unknown one).</summary>
-    public static int StatusFor(string code) => code switch
+    private static readonly Dictionary<string, ErrorEntry> ByCode = new ErrorEntry[]
     {
-        ErrorCodes.InvalidArgument => 400,
-        ErrorCodes.KeyTooLarge => 400,
-        ErrorCodes.TooManyOps => 400,
-        ErrorCodes.FutureRevision => 400,
-        ErrorCodes.KeyNotFound => 404,
-        ErrorCodes.LeaseNotFound => 404,
-        ErrorCodes.NotFound => 404,
-        ErrorCodes.MethodNotAllowed => 405,
-        ErrorCodes.Conflict => 409,
-        ErrorCodes.Compacted => 410,
-        ErrorCodes.PreconditionFailed => 412,
-        ErrorCodes.TooLarge => 413,
-        ErrorCodes.UnsupportedMediaType => 415,
-        ErrorCodes.Unavailable => 503,
-        ErrorCodes.InsufficientStorage => 507,
-        ErrorCodes.RangeNotSatisfiable => 416,
-        ErrorCodes.ExtensionFailed => 502,
-        ErrorCodes.ExtensionTimeout => 504,
-        _ => 500,
-    };
+        new(ErrorCodes.InvalidArgument, 400, "Invalid argument", p => new InvalidArgumentException(p.Detail)),
+        new(ErrorCodes.KeyTooLarge, 400, "Key too large", p => new LimitExceededException("key", p.Number("actual") ?? 0, p.Number("limit") ?? 0)),
+        new(ErrorCodes.TooManyOps, 400, "Too many operations in transaction", p => new LimitExceededException("txn", p.Number("actual") ?? 0, p.Number("limit") ?? 0)),
+        new(ErrorCodes.FutureRevision, 400, "Revision is in the future", p => new FutureRevisionException(p.Number("requestedRevision") ?? 0, p.Number("currentRevision") ?? 0)),
+        new(ErrorCodes.KeyNotFound, 404, "Key not found", p => new NoSuchKeyException(p.Text("key") ?? "")),
+        new(ErrorCodes.LeaseNotFound, 404, "Lease not found", p => new LeaseNotFoundException(p.Number("leaseId") ?? 0)),
+        new(ErrorCodes.NotFound, 404, "Not found", p => new NotFoundException(p.Detail)),
+        new(ErrorCodes.MethodNotAllowed, 405, "Method not allowed", p => new MethodNotAllowedException(p.Detail)),
+        new(ErrorCodes.Conflict, 409, "Conflict", p => new ConflictException(p.Detail)),
+        new(ErrorCodes.Compacted, 410, "Revision compacted", p => new CompactedException(p.Number("requestedRevision") ?? 0, p.Number("compactRevision") ?? 0)),
+        new(ErrorCodes.PreconditionFailed, 412, "Precondition failed", p => new PreconditionFailedException(p.Text("key") ?? "", p.Number("modRevision") ?? 0)),
+        new(ErrorCodes.TooLarge, 413, "Payload too large", p => new LimitExceededException(p.Text("what") ?? "request", p.Number("actual") ?? 0, p.Number("limit") ?? 0)),
+        new(ErrorCodes.UnsupportedMediaType, 415, "Unsupported media type", p => new UnsupportedMediaTypeException(p.Detail)),
+        new(ErrorCodes.RangeNotSatisfiable, 416, "Range not satisfiable", p => new RangeNotSatisfiableException(p.Detail)),
+        new(ErrorCodes.Corrupt, 500, "Stored data is corrupt", p => new CorruptException(p.Detail)),
+        new(ErrorCodes.Internal, 500, "Internal error", p => new InternalErrorException(p.Detail)),
+        new(ErrorCodes.ExtensionFailed, 502, "Extension failed", p => new ExtensionFailedException(p.Detail)),
+        new(ErrorCodes.Unavailable, 503, "Store unavailable", p => new UnavailableException(p.Detail)),
+        new(ErrorCodes.ExtensionTimeout, 504, "Extension timed out", p => new ExtensionTimeoutException(p.Detail)),
+        new(ErrorCodes.InsufficientStorage, 507, "Insufficient storage", p => new InsufficientStorageException(p.Detail)),
+    }.ToDictionary(e => e.Code, StringComparer.Ordinal);
+
+    /// <summary>Every row of the table.</summary>
+    public static IReadOnlyCollection<ErrorEntry> Entries => ByCode.Values;
+
+    /// <summary>The row of <paramref name="code"/>; null for a code this version does not know.</summary>
+    public static ErrorEntry? Find(string code) => ByCode.GetValueOrDefault(code);
+
+    /// <summary>HTTP status for an error code (500 for an unknown one).</summary>
+    public static int StatusFor(string code) => Find(code)?.Status ?? 500;
 
     /// <summary>A short title for the error code, used as the problem's <c>title</c>.</summary>
-    public static string TitleFor(string code) => code switch
-    {
-        ErrorCodes.InvalidArgument => "Invalid argument",
-        ErrorCodes.KeyTooLarge => "Key too large",
-        ErrorCodes.TooManyOps => "Too many operations in transaction",
-        ErrorCodes.FutureRevision => "Revision is in the future",
-        ErrorCodes.KeyNotFound => "Key not found",
-        ErrorCodes.LeaseNotFound => "Lease not found",
-        ErrorCodes.NotFound => "Not found",
-        ErrorCodes.MethodNotAllowed => "Method not allowed",
-        ErrorCodes.Conflict => "Conflict",
-        ErrorCodes.Compacted => "Revision compacted",
-        ErrorCodes.PreconditionFailed => "Precondition failed",
-        ErrorCodes.TooLarge => "Payload too large",
-        ErrorCodes.UnsupportedMediaType => "Unsupported media type",
-        ErrorCodes.Unavailable => "Store unavailable",
-        ErrorCodes.InsufficientStorage => "Insufficient storage",
-        ErrorCodes.RangeNotSatisfiable => "Range not satisfiable",
-        ErrorCodes.Corrupt => "Stored data is corrupt",
-        ErrorCodes.ExtensionFailed => "Extension failed",
-        ErrorCodes.ExtensionTimeout => "Extension timed out",
-        _ => "Internal error",
-    };
+    public static string TitleFor(string code) => Find(code)?.Title ?? "Internal error";
 
-    /// <summary>Rebuilds the exception a server reported, from its code, message and extensions.</summary>
+    /// <summary>Rebuilds the exception a server reported, from its code, message and extensions; a code this version
+    /// does not know becomes a <see cref="RemoteException"/> carrying it.</summary>
     /// <param name="code">The problem's <c>code</c>.</param>
     /// <param name="message">The problem's <c>detail</c>.</param>
     /// <param name="number">Reads a numeric extension by name (null when absent).</param>
     /// <param name="text">Reads a string extension by name (null when absent).</param>
-    public static CairnException FromCode(string code, string message, Func<string, long?> number, Func<string, string?> text) => code switch
-    {
-        ErrorCodes.InvalidArgument => new InvalidArgumentException(message),
-        ErrorCodes.Compacted => new CompactedException(number("requestedRevision") ?? 0, number("compactRevision") ?? 0),
-        ErrorCodes.FutureRevision => new FutureRevisionException(number("requestedRevision") ?? 0, number("currentRevision") ?? 0),
-        ErrorCodes.KeyTooLarge => new LimitExceededException("key", number("actual") ?? 0, number("limit") ?? 0),
-        ErrorCodes.TooManyOps => new LimitExceededException("txn", number("actual") ?? 0, number("limit") ?? 0),
-        ErrorCodes.TooLarge => new LimitExceededException(text("what") ?? "request", number("actual") ?? 0, number("limit") ?? 0),
-        ErrorCodes.PreconditionFailed => new PreconditionFailedException(text("key") ?? "", number("modRevision") ?? 0),
-        ErrorCodes.KeyNotFound => new NoSuchKeyException(text("key") ?? ""),
-        ErrorCodes.LeaseNotFound => new LeaseNotFoundException(number("leaseId") ?? 0),
-        ErrorCodes.Unavailable => new UnavailableException(message),
-        ErrorCodes.Conflict => new ConflictException(message),
-        ErrorCodes.NotFound => new NotFoundException(message),
-        ErrorCodes.InsufficientStorage => new InsufficientStorageException(message),
-        _ => new RemoteException(code, message),
-    };
+    public static CairnException FromCode(string code, string message, Func<string, long?> number, Func<string, string?> text) =>
+        Find(code) is { } entry ? entry.Rebuild(new ProblemFacts(message, number, text)) : new RemoteException(code, message);
 }
