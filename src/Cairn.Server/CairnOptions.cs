@@ -5,7 +5,9 @@ namespace Cairn.Server;
 
 /// <summary>
 /// Server settings. Read from <c>appsettings.json</c>, then <c>CAIRN_*</c> environment variables
-/// (<c>CAIRN_DATADIR</c>, <c>CAIRN_LISTEN</c>, <c>CAIRN_LIMITS__MAXVALUEBYTES</c>…), then command-line flags.
+/// (<c>CAIRN_DATADIR</c>, <c>CAIRN_LISTEN</c>, <c>CAIRN_LIMITS__MAXVALUEBYTES</c>…), then command-line flags. These are
+/// the host's own; each module reads its own section (<c>Journal</c>, <c>Volumes</c>, <c>Pulzar</c>, <c>Extensions</c>,
+/// <c>Compaction</c>) into its own options class.
 /// </summary>
 public sealed class CairnOptions
 {
@@ -31,36 +33,25 @@ public sealed class CairnOptions
     /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default) or <c>etcd</c>.</summary>
     public string Backend { get; set; } = "sqlite";
 
-    /// <summary>How long start-up waits for an unreachable backend before giving up (<c>Backend:StartTimeout</c>,
-    /// seconds or <c>hh:mm:ss</c>; default 60 s).</summary>
-    public TimeSpan BackendStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long start-up waits for an unreachable backend before giving up, read from <c>Backend:StartTimeout</c>
+    /// (a duration; default 60s) at start.</summary>
+    public TimeSpan BackendStartTimeout { get; internal set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The etcd backend's settings.</summary>
     public EtcdOptions Etcd { get; set; } = new();
 
-    /// <summary>Node registration.</summary>
+    /// <summary>This node's membership in the cluster.</summary>
     public ClusterOptions Cluster { get; set; } = new();
-
-    /// <summary>Periodic compaction of history, run by the leader.</summary>
-    public CompactionOptions Compaction { get; set; } = new();
-
-    /// <summary>The journal: its secondary, export, intervals and its own listeners.</summary>
-    public JournalServerOptions Journal { get; set; } = new();
-
-    /// <summary>Blobs: volume directories and limits.</summary>
-    public VolumeServerOptions Volumes { get; set; } = new();
-
-    /// <summary>The Pulzar-compatible API's own listeners.</summary>
-    public PulzarServerOptions Pulzar { get; set; } = new();
-
-    /// <summary>Extensions: where they are and how long they may run.</summary>
-    public ExtensionServerOptions Extensions { get; set; } = new();
 
     /// <summary>The listeners to open, with the defaults filled in.</summary>
     public IReadOnlyList<string> EffectiveListeners() =>
         Listen.Count > 0
             ? Listen.SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
             : ["http://127.0.0.1:7070", "unix:" + Path.Combine(DataDir, "cairn.sock")];
+
+    /// <summary>The largest request body Kestrel accepts before a handler raises it for its own request (blobs, large
+    /// journal messages).</summary>
+    public long MaxRequestBodyBytes() => Math.Max(Limits.MaxRequestBytes, Limits.MaxValueBytes);
 
     /// <summary>The keyspace limits these options describe.</summary>
     public KeyspaceLimits KeyspaceLimits() => new()

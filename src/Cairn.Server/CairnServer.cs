@@ -1,9 +1,14 @@
-using System.Net;
 using Cairn.Core;
-using Cairn.Journal;
+using Cairn.Server.Api;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,103 +19,62 @@ using Prometheus;
 namespace Cairn.Server;
 
 /// <summary>
-/// A running Cairn server: the store, and the HTTP host listening on every configured TCP port and Unix socket.
-/// <c>cairn serve</c> runs one until it is told to stop; tests start one in-process.
+/// A running Cairn server: the store, and the HTTP host listening on every configured TCP port and Unix socket, with
+/// every module the settings switch on (<see cref="ModuleCatalog"/>). <c>cairn serve</c> runs one until it is told to
+/// stop; tests start one in-process.
 /// </summary>
-public sealed partial class CairnServer : IAsyncDisposable
+/// <remarks>
+/// The host knows no module by name: it reads its own settings (listeners, store, limits, node), lets each module
+/// configure itself and register its services, opens the store, maps the keyspace API and each module's endpoints and
+/// compat API, and starts. What runs in the background is a hosted service, started and stopped with the host and
+/// disposed by the container; the container also owns the store.
+/// </remarks>
+public sealed class CairnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IReadOnlyList<ListenerAddress> _listeners;
-    private readonly IReadOnlyList<ListenOptions> _journalListeners;
-    private readonly IReadOnlyList<ListenOptions> _pulzarListeners;
-    private ClusterMember? _cluster;
 
-    private CairnServer(WebApplication app, IKeyspace store, CairnOptions options, IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<ListenOptions> journalListeners, IReadOnlyList<ListenOptions> pulzarListeners)
+    private CairnServer(WebApplication app, CairnOptions options, IReadOnlyList<ListenerAddress> listeners)
     {
         _app = app;
-        Store = store;
         Options = options;
         _listeners = listeners;
-        _journalListeners = journalListeners;
-        _pulzarListeners = pulzarListeners;
     }
 
-    /// <summary>This node's leader election.</summary>
-    public Coordination.ILeaderElection Election => _cluster?.Election ?? throw new InvalidOperationException("This server is not a cluster member (Cluster:Enabled is false).");
+    /// <summary>The store this server serves (behind the keyspace limits).</summary>
+    public IKeyspace Store => _app.Services.GetRequiredService<IKeyspace>();
 
-    /// <summary>The store this server serves.</summary>
-    public IKeyspace Store { get; }
-
-    /// <summary>The options in force.</summary>
+    /// <summary>The host's settings in force.</summary>
     public CairnOptions Options { get; }
 
+    /// <summary>The server's services: each module's, the store, the clock.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The addresses of the <c>/v1</c> API actually bound (<c>http://127.0.0.1:PORT</c>, <c>unix:/path</c>),
-    /// ports resolved; the journal's own listeners are in <see cref="JournalAddresses"/>.</summary>
-    public IReadOnlyList<string> Addresses
-    {
-        get
-        {
-            var bound = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var own = JournalAddresses.Concat(PulzarAddresses).ToHashSet(StringComparer.Ordinal);
-            return bound.Select(a => a.StartsWith("http://unix:", StringComparison.Ordinal) ? "unix:" + a["http://unix:".Length..] : a)
-                .Where(a => !own.Contains(a))
-                .ToList();
-        }
-    }
+    /// ports resolved; the compat APIs' own listeners are in <see cref="CompatAddresses"/>.</summary>
+    public IReadOnlyList<string> Addresses => _app.Services.GetRequiredService<ServerAddresses>().Api;
 
-    /// <summary>The addresses of the <c>Pulzar:Listen</c> listeners (the seed-compatible Pulzar API at their root), ports resolved.</summary>
-    public IReadOnlyList<string> PulzarAddresses =>
-        _pulzarListeners.Select(l => l.SocketPath is { } path ? "unix:" + path : "http://" + l.IPEndPoint).ToList();
-
-    /// <summary>The blob store; null when <c>Volumes:Enabled</c> is false.</summary>
-    public Volumes.BlobStore? Blobs => _app.Services.GetService<Volumes.BlobStore>();
-
-    /// <summary>The addresses of the <c>Journal:Listen</c> listeners (the seed-compatible journal API at their root), ports resolved.</summary>
-    public IReadOnlyList<string> JournalAddresses =>
-        _journalListeners.Select(l => l.SocketPath is { } path ? "unix:" + path : "http://" + l.IPEndPoint).ToList();
-
-    /// <summary>The journal; null when <c>Journal:Enabled</c> is false.</summary>
-    public JournalService? Journal => _app.Services.GetService<JournalService>();
-
-    /// <summary>The server's services.</summary>
-    internal IServiceProvider Services => _app.Services;
+    /// <summary>The addresses of the own listeners of compat API <paramref name="api"/> (<c>journal</c>,
+    /// <c>pulzar</c>), ports resolved; empty when it has none.</summary>
+    public IReadOnlyList<string> CompatAddresses(string api) => _app.Services.GetRequiredService<ServerAddresses>().Of(api);
 
     /// <summary>Reads configuration, opens the store and starts listening.</summary>
     /// <param name="args">Command-line style configuration (<c>--DataDir=…</c>).</param>
     /// <param name="overrides">Settings that win over every other source (the CLI's flags).</param>
+    /// <param name="time">The server's clock, for the store and every module; <see cref="TimeProvider.System"/> when
+    /// null (tests pass a fake one).</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
     /// <exception cref="StartupException">The configuration cannot work; the message says why.</exception>
-    public static async Task<CairnServer> StartAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
+    public static async Task<CairnServer> StartAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
+        time ??= TimeProvider.System;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
-        ConfigureSources(builder.Configuration, args, overrides);
-        var options = ReadOptions(builder.Configuration);
+        HostSettings.ConfigureSources(builder.Configuration, args, overrides);
+        var options = HostSettings.Read(builder.Configuration);
         var listeners = options.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
         if (listeners.Count == 0)
         {
             throw new StartupException("No listeners are configured; set Listen (e.g. http://127.0.0.1:7070).");
-        }
-
-        var journalListeners = options.Journal.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
-        if (journalListeners.Count > 0 && !options.Journal.Enabled)
-        {
-            throw new StartupException("Journal:Listen is set but Journal:Enabled is false; enable the journal or remove its listeners.");
-        }
-
-        if (journalListeners.FirstOrDefault(j => j.Tcp?.Port != 0 && listeners.Contains(j)) is { } both)
-        {
-            throw new StartupException($"Listener {both} is in both Listen and Journal:Listen; a journal listener serves only the journal API, so give it an address of its own.");
-        }
-
-        var pulzarListeners = options.Pulzar.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
-        if (pulzarListeners.Count > 0 && !options.Volumes.Enabled)
-        {
-            throw new StartupException("Pulzar:Listen is set but Volumes:Enabled is false; the Pulzar API stores its values as blobs.");
-        }
-
-        if (pulzarListeners.FirstOrDefault(p => p.Tcp?.Port != 0 && (listeners.Contains(p) || journalListeners.Contains(p))) is { } shared)
-        {
-            throw new StartupException($"Listener {shared} is in Pulzar:Listen and in Listen or Journal:Listen; a Pulzar listener serves only the Pulzar API, so give it an address of its own.");
         }
 
         var dataDir = Path.GetFullPath(options.DataDir);
@@ -123,10 +87,20 @@ public sealed partial class CairnServer : IAsyncDisposable
             throw new StartupException($"Cannot create the data directory '{dataDir}': {ex.Message}", ex);
         }
 
-        var journalSetup = options.Journal.Enabled ? JournalSetup.Resolve(options.Journal, dataDir, options.NodeId!) : null;
-        var volumeOptions = options.Volumes.Enabled ? VolumesHosting.Options(options, dataDir) : null;
-        var extensionOptions = VolumesHosting.ExtensionOptions(options);
-        foreach (var listener in listeners.Concat(journalListeners).Concat(pulzarListeners))
+        var context = new ModuleContext(builder.Configuration, options, dataDir, time);
+        var modules = new List<ICairnModule>();
+        foreach (var module in ModuleCatalog.Create())
+        {
+            if (module.Configure(context, builder.Services))
+            {
+                modules.Add(module);
+            }
+        }
+
+        var compat = modules.Select(m => m.Compat).OfType<CompatApi>().ToList();
+        CheckListeners(listeners, compat);
+        var everyListener = listeners.Concat(compat.SelectMany(c => c.Listeners)).ToList();
+        foreach (var listener in everyListener)
         {
             listener.PrepareUnixSocket();
         }
@@ -134,52 +108,32 @@ public sealed partial class CairnServer : IAsyncDisposable
         IKeyspace store;
         using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole()))
         {
-            store = await KeyspaceFactory.OpenAsync(options, dataDir, loggerFactory, cancellationToken).ConfigureAwait(false);
+            store = await KeyspaceFactory.OpenAsync(options, dataDir, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
 
-        WebApplication? app = null;
-        Volumes.BlobStore? blobs = null;
-        var remote = new HttpBlobRemote();
+        WebApplication app;
         try
         {
-            if (volumeOptions is not null)
-            {
-                using var loggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
-                blobs = await VolumesHosting.StartAsync(store, volumeOptions, remote, loggers.CreateLogger("Cairn.Volumes"), cancellationToken).ConfigureAwait(false);
-            }
+            app = Build(builder, options, listeners, new LimitedKeyspace(store, options.KeyspaceLimits()), time, modules, compat);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
-            var journalListenOptions = new List<ListenOptions>();
-            var pulzarListenOptions = new List<ListenOptions>();
-            app = Build(builder, options, listeners, store, journalSetup, journalListeners, journalListenOptions, pulzarListeners, pulzarListenOptions, blobs, remote, extensionOptions);
+        try
+        {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var server = new CairnServer(app, store, options, [.. listeners, .. journalListeners, .. pulzarListeners], journalListenOptions, pulzarListenOptions);
-            if (blobs is not null)
-            {
-                await blobs.PublishAddressesAsync(server.Addresses, cancellationToken).ConfigureAwait(false);
-            }
-
-            server._cluster = !options.Cluster.Enabled ? null : await ClusterMember.StartAsync(server, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken).ConfigureAwait(false);
-            return server;
+            return new CairnServer(app, options, everyListener);
         }
         catch (Exception ex)
         {
-            if (app is not null)
-            {
-                await app.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                remote.Dispose();
-                if (blobs is not null)
-                {
-                    await blobs.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-
-            await store.DisposeAsync().ConfigureAwait(false);
+            // The container owns the store and every module's services: disposing the app disposes them.
+            await app.DisposeAsync().ConfigureAwait(false);
             if (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
-                throw new StartupException($"Cannot listen on {string.Join(", ", listeners.Concat(journalListeners).Concat(pulzarListeners))}: {ex.Message}", ex);
+                throw new StartupException($"Cannot listen on {string.Join(", ", everyListener)}: {ex.Message}", ex);
             }
 
             throw;
@@ -189,133 +143,27 @@ public sealed partial class CairnServer : IAsyncDisposable
     /// <summary>Runs a server until <paramref name="cancellationToken"/> fires or the process is asked to stop (SIGINT/SIGTERM).</summary>
     public static async Task RunAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
     {
-        var server = await StartAsync(args, overrides, cancellationToken).ConfigureAwait(false);
+        var server = await StartAsync(args, overrides, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (server.ConfigureAwait(false))
         {
             await server._app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static void ConfigureSources(ConfigurationManager configuration, string[] args, IReadOnlyDictionary<string, string?>? overrides)
+    // A compat API's own listener serves that API and nothing else, so it cannot be a listener of anything else too.
+    private static void CheckListeners(IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<CompatApi> compat)
     {
-        // Only Cairn's own sources, in increasing precedence: defaults, appsettings.json, CAIRN_* variables, args, flags.
-        configuration.Sources.Clear();
-        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var taken = listeners.Select(l => (Listener: l, Setting: "Listen")).ToList();
+        foreach (var api in compat)
         {
-            ["Logging:LogLevel:Default"] = "Information",
-            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
-        });
-        var configFile = overrides?.GetValueOrDefault("ConfigFile");
-        if (configFile is not null && !File.Exists(configFile))
-        {
-            throw new StartupException($"Configuration file '{configFile}' does not exist.");
+            if (api.Listeners.FirstOrDefault(l => l.Tcp?.Port != 0 && taken.Any(t => t.Listener == l)) is { } both)
+            {
+                var other = taken.First(t => t.Listener == both).Setting;
+                throw new StartupException($"Listener {both} is in both {other} and {api.ListenSetting}; a {api.Title} listener serves only the {api.Title} API, so give it an address of its own.");
+            }
+
+            taken.AddRange(api.Listeners.Select(l => (l, api.ListenSetting)));
         }
-
-        configuration.AddJsonFile(Path.GetFullPath(configFile ?? "appsettings.json"), optional: configFile is null, reloadOnChange: false);
-        configuration.AddEnvironmentVariables("CAIRN_");
-        configuration.AddCommandLine(args);
-        if (overrides is not null)
-        {
-            configuration.AddInMemoryCollection(overrides.Where(o => o.Key != "ConfigFile"));
-        }
-    }
-
-    private static CairnOptions ReadOptions(IConfiguration configuration)
-    {
-        var options = new CairnOptions();
-        try
-        {
-            configuration.Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new StartupException("The configuration is invalid: " + (ex.InnerException?.Message ?? ex.Message), ex);
-        }
-
-        // CAIRN_LISTEN="http://…,unix:…" arrives as one string rather than a list.
-        if (configuration["Listen"] is { Length: > 0 } listen)
-        {
-            options.Listen = [listen];
-        }
-
-        if (options.Limits.MaxKeyBytes <= 0 || options.Limits.MaxValueBytes <= 0 || options.Limits.MaxRequestBytes <= 0 || options.Limits.MaxTxnOps <= 0)
-        {
-            throw new StartupException("Every limit (Limits:MaxKeyBytes, MaxValueBytes, MaxRequestBytes, MaxTxnOps) must be positive.");
-        }
-
-        ReadJournalOptions(configuration, options.Journal);
-
-        // CAIRN_PULZAR__LISTEN and CAIRN_VOLUMES__DIRECTORIES arrive as one comma-separated string.
-        if (configuration["Pulzar:Listen"] is { Length: > 0 } pulzarListen)
-        {
-            options.Pulzar.Listen = [pulzarListen];
-        }
-
-        if (configuration["Volumes:Directories"] is { Length: > 0 } volumeDirectories)
-        {
-            options.Volumes.Directories = [volumeDirectories];
-        }
-
-        // CAIRN_ETCD__ENDPOINTS="http://a:2379,http://b:2379" arrives as one string as well.
-        if (configuration["Etcd:Endpoints"] is { Length: > 0 } endpoints)
-        {
-            options.Etcd.Endpoints = [endpoints];
-        }
-
-        if (configuration["Backend:StartTimeout"] is { Length: > 0 } startTimeout)
-        {
-            options.BackendStartTimeout = ParseDuration("Backend:StartTimeout", startTimeout);
-        }
-
-        if (options.Cluster.NodeTtlSeconds < 1 || options.Cluster.NodeTtlSeconds > 3600)
-        {
-            throw new StartupException($"Cluster:NodeTtlSeconds must be between 1 and 3600; got {options.Cluster.NodeTtlSeconds}.");
-        }
-
-        if (options.Compaction.RetainRevisions < 0 || options.Compaction.IntervalSeconds < 0)
-        {
-            throw new StartupException("Compaction:RetainRevisions and Compaction:IntervalSeconds must not be negative (IntervalSeconds 0 disables compaction).");
-        }
-
-        // Unique per process, and per server in a process (tests run several): host, pid and a random suffix.
-        options.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..4]}";
-        return options;
-    }
-
-    private static void ReadJournalOptions(IConfiguration configuration, JournalServerOptions journal)
-    {
-        // CAIRN_JOURNAL__LISTEN="unix:/tmp/journal.sock,http://…" arrives as one string.
-        if (configuration["Journal:Listen"] is { Length: > 0 } listen)
-        {
-            journal.Listen = [listen];
-        }
-
-        // "" is a value here (it disables the secondary or export), not an absent setting.
-        if (configuration.GetSection("Journal:Secondary").Value is { } secondary)
-        {
-            journal.Secondary = secondary.Trim();
-        }
-
-        if (configuration.GetSection("Journal:ExportDir").Value is { } export)
-        {
-            journal.ExportDir = export.Trim();
-        }
-    }
-
-    private static TimeSpan ParseDuration(string name, string text)
-    {
-        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
-        {
-            return span;
-        }
-
-        throw new StartupException($"{name} must be a positive number of seconds or hh:mm:ss; got '{text}'.");
     }
 
     private static WebApplication Build(
@@ -323,170 +171,82 @@ public sealed partial class CairnServer : IAsyncDisposable
         CairnOptions options,
         IReadOnlyList<ListenerAddress> listeners,
         IKeyspace store,
-        JournalSetup? journal,
-        IReadOnlyList<ListenerAddress> journalListeners,
-        List<ListenOptions> journalListenOptions,
-        IReadOnlyList<ListenerAddress> pulzarListeners,
-        List<ListenOptions> pulzarListenOptions,
-        Volumes.BlobStore? blobs,
-        HttpBlobRemote remote,
-        Extensions.ExtensionOptions extensionOptions)
+        TimeProvider time,
+        IReadOnlyList<ICairnModule> modules,
+        IReadOnlyList<CompatApi> compat)
     {
+        var compatListeners = compat.ToDictionary(c => c.Name, _ => new List<ListenOptions>(), StringComparer.Ordinal);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = Math.Max(Math.Max(options.Limits.MaxRequestBytes, options.Limits.MaxValueBytes), options.Journal.MaxMessageBytes);
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes();
             foreach (var listener in listeners)
             {
-                if (listener.UnixPath is not null)
-                {
-                    kestrel.ListenUnixSocket(listener.UnixPath);
-                }
-                else
-                {
-                    kestrel.Listen(listener.Tcp!);
-                }
+                listener.Bind(kestrel, null);
             }
 
-            // A journal (or Pulzar) listener tags each connection it accepts; that API's middleware then serves the
-            // seed-compatible API at the root of those connections, and nothing else.
-            void ListenTagged(IReadOnlyList<ListenerAddress> addresses, string item, List<ListenOptions> bound)
+            // A compat API's listener marks each connection it accepts; routing then serves that API's root mount on it
+            // (CompatListenerPolicy), and nothing else.
+            foreach (var api in compat)
             {
-                void Tag(ListenOptions listen)
+                var feature = new CompatListenerFeature(api.Name);
+                foreach (var listener in api.Listeners)
                 {
-                    bound.Add(listen);
-                    listen.Use(next => connection =>
+                    listener.Bind(kestrel, listen =>
                     {
-                        connection.Items[item] = true;
-                        return next(connection);
+                        compatListeners[api.Name].Add(listen);
+                        listen.Use(next => connection =>
+                        {
+                            connection.Features.Set(feature);
+                            return next(connection);
+                        });
                     });
                 }
-
-                foreach (var listener in addresses)
-                {
-                    if (listener.UnixPath is not null)
-                    {
-                        kestrel.ListenUnixSocket(listener.UnixPath, Tag);
-                    }
-                    else
-                    {
-                        kestrel.Listen(listener.Tcp!, Tag);
-                    }
-                }
             }
-
-            ListenTagged(journalListeners, JournalCompatEndpoints.RootListenerItem, journalListenOptions);
-            ListenTagged(pulzarListeners, PulzarCompatEndpoints.RootListenerItem, pulzarListenOptions);
         });
 
         var services = builder.Services;
-        services.AddSingleton(store);
-        services.AddSingleton(options.KeyspaceLimits());
-        services.AddSingleton<MeterBridge>();
-        services.AddSingleton(new NodeInfo(options.NodeId!, TimeProvider.System.GetUtcNow(), TimeProvider.System));
-        services.AddOpenApi();
-        services.AddSingleton(remote);
-        var extensions = new Extensions.ExtensionRunner(extensionOptions);
-        services.AddSingleton(extensions);
-        if (blobs is not null)
-        {
-            services.AddSingleton(blobs);
-            extensions.RegisterBuiltIn("search", new SearchExtension(blobs));
-        }
+        services.AddSingleton(time);
+        services.AddSingleton(options);
 
-        if (journal is not null)
-        {
-            services.AddSingleton(sp => journal.CreateService(store, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal")));
-            services.AddSingleton(sp => new JournalArchiver(sp.GetRequiredService<JournalService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JournalArchiver>()));
-            services.AddHostedService<JournalResyncService>();
-        }
+        // Given as a factory, so that the container owns the store and disposes it last (it was made first).
+        services.AddSingleton(_ => store);
+        services.AddSingleton(options.KeyspaceLimits());
+        services.AddSingleton(new NodeInfo(options.NodeId!, time.GetUtcNow(), time));
+        services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners));
+        services.AddHostedService<MeterBridge>();
+        services.AddSingleton<MatcherPolicy, CompatListenerPolicy>();
+        services.AddOpenApi();
 
         var app = builder.Build();
-        app.Services.GetRequiredService<MeterBridge>();
-        if (journal is not null)
-        {
-            // Created now, so that an unusable secondary or export directory is a start-up error.
-            app.Services.GetRequiredService<JournalService>();
-            var seedPrimary = journal.SeedConfig is { Primary: { } primary } seed
-                ? $" ('{primary}' in {seed.Path} is informational and does not switch the backend)"
-                : "";
-            var journalLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal");
-            LogJournal(
-                journalLogger,
-                options.Backend,
-                seedPrimary,
-                journal.Options.SecondaryDirectory ?? "none",
-                journal.Options.ExportDirectory ?? "none");
-        }
-
         app.UseMiddleware<ErrorHandlingMiddleware>();
-        if (journal is not null)
-        {
-            app.Use(JournalCompatEndpoints.Middleware);
-        }
-
-        if (blobs is not null)
-        {
-            app.Use(PulzarCompatEndpoints.Middleware);
-        }
+        app.UseMiddleware<RawPathGuard>(modules.SelectMany(m => m.RawPathPrefixes).Distinct(StringComparer.Ordinal).ToList());
         app.UseHttpMetrics();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        KvEndpoints.Map(app);
-        TxnEndpoints.Map(app);
-        AdminEndpoints.Map(app);
-        LeaseEndpoints.Map(app);
-        WatchEndpoints.Map(app);
-        ClusterEndpoints.Map(app);
-        ExtensionEndpoints.Map(app);
-        SnapshotEndpoints.Map(app);
-        if (blobs is not null)
+        KeyspaceApi.Map(app);
+        foreach (var module in modules)
         {
-            BlobEndpoints.Map(app);
-            AdminVolumeEndpoints.Map(app);
+            module.MapEndpoints(app);
         }
 
-        if (journal is not null)
+        foreach (var api in compat)
         {
-            JournalEndpoints.Map(app);
-            JournalCompatEndpoints.Map(app);
+            api.Map(new CompatMount(app.MapGroup(api.Prefix), api.Prefix));
+            if (api.Listeners.Count > 0)
+            {
+                api.Map(new CompatMount(app.MapGroup("/").WithMetadata(new CompatRootMetadata(api.Name)).ExcludeFromDescription(), ""));
+            }
         }
+
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Journal: primary is this server's {Backend} store{SeedPrimary}; secondary {Secondary}; export {Export}")]
-    private static partial void LogJournal(ILogger logger, string backend, string seedPrimary, string secondary, string export);
-
-    /// <summary>Stops listening, finishes in-flight requests, leaves the cluster (resigning leadership and revoking the
-    /// node lease), closes the store and removes the Unix sockets.</summary>
+    /// <summary>Stops listening, finishes in-flight requests, stops every module's background work (the cluster member
+    /// resigns leadership and revokes the node lease), closes the store and removes the Unix sockets.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await StopAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Stops as a crash would for the rest of the cluster: the node lease and the leader key are left to expire
-    /// by their TTL (the node stays in <c>/v1/cluster/nodes</c> until then). For tests of node failure.</summary>
-    internal async Task AbandonAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.AbandonAsync().ConfigureAwait(false);
-        }
-
-        await StopAsync().ConfigureAwait(false);
-    }
-
-    private async Task StopAsync()
-    {
-        // Given to the container as instances, so the container does not dispose them: this does, after the host.
-        var blobs = _app.Services.GetService<Volumes.BlobStore>();
-        var remote = _app.Services.GetService<HttpBlobRemote>();
         try
         {
             await _app.StopAsync().ConfigureAwait(false);
@@ -494,13 +254,6 @@ public sealed partial class CairnServer : IAsyncDisposable
         finally
         {
             await _app.DisposeAsync().ConfigureAwait(false);
-            if (blobs is not null)
-            {
-                await blobs.DisposeAsync().ConfigureAwait(false);
-            }
-
-            remote?.Dispose();
-            await Store.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners)
             {
                 if (listener.UnixPath is not null)
@@ -509,5 +262,17 @@ public sealed partial class CairnServer : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Stops as a crash would for the rest of the cluster: the node lease and the leader key are left to expire
+    /// by their TTL (the node stays in <c>/v1/cluster/nodes</c> until then). For tests of node failure.</summary>
+    internal async Task AbandonAsync()
+    {
+        foreach (var abandonable in _app.Services.GetServices<IAbandonable>())
+        {
+            await abandonable.AbandonAsync().ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -112,23 +112,12 @@ public sealed partial class BlobStore
     }
 
     /// <summary>Undoes a body that will not be committed: its file (never referenced) and its lease.</summary>
-    private async Task DiscardAsync(StoredBody stored, long lease)
+    // A body that will not be committed: its file goes now (its lease, if any, is the caller's to give back).
+    private static void DiscardBody(StoredBody stored)
     {
         if (stored.Volume is { } volume)
         {
             DeleteQuietly(volume.BlobPath(stored.Meta.Blob!));
-        }
-
-        if (lease != 0)
-        {
-            try
-            {
-                await _store.RevokeLeaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (CairnException)
-            {
-                // It expires by itself and holds no keys.
-            }
         }
     }
 

@@ -83,6 +83,9 @@ public sealed partial class BlobStore : IAsyncDisposable
         _background.Add(Task.Run(() => ReportLoopAsync(_stop.Token), CancellationToken.None));
     }
 
+    /// <summary>The volume directories this store was given.</summary>
+    public IReadOnlyList<string> Directories => _options.Directories;
+
     /// <summary>The local volumes: id → directory.</summary>
     public IReadOnlyDictionary<string, string> LocalVolumes => _volumes.ToDictionary(v => v.Id, v => v.Directory);
 
@@ -121,52 +124,52 @@ public sealed partial class BlobStore : IAsyncDisposable
         var created = Time.GetUtcNow();
         var expires = ttlSeconds is { } seconds ? created.AddSeconds(seconds) : (DateTimeOffset?)null;
         var stored = await StoreBodyAsync(key, body, options, created, expires, cancellationToken).ConfigureAwait(false);
-        long lease = 0;
         try
         {
-            if (ttlSeconds is { } leaseTtl)
-            {
-                lease = (await _store.GrantLeaseAsync(leaseTtl, cancellationToken: cancellationToken).ConfigureAwait(false)).Id;
-            }
-
-            for (var attempt = 0; ; attempt++)
-            {
-                var ops = new List<KvRequest>
-                {
-                    new PutRequest(BlobKeys.Meta(key), stored.Meta.Encode()) { Lease = lease },
-                };
-                if (stored.Volume is { } volume)
-                {
-                    ops.Add(new PutRequest(BlobKeys.Ref(volume.Id, stored.Meta.Blob!), Encoding.UTF8.GetBytes(key)) { Lease = lease });
-                }
-
-                if (current?.Meta is { Inline: null, Volume: { } oldVolume, Blob: { } oldBlob })
-                {
-                    ops.Add(new DeleteRequest(KeyRange.Single(BlobKeys.Ref(oldVolume, oldBlob))));
-                }
-
-                var compare = Compare.ModRevision(BlobKeys.Meta(key), CompareResult.Equal, current?.Kv.ModRevision ?? 0);
-                var result = await _store.TxnAsync(new TxnRequest([compare], ops, []), cancellationToken).ConfigureAwait(false);
-                if (result.Succeeded)
-                {
-                    var info = stored.Meta.ToInfo(key, new KeyValue(BlobKeys.Meta(key), default, 0, result.Revision, 0, lease));
-                    await ForgetAsync(current, cancellationToken).ConfigureAwait(false);
-                    return new BlobPutResult(info, current is null || current.Expired);
-                }
-
-                // Someone else wrote the key meanwhile: decide again on what is there now.
-                current = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
-                CheckPreconditions(key, current, options);
-                if (attempt >= MaxAttempts)
-                {
-                    throw new UnavailableException($"Could not store blob '{key}': it kept changing under {MaxAttempts} attempts.");
-                }
-            }
+            return await OwnLease.RunAsync(_store, ttlSeconds, lease => CommitAsync(key, stored, current, lease, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await DiscardAsync(stored, lease).ConfigureAwait(false);
+            DiscardBody(stored);
             throw;
+        }
+    }
+
+    // Commits the metadata (and file ref) of a stored body under a compare on the key's mod revision; decides again on
+    // what is there when someone else wrote the key meanwhile.
+    private async Task<BlobPutResult> CommitAsync(string key, StoredBody stored, Current? current, long lease, BlobPutOptions options, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var ops = new List<KvRequest>
+            {
+                new PutRequest(BlobKeys.Meta(key), stored.Meta.Encode()) { Lease = lease },
+            };
+            if (stored.Volume is { } volume)
+            {
+                ops.Add(new PutRequest(BlobKeys.Ref(volume.Id, stored.Meta.Blob!), Encoding.UTF8.GetBytes(key)) { Lease = lease });
+            }
+
+            if (current?.Meta is { Inline: null, Volume: { } oldVolume, Blob: { } oldBlob })
+            {
+                ops.Add(new DeleteRequest(KeyRange.Single(BlobKeys.Ref(oldVolume, oldBlob))));
+            }
+
+            var compare = Compare.ModRevision(BlobKeys.Meta(key), CompareResult.Equal, current?.Kv.ModRevision ?? 0);
+            var result = await _store.TxnAsync(new TxnRequest([compare], ops, []), cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                var info = stored.Meta.ToInfo(key, new KeyValue(BlobKeys.Meta(key), default, 0, result.Revision, 0, lease));
+                await ForgetAsync(current, cancellationToken).ConfigureAwait(false);
+                return new BlobPutResult(info, current is null || current.Expired);
+            }
+
+            current = await ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            CheckPreconditions(key, current, options);
+            if (attempt >= MaxAttempts)
+            {
+                throw new UnavailableException($"Could not store blob '{key}': it kept changing under {MaxAttempts} attempts.");
+            }
         }
     }
 

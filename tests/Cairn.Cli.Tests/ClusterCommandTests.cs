@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cairn.Core.Wire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Cli.Tests;
 
@@ -9,7 +10,7 @@ public sealed class ClusterCommandTests(ServerFixture fixture) : IClassFixture<S
     [Fact]
     public async Task ClusterNodes_PrintsTheNodeAsLeader()
     {
-        await Eventually.UntilAsync(() => fixture.Server.Election.IsLeader, TimeSpan.FromSeconds(10), "the node leads");
+        await Eventually.UntilAsync(() => fixture.Server.Services.GetRequiredService<Cairn.Coordination.ILeaderElection>().IsLeader, TimeSpan.FromSeconds(10), "the node leads");
 
         var run = await CliRun.RunAsync(["cluster", "nodes", "--endpoint", fixture.TcpEndpoint]);
 
@@ -25,7 +26,7 @@ public sealed class ClusterCommandTests(ServerFixture fixture) : IClassFixture<S
     [Fact]
     public async Task ClusterNodes_Json_Parses()
     {
-        await Eventually.UntilAsync(() => fixture.Server.Election.IsLeader, TimeSpan.FromSeconds(10), "the node leads");
+        await Eventually.UntilAsync(() => fixture.Server.Services.GetRequiredService<Cairn.Coordination.ILeaderElection>().IsLeader, TimeSpan.FromSeconds(10), "the node leads");
 
         var run = await CliRun.RunAsync(["cluster", "nodes", "--json", "--endpoint", fixture.UnixEndpoint]);
 

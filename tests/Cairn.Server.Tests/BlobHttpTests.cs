@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Tests;
 
@@ -146,7 +147,7 @@ public sealed class BlobHttpTests(VolumeServerFixture fixture) : IClassFixture<V
     {
         using var http = fixture.TcpHttp();
         var put = JsonDocument.Parse(await (await http.PutAsync("/v1/blobs/corrupt/x", new ByteArrayContent(Bytes(100_000, 9)))).Content.ReadAsStringAsync()).RootElement;
-        var volume = fixture.Server.Blobs!.LocalVolumes[put.GetProperty("volume").GetString()!];
+        var volume = fixture.Server.Services.GetRequiredService<Cairn.Volumes.BlobStore>()!.LocalVolumes[put.GetProperty("volume").GetString()!];
         var path = Volumes.VolumeLayout.BlobPath(volume, Directory.EnumerateFiles(Path.Combine(volume, "blobs"), "*.blob", SearchOption.AllDirectories)
             .Select(f => Path.GetFileNameWithoutExtension(f)).Single(id => File.ReadAllText(Volumes.VolumeLayout.BlobPath(volume, id)).Contains("corrupt/x", StringComparison.Ordinal)));
         var bytes = await File.ReadAllBytesAsync(path);

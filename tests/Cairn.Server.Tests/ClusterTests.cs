@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Cairn.Core;
 using Cairn.Core.Wire;
+using Cairn.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cairn.Server.Tests;
@@ -15,7 +17,7 @@ public sealed class ClusterTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         using var http = fixture.TcpHttp();
 
-        await Eventually.UntilAsync(() => fixture.Server.Election.IsLeader, TimeSpan.FromSeconds(10), "the only node leads");
+        await Eventually.UntilAsync(() => fixture.Server.Services.GetRequiredService<Cairn.Coordination.ILeaderElection>().IsLeader, TimeSpan.FromSeconds(10), "the only node leads");
         var nodes = await http.GetFromJsonAsync<ClusterNodesDto>("/v1/cluster/nodes", WireJson.Options);
 
         var node = Assert.Single(nodes!.Nodes);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Cairn.Core.Wire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Tests;
 
@@ -83,7 +84,7 @@ public sealed class EtcdClusterTests : IAsyncLifetime
         using var httpC = Client(c);
         await Eventually.UntilAsync(async () => (await NodesAsync(httpC)).Nodes.Count == 3, TimeSpan.FromSeconds(10), "three nodes are listed");
         await Eventually.UntilAsync(async () => (await NodesAsync(httpB)).Leader is not null, TimeSpan.FromSeconds(10), "one node leads");
-        Assert.Single(new[] { a, b, c }, n => n.Election.IsLeader);
+        Assert.Single(new[] { a, b, c }, n => n.Services.GetRequiredService<Cairn.Coordination.ILeaderElection>().IsLeader);
 
         // A put on A is read at once on B, and a watch on C sees it.
         var before = await Http.RevisionAsync(httpC);

@@ -158,7 +158,7 @@ public sealed class JournalCompatTests(JournalServerFixture fixture) : IClassFix
     public async Task JournalListeners_AreNotAdvertisedAsApiAddresses()
     {
         Assert.Equal(2, fixture.Server.Addresses.Count);
-        Assert.Contains("unix:" + fixture.JournalSocketPath, fixture.Server.JournalAddresses);
+        Assert.Contains("unix:" + fixture.JournalSocketPath, fixture.Server.CompatAddresses("journal"));
         Assert.DoesNotContain("unix:" + fixture.JournalSocketPath, fixture.Server.Addresses);
         Assert.DoesNotContain(fixture.JournalTcpEndpoint, fixture.Server.Addresses);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Tests;
 
@@ -66,7 +67,7 @@ public sealed class JournalConfigTests : IDisposable
     {
         await WithServerAsync(async server =>
         {
-            var options = server.Server.Journal!.Options;
+            var options = server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options;
             Assert.Equal(Path.Combine(server.DataDir, "journal-secondary"), options.SecondaryDirectory);
             Assert.Equal(Path.Combine(server.DataDir, "journal-export"), options.ExportDirectory);
             Assert.True(Directory.Exists(options.SecondaryDirectory));
@@ -76,7 +77,7 @@ public sealed class JournalConfigTests : IDisposable
             Assert.Equal(TimeSpan.FromSeconds(5), options.ResyncInterval);
             Assert.Equal(1024 * 1024, options.MaxMessageBytes);
             Assert.Equal(server.Server.Options.NodeId, options.NodeId);
-            Assert.Empty(server.Server.JournalAddresses);
+            Assert.Empty(server.Server.CompatAddresses("journal"));
         });
     }
 
@@ -85,9 +86,9 @@ public sealed class JournalConfigTests : IDisposable
     {
         await WithServerAsync(async server =>
         {
-            var options = server.Server.Journal!.Options;
+            var options = server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options;
             Assert.Null(options.SecondaryDirectory);
-            Assert.Null(server.Server.Journal.Spool);
+            Assert.Null(server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Spool);
             Assert.Null(options.ExportDirectory);
             Assert.Equal(TimeSpan.FromSeconds(30), options.FoldAge);
             Assert.Equal(TimeSpan.FromSeconds(90), options.ExportInterval);
@@ -114,7 +115,7 @@ public sealed class JournalConfigTests : IDisposable
 
         await WithServerAsync(async server =>
         {
-            Assert.Equal(secondary, server.Server.Journal!.Options.SecondaryDirectory);
+            Assert.Equal(secondary, server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options.SecondaryDirectory);
             Assert.True(Directory.Exists(secondary));
 
             // Appends still go to the server's store: the primary named in the file does not switch the backend.
@@ -132,7 +133,7 @@ public sealed class JournalConfigTests : IDisposable
 
         await WithServerAsync(async server =>
         {
-            Assert.Equal(explicitDir, server.Server.Journal!.Options.SecondaryDirectory);
+            Assert.Equal(explicitDir, server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options.SecondaryDirectory);
         }, ("Journal:Config", file), ("Journal:Secondary", explicitDir));
     }
 
@@ -184,7 +185,7 @@ public sealed class JournalConfigTests : IDisposable
     {
         await WithServerAsync(async server =>
         {
-            Assert.Null(server.Server.Journal);
+            Assert.Null(server.Server.Services.GetService<Cairn.Journal.JournalService>());
             using var http = server.TcpHttp();
             await Problems.AssertAsync(await JournalHttp.PostAsync(http, "/v1/journal/t/begin", "{}"), HttpStatusCode.NotFound, "not_found");
             await Problems.AssertAsync(await JournalHttp.PostAsync(http, "/compat/journal/t/begin", "{}"), HttpStatusCode.NotFound, "not_found");
@@ -214,7 +215,7 @@ public sealed class JournalConfigTests : IDisposable
 
             await JournalHttp.CompatAppendAsync(journal, "", "down-1", "begin", """{"n": 1}""");
 
-            var spooled = Assert.Single(Directory.GetFiles(server.Server.Journal!.Options.SecondaryDirectory!));
+            var spooled = Assert.Single(Directory.GetFiles(server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options.SecondaryDirectory!));
             Assert.Equal("down-1#begin", Path.GetFileName(spooled));
 
             using var http = server.TcpHttp();
@@ -231,7 +232,7 @@ public sealed class JournalConfigTests : IDisposable
         await WithServerAsync(async server =>
         {
             // The secondary directory is gone (replaced by a file) and the store is closed.
-            var secondary = server.Server.Journal!.Options.SecondaryDirectory!;
+            var secondary = server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options.SecondaryDirectory!;
             Directory.Delete(secondary, recursive: true);
             await File.WriteAllTextAsync(secondary, "in the way");
             await server.Server.Store.DisposeAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Tests;
 
@@ -21,9 +22,9 @@ public sealed class JournalServerFixture : ServerFixture
     public string JournalSocketPath => Path.Combine(DataDir, "journal.sock");
 
     /// <summary>The journal's own TCP listener, <c>http://127.0.0.1:PORT</c>.</summary>
-    public string JournalTcpEndpoint => Server.JournalAddresses.Single(a => a.StartsWith("http://", StringComparison.Ordinal));
+    public string JournalTcpEndpoint => Server.CompatAddresses("journal").Single(a => a.StartsWith("http://", StringComparison.Ordinal));
 
-    public string SecondaryDir => Server.Journal!.Options.SecondaryDirectory!;
+    public string SecondaryDir => Server.Services.GetRequiredService<Cairn.Journal.JournalService>().Options.SecondaryDirectory!;
 
     /// <summary>A client of the compat API and the path prefix it is mounted at: <c>journal-unix</c> and
     /// <c>journal-tcp</c> (root of the journal listeners), <c>main-tcp</c> and <c>main-unix</c> (<c>/compat/journal</c>).</summary>

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Reflection;
 using System.Text.Json;
 using Cairn.Core;
+using Cairn.Server.Api;
+using Cairn.Server.Http;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -26,7 +26,7 @@ public sealed class VolumeServerFixture : ServerFixture
     public string VolumeDir => Path.Combine(DataDir, "volumes");
 
     /// <summary>The Pulzar listener, <c>http://127.0.0.1:PORT</c>.</summary>
-    public string PulzarEndpoint => Server.PulzarAddresses.Single();
+    public string PulzarEndpoint => Server.CompatAddresses("pulzar").Single();
 
     public HttpClient PulzarHttp() => new() { BaseAddress = new Uri(PulzarEndpoint) };
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
 
 namespace Cairn.Server.Snapshots;
 
@@ -9,32 +10,25 @@ namespace Cairn.Server.Snapshots;
 /// <code>
 /// snapshot.json        format, creation time, node, backend, the revision R it was taken at, counts
 /// keyspace.jsonl       every key at R, one JSON object per line: {"k": key, "v": base64 value, "ttl": seconds left}
-///                      (node registrations, the leader key, volume records, pins and file refs are left out: they
-///                      belong to running nodes, and restore rebuilds the refs)
-/// blobs/&lt;blobId&gt;       the body of every volume file the metadata at R refers to
+///                      (what the modules declare as belonging to running nodes is left out: node registrations, the
+///                      leader key, volume records, pins and file refs; restore rebuilds the refs)
+/// blobs/&lt;blobId&gt;       the files the modules carry (ISnapshotFileSource), e.g. the body of every volume file the
+///                      metadata at R refers to
 /// SHA256SUMS           "&lt;sha256&gt;  &lt;entry name&gt;" for every entry above, last
 /// </code>
 /// Restore refuses anything else: another name, a link, a missing or extra entry, a wrong digest.
 /// </summary>
-internal static partial class SnapshotFormat
+internal static class SnapshotFormat
 {
     public const int Version = 1;
     public const string Manifest = "snapshot.json";
     public const string Keyspace = "keyspace.jsonl";
-    public const string BlobsDir = "blobs/";
     public const string Sums = "SHA256SUMS";
 
-    /// <summary>Keys a snapshot leaves out: they belong to running nodes.</summary>
-    public static readonly string[] Ephemeral =
-    [
-        Coordination.ClusterKeys.NodesPrefix, Coordination.ClusterKeys.Leader,
-        Volumes.BlobKeys.VolumesPrefix, Volumes.BlobKeys.PinsPrefix, Volumes.BlobKeys.RefsPrefix,
-    ];
+    /// <summary>Keys a snapshot leaves out, as every module declares them: they belong to running nodes.</summary>
+    public static IReadOnlyList<string> Ephemeral { get; } = [.. Hosting.ModuleCatalog.Create().SelectMany(m => m.SnapshotExcludes).Distinct(StringComparer.Ordinal)];
 
     public static bool IsEphemeral(string key) => Ephemeral.Any(p => key.StartsWith(p, StringComparison.Ordinal));
-
-    [GeneratedRegex("^blobs/[0-9a-f]{32}$")]
-    public static partial Regex BlobEntry();
 
     public static string Hex(IncrementalHash hash) => Convert.ToHexStringLower(hash.GetHashAndReset());
 }

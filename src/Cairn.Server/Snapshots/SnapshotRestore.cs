@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cairn.Core;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
 using Cairn.Storage.Sqlite;
-using Cairn.Volumes;
-using Microsoft.Win32.SafeHandles;
 
 namespace Cairn.Server.Snapshots;
 
@@ -181,22 +181,37 @@ public static class SnapshotRestore
         {
             0 => entry.Name == SnapshotFormat.Manifest,
             1 => entry.Name == SnapshotFormat.Keyspace,
-            _ => entry.Name == SnapshotFormat.Sums || SnapshotFormat.BlobEntry().IsMatch(entry.Name),
+            _ => entry.Name == SnapshotFormat.Sums || SinkOf(FileEntryChecks, entry.Name) is not null,
         };
         if (!allowed)
         {
-            throw Damaged($"entry '{entry.Name}' is not expected there (a snapshot holds {SnapshotFormat.Manifest}, {SnapshotFormat.Keyspace}, blobs/<id>, {SnapshotFormat.Sums}, in that order)");
+            throw Damaged($"entry '{entry.Name}' is not expected there (a snapshot holds {SnapshotFormat.Manifest}, {SnapshotFormat.Keyspace}, {string.Join(", ", FileEntryChecks.Select(c => c.EntryPrefix + "<id>"))}, {SnapshotFormat.Sums}, in that order)");
         }
     }
 
-    private static InvalidArgumentException Damaged(string why) => new($"The snapshot is damaged or not a Cairn snapshot: {why}. Nothing was restored.");
+    // What each module's files look like in a snapshot, to check entry names before anything is written.
+    private static readonly IReadOnlyList<ISnapshotFileSink> FileEntryChecks =
+        [.. Hosting.ModuleCatalog.Create().Select(m => m.OpenSnapshotSink(Path.Combine(Path.GetTempPath(), "cairn-never-written"))).OfType<ISnapshotFileSink>()];
+
+    // The sink whose files are named like `name` (prefix and a valid id), with the id.
+    private static (ISnapshotFileSink Sink, string Id)? SinkOf(IReadOnlyList<ISnapshotFileSink> sinks, string name)
+    {
+        foreach (var sink in sinks)
+        {
+            if (name.StartsWith(sink.EntryPrefix, StringComparison.Ordinal) && sink.IsId(name[sink.EntryPrefix.Length..]))
+            {
+                return (sink, name[sink.EntryPrefix.Length..]);
+            }
+        }
+
+        return null;
+    }
 
     private static async Task<(long Keys, long Files)> WriteAsync(string snapshotFile, string staging, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(staging);
-        var volume = LocalVolume.Open(Path.Combine(staging, "volumes"));
+        var sinks = Hosting.ModuleCatalog.Create().Select(m => m.OpenSnapshotSink(staging)).OfType<ISnapshotFileSink>().ToList();
         await using var store = await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = Path.Combine(staging, "cairn.db") }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var metas = new Dictionary<string, (string Key, BlobMeta Meta, long Lease)>(StringComparer.Ordinal);
         var leases = new Dictionary<long, long>();
         long keys = 0, files = 0;
         await using var file = File.OpenRead(snapshotFile);
@@ -221,13 +236,10 @@ public static class SnapshotRestore
                     }
 
                     var value = line.V;
-                    if (line.K.StartsWith(BlobKeys.MetaPrefix, StringComparison.Ordinal) && BlobMeta.Decode(value) is { Inline: null, Blob: { } blob } meta)
+                    foreach (var sink in sinks)
                     {
-                        // The file moves to this data directory's volume: point the metadata at it.
-                        meta = meta with { Volume = volume.Id };
-                        value = meta.Encode();
-                        metas[blob] = (BlobKeys.FromMeta(line.K), meta, lease);
-                        batch.Add(new PutRequest(BlobKeys.Ref(volume.Id, blob), Encoding.UTF8.GetBytes(BlobKeys.FromMeta(line.K))) { Lease = lease });
+                        (value, var extra) = sink.Restore(line.K, value, lease);
+                        batch.AddRange(extra);
                     }
 
                     batch.Add(new PutRequest(line.K, value) { Lease = lease });
@@ -244,54 +256,24 @@ public static class SnapshotRestore
                     await store.TxnAsync(new TxnRequest([], batch, []), cancellationToken).ConfigureAwait(false);
                 }
             }
-            else if (SnapshotFormat.BlobEntry().IsMatch(entry.Name))
+            else if (SinkOf(sinks, entry.Name) is var (sink, id))
             {
-                var blobId = entry.Name[SnapshotFormat.BlobsDir.Length..];
-                if (!metas.TryGetValue(blobId, out var owner))
-                {
-                    throw Damaged($"file {blobId} belongs to no key");
-                }
-
-                await WriteFileAsync(volume, blobId, owner.Key, owner.Meta, entry.DataStream!, cancellationToken).ConfigureAwait(false);
+                await sink.WriteFileAsync(id, entry.DataStream!, cancellationToken).ConfigureAwait(false);
                 files++;
             }
         }
 
-        if (metas.Count != files)
+        var missing = sinks.Sum(s => s.Missing);
+        if (missing > 0)
         {
-            throw Damaged($"{metas.Count - files} file(s) the keys refer to are missing");
+            throw Damaged($"{missing} file(s) the keys refer to are missing");
         }
 
         return (keys, files);
     }
 
-    private static async Task WriteFileAsync(LocalVolume volume, string blobId, string key, BlobMeta meta, Stream body, CancellationToken cancellationToken)
-    {
-        var tmp = Path.Combine(volume.TmpDirectory, blobId + ".tmp");
-        using (SafeFileHandle handle = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous))
-        {
-            var written = await BlobFile.WriteBodyAsync(handle, body, null, meta.Size, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(written.Sha256, meta.Sha256, StringComparison.Ordinal))
-            {
-                throw Damaged($"the body of '{key}' does not match its SHA-256");
-            }
-
-            await BlobFile.FinishAsync(handle, new BlobTrailer
-            {
-                Key = key,
-                Size = written.Size,
-                Sha256 = written.Sha256,
-                Created = meta.Created,
-                Expires = meta.Expires,
-                ContentType = meta.ContentType,
-                Crc = written.Crc,
-            }, cancellationToken).ConfigureAwait(false);
-        }
-
-        var directory = volume.PrepareBlobDirectory(blobId);
-        File.Move(tmp, volume.BlobPath(blobId));
-        Cairn.Core.IO.FileSync.Directory(directory);
-    }
+    /// <summary>The error of a damaged snapshot: nothing was restored.</summary>
+    internal static InvalidArgumentException Damaged(string why) => new($"The snapshot is damaged or not a Cairn snapshot: {why}. Nothing was restored.");
 }
 
 /// <summary>What a verified snapshot says about itself.</summary>

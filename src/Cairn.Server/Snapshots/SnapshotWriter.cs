@@ -3,26 +3,48 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cairn.Core;
-using Cairn.Volumes;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
 
 namespace Cairn.Server.Snapshots;
 
 /// <summary>Writes a consistent snapshot (see <see cref="SnapshotFormat"/>) of a running server: every key read at one
-/// revision R, and every file the blob metadata at R refers to, read by id while a pin stops all nodes from removing
-/// files. Memory stays flat: keys are paged to a temporary file, bodies are streamed.</summary>
+/// revision R, and every file the keys at R refer to (<see cref="ISnapshotFileSource"/>: the blob bodies), read by id
+/// while a pin stops all nodes from removing files. Memory stays flat: keys are paged to a temporary file, bodies are
+/// streamed.</summary>
 internal static class SnapshotWriter
 {
     private const int Page = 1000;
 
-    public static async Task WriteAsync(Stream destination, IKeyspace store, BlobStore? blobs, string nodeId, CancellationToken cancellationToken)
+    public static async Task WriteAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, CancellationToken cancellationToken)
     {
-        await using var pin = blobs is null ? null : await blobs.PinFilesAsync(cancellationToken).ConfigureAwait(false);
+        var pins = new List<IAsyncDisposable>();
+        try
+        {
+            foreach (var source in sources)
+            {
+                pins.Add(await source.PinAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            await WritePinnedAsync(destination, store, sources, nodeId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var pin in pins)
+            {
+                await pin.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task WritePinnedAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, CancellationToken cancellationToken)
+    {
         var status = await store.StatusAsync(cancellationToken).ConfigureAwait(false);
         var revision = status.Revision;
         var keysFile = Path.Combine(Path.GetTempPath(), "cairn-snapshot-" + Guid.NewGuid().ToString("N") + ".jsonl");
         try
         {
-            var files = new List<(string VolumeId, string BlobId, long Size)>();
+            var files = new List<(ISnapshotFileSource Source, SnapshotFile File)>();
             long keys = 0;
             var leases = new Dictionary<long, long?>();
             await using (var lines = new FileStream(keysFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
@@ -54,9 +76,12 @@ internal static class SnapshotWriter
                             }
                         }
 
-                        if (kv.Key.StartsWith(BlobKeys.MetaPrefix, StringComparison.Ordinal) && BlobMeta.Decode(kv.Value.Span) is { Inline: null, Volume: { } volume, Blob: { } blob } meta)
+                        foreach (var source in sources)
                         {
-                            files.Add((volume, blob, meta.Size));
+                            if (source.FileOf(kv) is { } file)
+                            {
+                                files.Add((source, file));
+                            }
                         }
 
                         await JsonSerializer.SerializeAsync(lines, new SnapshotLine { K = kv.Key, V = kv.Value.ToArray(), Ttl = ttl }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -92,10 +117,10 @@ internal static class SnapshotWriter
                 await AddAsync(tar, SnapshotFormat.Keyspace, lines, lines.Length, sums, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var (volume, blob, size) in files.DistinctBy(f => f.BlobId))
+            foreach (var (source, file) in files.DistinctBy(f => f.Source.EntryPrefix + f.File.Id))
             {
-                await using var body = await blobs!.OpenBodyAsync(volume, blob, size, cancellationToken).ConfigureAwait(false);
-                await AddAsync(tar, SnapshotFormat.BlobsDir + blob, body, size, sums, cancellationToken).ConfigureAwait(false);
+                await using var body = await source.OpenAsync(file, cancellationToken).ConfigureAwait(false);
+                await AddAsync(tar, source.EntryPrefix + file.Id, body, file.Size, sums, cancellationToken).ConfigureAwait(false);
             }
 
             var sumBytes = Encoding.UTF8.GetBytes(sums.ToString());

@@ -1,0 +1,66 @@
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cairn.Server.Api;
+
+/// <summary><c>/v1/leases</c>: grant, keep alive, inspect, list and revoke leases.</summary>
+internal static class LeaseEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/leases", GrantAsync).WithName("GrantLease").WithTags("leases").Produces<LeaseDto>(StatusCodes.Status201Created);
+        app.MapGet("/v1/leases", ListAsync).WithName("ListLeases").WithTags("leases").Produces<LeaseListDto>();
+        app.MapGet("/v1/leases/{id}", GetAsync).WithName("GetLease").WithTags("leases").Produces<LeaseDto>();
+        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).WithName("KeepAliveLease").WithTags("leases").Produces<LeaseDto>();
+        app.MapDelete("/v1/leases/{id}", RevokeAsync).WithName("RevokeLease").WithTags("leases").Produces<LeaseDto>();
+    }
+
+    private static async Task GrantAsync(HttpContext context, IKeyspace store)
+    {
+        var body = await Json.ReadAsync<LeaseGrantDto>(context).ConfigureAwait(false);
+        var grant = await store.GrantLeaseAsync(body.Ttl, body.Id, context.RequestAborted).ConfigureAwait(false);
+        RevisionHeader.Set(context, grant.Revision);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers.Location = $"/v1/leases/{grant.Id}";
+        await Json.WriteAsync(context, new LeaseDto { Id = grant.Id, Ttl = grant.TtlSeconds, Remaining = grant.TtlSeconds, Revision = grant.Revision }).ConfigureAwait(false);
+    }
+
+    private static async Task ListAsync(HttpContext context, IKeyspace store)
+    {
+        var leases = await store.ListLeasesAsync(context.RequestAborted).ConfigureAwait(false);
+        await Json.WriteAsync(context, new LeaseListDto { Leases = leases.Select(l => LeaseDto.From(l, withKeys: false)).ToList() }).ConfigureAwait(false);
+    }
+
+    private static async Task GetAsync(HttpContext context, IKeyspace store, string id)
+    {
+        var leaseId = ParseId(id);
+        var withKeys = RequestReading.Flag(context, "keys");
+        var lease = await store.LeaseTimeToLiveAsync(leaseId, withKeys, context.RequestAborted).ConfigureAwait(false)
+            ?? throw new LeaseNotFoundException(leaseId);
+        await Json.WriteAsync(context, LeaseDto.From(lease, withKeys)).ConfigureAwait(false);
+    }
+
+    private static async Task KeepAliveAsync(HttpContext context, IKeyspace store, string id)
+    {
+        var lease = await store.KeepAliveLeaseAsync(ParseId(id), context.RequestAborted).ConfigureAwait(false);
+        await Json.WriteAsync(context, LeaseDto.From(lease, withKeys: false)).ConfigureAwait(false);
+    }
+
+    private static async Task RevokeAsync(HttpContext context, IKeyspace store, string id)
+    {
+        var leaseId = ParseId(id);
+        var revision = await store.RevokeLeaseAsync(leaseId, context.RequestAborted).ConfigureAwait(false);
+        RevisionHeader.Set(context, revision);
+        await Json.WriteAsync(context, new { id = leaseId, revision }).ConfigureAwait(false);
+    }
+
+    internal static long ParseId(string text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw new InvalidArgumentException($"'{text}' is not a lease id (a positive integer).");
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Api;
+
+/// <summary>
+/// <c>GET /v1/watch</c>: a watch as Server-Sent Events, or, with a WebSocket upgrade, a socket that carries many
+/// watches (see <see cref="WatchSocket"/>).
+/// </summary>
+internal static class WatchEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapGet("/v1/watch", WatchAsync).WithName("Watch").WithTags("watch");
+
+    private static async Task WatchAsync(HttpContext context, IKeyspace store, IHostApplicationLifetime lifetime)
+    {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            // A watch lasts until the client leaves or the server stops: shutdown must not wait for watchers to hang up.
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            var logger = context.RequestServices.GetRequiredService<ILogger<WatchSocket>>();
+            await new WatchSocket(socket, store, logger).RunAsync(ending.Token).ConfigureAwait(false);
+            return;
+        }
+
+        await StreamEventsAsync(context, store).ConfigureAwait(false);
+    }
+
+    private static async Task StreamEventsAsync(HttpContext context, IKeyspace store)
+    {
+        var create = new WatchCreateDto
+        {
+            Key = RequestReading.Text(context, "key") ?? throw new InvalidArgumentException("A watch needs 'key' (with prefix=true and key= for every key)."),
+            Prefix = RequestReading.Flag(context, "prefix"),
+            End = RequestReading.Text(context, "end"),
+            FromKey = RequestReading.Flag(context, "fromKey"),
+            FromRevision = ServerSentEvents.ResumeFrom(context, RequestReading.Long(context, "fromRevision") ?? 0),
+            PrevKv = RequestReading.Flag(context, "prevKv"),
+            ProgressSeconds = RequestReading.Duration(context, "progress")?.TotalSeconds ?? RequestReading.Double(context, "progressSeconds"),
+        };
+
+        var (request, revision) = await WatchStart.ResolveAsync(store, create.ToModel(), context.RequestAborted).ConfigureAwait(false);
+        await ServerSentEvents.StreamAsync(
+            context,
+            request.StartRevision,
+            revision,
+            ending => store.WatchAsync(request, ending),
+            response => new SseEvent(response.IsProgressNotify ? "progress" : "events", response.Revision, WatchResponseDto.From(response))).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Api;
+
+/// <summary>
+/// One WebSocket carrying many watches and lease keep-alives. The client sends <see cref="SocketRequestDto"/> messages;
+/// the server answers with one JSON object per message: <c>{"created":{watchId,startRevision,revision}}</c>,
+/// <c>{"watchId","revision","events":[…]}</c> (with <c>"progress":true</c> and no events for a progress notification),
+/// <c>{"canceled":{watchId,code,reason,…}}</c>, <c>{"keepalive":{id,ttl,remaining}}</c>, or
+/// <c>{"error":{code,detail,…}}</c> for a message it could not act on; an error never ends the socket's other watches.
+/// </summary>
+internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILogger<WatchSocket> logger)
+{
+    private const int MaxMessageBytes = 64 * 1024;
+
+    // Bounded: a client that stops reading stalls its own watches (which then catch up from history), nothing else.
+    private readonly Channel<object> _outgoing = Channel.CreateBounded<object>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _watches = new();
+    private long _lastWatchId;
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        using var closing = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var sender = SendLoopAsync(closing.Token);
+        try
+        {
+            await ReceiveLoopAsync(closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            foreach (var watch in _watches.Values)
+            {
+                await CancelAsync(watch).ConfigureAwait(false);
+            }
+
+            _outgoing.Writer.TryComplete();
+            await closing.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                try
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (WebSocketException)
+                {
+                }
+            }
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxMessageBytes];
+        while (socket.State == WebSocketState.Open)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {MaxMessageBytes} bytes", cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            await HandleAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        SocketRequestDto? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<SocketRequestDto>(message.Span, WireJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            await SendErrorAsync(ErrorCodes.InvalidArgument, "The message is not valid JSON for this socket: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var parts = (request?.Create is null ? 0 : 1) + (request?.Cancel is null ? 0 : 1) + (request?.KeepAlive is null ? 0 : 1);
+        if (request is null || parts != 1)
+        {
+            await SendErrorAsync(ErrorCodes.InvalidArgument, "A message must have exactly one of 'create', 'cancel' or 'keepalive'.", null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            if (request.Create is { } create)
+            {
+                await CreateAsync(create, cancellationToken).ConfigureAwait(false);
+            }
+            else if (request.Cancel is { } cancel)
+            {
+                if (!_watches.TryRemove(cancel.WatchId, out var watch))
+                {
+                    throw new InvalidArgumentException($"There is no watch {cancel.WatchId} on this socket.");
+                }
+
+                await CancelAsync(watch).ConfigureAwait(false);
+            }
+            else
+            {
+                var lease = await store.KeepAliveLeaseAsync(request.KeepAlive!.Lease, cancellationToken).ConfigureAwait(false);
+                await SendAsync(new { keepalive = LeaseDto.From(lease, withKeys: false) }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (CairnException ex)
+        {
+            await SendErrorAsync(ex.Code, ex.Message, ex.Details, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CreateAsync(WatchCreateDto create, CancellationToken cancellationToken)
+    {
+        var asked = create.ToModel(); // invalid input is refused before an id is taken
+        var id = create.WatchId ?? NextFreeWatchId();
+        WatchRequest request;
+        long revision;
+        try
+        {
+            (request, revision) = await WatchStart.ResolveAsync(store, asked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CompactedException compacted)
+        {
+            await SendAsync(new { canceled = Canceled(id, compacted) }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (!_watches.TryAdd(id, stop))
+        {
+            stop.Dispose();
+            throw new InvalidArgumentException($"Watch id {id} is already in use on this socket.");
+        }
+
+        await SendAsync(new { created = new { watchId = id, startRevision = request.StartRevision, revision } }, cancellationToken).ConfigureAwait(false);
+        _ = RunWatchAsync(id, request, stop);
+    }
+
+    // Creates run one at a time (from the receive loop), so an id found free here is still free at TryAdd.
+    private long NextFreeWatchId()
+    {
+        long id;
+        do
+        {
+            id = Interlocked.Increment(ref _lastWatchId);
+        }
+        while (_watches.ContainsKey(id));
+
+        return id;
+    }
+
+    private async Task RunWatchAsync(long id, WatchRequest request, CancellationTokenSource stop)
+    {
+        object? ending = null;
+        try
+        {
+            await foreach (var response in store.WatchAsync(request, stop.Token).ConfigureAwait(false))
+            {
+                await _outgoing.Writer.WriteAsync(WatchResponseDto.From(response, id), stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            ending = new { canceled = new { watchId = id, code = "canceled", reason = "The watch was canceled." } };
+        }
+        catch (CairnException ex)
+        {
+            ending = new { canceled = Canceled(id, ex) };
+        }
+        catch (ChannelClosedException)
+        {
+            // The socket is closing.
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(logger, id, ex);
+            ending = new { canceled = new { watchId = id, code = ErrorCodes.Internal, reason = "The watch failed; the server log has the details." } };
+        }
+        finally
+        {
+            _watches.TryRemove(new KeyValuePair<long, CancellationTokenSource>(id, stop));
+            stop.Dispose();
+        }
+
+        if (ending is not null)
+        {
+            _outgoing.Writer.TryWrite(ending);
+        }
+    }
+
+    // A watch that ends on its own (its socket's token fired, or the store ended it) removes and disposes its source,
+    // which can happen between taking it from _watches and canceling it here; then there is nothing left to cancel.
+    private static async Task CancelAsync(CancellationTokenSource watch)
+    {
+        try
+        {
+            await watch.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static Dictionary<string, object?> Canceled(long id, CairnException error)
+    {
+        var canceled = new Dictionary<string, object?> { ["watchId"] = id, ["code"] = error.Code, ["reason"] = error.Message };
+        foreach (var (name, value) in error.Details)
+        {
+            canceled[name] = value;
+        }
+
+        return canceled;
+    }
+
+    private Task SendErrorAsync(string code, string detail, IReadOnlyDictionary<string, object?>? details, CancellationToken cancellationToken)
+    {
+        var error = new Dictionary<string, object?> { ["code"] = code, ["status"] = ErrorCatalog.StatusFor(code), ["detail"] = detail };
+        foreach (var (name, value) in details ?? new Dictionary<string, object?>())
+        {
+            error[name] = value;
+        }
+
+        return SendAsync(new { error }, cancellationToken);
+    }
+
+    private async Task SendAsync(object message, CancellationToken cancellationToken) =>
+        await _outgoing.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(message, WireJson.Options);
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Watch {WatchId} failed")]
+    private static partial void LogWatchFailed(ILogger logger, long watchId, Exception exception);
+}

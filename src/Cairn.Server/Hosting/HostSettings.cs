@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>Where the host's settings come from, and the host's own settings read and checked (each module reads its own
+/// in <see cref="ICairnModule.Configure"/>).</summary>
+internal static class HostSettings
+{
+    /// <summary>Only Cairn's own sources, in increasing precedence: defaults, appsettings.json (or the file named by the
+    /// <c>ConfigFile</c> override), <c>CAIRN_*</c> variables, arguments, flags.</summary>
+    public static void ConfigureSources(ConfigurationManager configuration, string[] args, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        configuration.Sources.Clear();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        });
+        var configFile = overrides?.GetValueOrDefault("ConfigFile");
+        if (configFile is not null && !File.Exists(configFile))
+        {
+            throw new StartupException($"Configuration file '{configFile}' does not exist.");
+        }
+
+        configuration.AddJsonFile(Path.GetFullPath(configFile ?? "appsettings.json"), optional: configFile is null, reloadOnChange: false);
+        configuration.AddEnvironmentVariables("CAIRN_");
+        configuration.AddCommandLine(args);
+        if (overrides is not null)
+        {
+            configuration.AddInMemoryCollection(overrides.Where(o => o.Key != "ConfigFile"));
+        }
+    }
+
+    /// <summary>The host's settings.</summary>
+    /// <exception cref="StartupException">One cannot work; the message names it.</exception>
+    public static CairnOptions Read(IConfiguration configuration)
+    {
+        var options = new CairnOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new StartupException("The configuration is invalid: " + (ex.InnerException?.Message ?? ex.Message), ex);
+        }
+
+        // CAIRN_LISTEN="http://…,unix:…" and CAIRN_ETCD__ENDPOINTS arrive as one string rather than a list.
+        options.Listen = [.. Settings.List(configuration, "Listen")];
+        options.Etcd.Endpoints = [.. Settings.List(configuration, "Etcd:Endpoints")];
+
+        if (options.Limits.MaxKeyBytes <= 0 || options.Limits.MaxValueBytes <= 0 || options.Limits.MaxRequestBytes <= 0 || options.Limits.MaxTxnOps <= 0)
+        {
+            throw new StartupException("Every limit (Limits:MaxKeyBytes, MaxValueBytes, MaxRequestBytes, MaxTxnOps) must be positive.");
+        }
+
+        options.BackendStartTimeout = Settings.Duration("Backend:StartTimeout", configuration["Backend:StartTimeout"], TimeSpan.FromSeconds(60));
+        var ttl = Settings.Duration("Cluster:NodeTtl", options.Cluster.NodeTtl, TimeSpan.FromSeconds(10), legacySetting: "Cluster:NodeTtlSeconds", legacyValue: options.Cluster.NodeTtlSeconds);
+        if (ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromHours(1))
+        {
+            throw new StartupException($"Cluster:NodeTtl must be between 1s and 1h; got {Core.Durations.Format(ttl)}.");
+        }
+
+        options.Cluster.Ttl = ttl;
+
+        // Unique per process, and per server in a process (tests run several): host, pid and a random suffix.
+        options.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..4]}";
+        return options;
+    }
+}

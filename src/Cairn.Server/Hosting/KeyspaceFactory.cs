@@ -1,0 +1,101 @@
+using Cairn.Core;
+using Cairn.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>
+/// Opens the backend that <see cref="CairnOptions.Backend"/> names. Adding a backend is one case in
+/// <see cref="OpenAsync"/>; waiting out an unreachable one is shared (<see cref="OpenWithRetryAsync"/>).
+/// </summary>
+internal static partial class KeyspaceFactory
+{
+    public static async Task<IKeyspace> OpenAsync(CairnOptions options, string dataDir, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("Cairn.Server.Backend");
+        switch (options.Backend.Trim().ToLowerInvariant())
+        {
+            case "sqlite":
+                try
+                {
+                    return await SqliteKeyspace.OpenAsync(
+                        new SqliteKeyspaceOptions { Path = Path.Combine(dataDir, "cairn.db"), Durability = options.Durability, Time = time },
+                        loggers.CreateLogger<SqliteKeyspace>(),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (UnavailableException ex)
+                {
+                    // A local file that cannot be opened will not open by waiting.
+                    throw new StartupException(ex.Message, ex);
+                }
+
+            case "etcd":
+                var endpoints = options.Etcd.EffectiveEndpoints();
+                if (endpoints.Count == 0)
+                {
+                    throw new StartupException("Backend 'etcd' needs Etcd:Endpoints (--etcd-endpoints http://HOST:2379[,…] or CAIRN_ETCD__ENDPOINTS).");
+                }
+
+                foreach (var endpoint in endpoints)
+                {
+                    if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                    {
+                        throw new StartupException($"Etcd endpoint '{endpoint}' is not an http:// or https:// URL.");
+                    }
+                }
+
+                var etcdOptions = new Cairn.Storage.Etcd.EtcdKeyspaceOptions
+                {
+                    Endpoints = endpoints,
+                    Username = options.Etcd.Username,
+                    Password = options.Etcd.Password,
+                    CaFile = options.Etcd.CaFile,
+                };
+                return await OpenWithRetryAsync(
+                    "etcd at " + string.Join(", ", endpoints),
+                    async ct => await Cairn.Storage.Etcd.EtcdKeyspace.ConnectAsync(etcdOptions, loggers.CreateLogger("Cairn.Storage.Etcd"), ct).ConfigureAwait(false),
+                    options.BackendStartTimeout,
+                    logger,
+                    time,
+                    cancellationToken).ConfigureAwait(false);
+
+            default:
+                throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default) or 'etcd'.");
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="open"/> until it stops throwing <see cref="UnavailableException"/>, with a doubling pause
+    /// (250 ms to 5 s) and an error logged each time, for at most <paramref name="timeout"/>; then a
+    /// <see cref="StartupException"/> saying what did not answer.
+    /// </summary>
+    public static async Task<IKeyspace> OpenWithRetryAsync(string what, Func<CancellationToken, Task<IKeyspace>> open, TimeSpan timeout, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        var pause = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await open(cancellationToken).ConfigureAwait(false);
+            }
+            catch (UnavailableException ex)
+            {
+                var left = deadline - time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new StartupException(
+                        $"The backend ({what}) did not answer within {timeout.TotalSeconds:0.#} s (Backend:StartTimeout): {ex.Message}", ex);
+                }
+
+                var wait = pause < left ? pause : left;
+                LogUnreachable(logger, what, attempt, ex.Message, wait.TotalSeconds);
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, pause.Ticks * 2));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The backend ({What}) does not answer (attempt {Attempt}): {Reason}; retrying in {Seconds:0.##} s")]
+    private static partial void LogUnreachable(ILogger logger, string what, int attempt, string reason, double seconds);
+}

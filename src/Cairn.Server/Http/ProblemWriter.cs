@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Cairn.Server.Http;
+
+/// <summary>The one place errors become RFC 9457 problem details.</summary>
+internal static class ProblemWriter
+{
+    public static Task WriteAsync(HttpContext context, CairnException error) =>
+        WriteAsync(context, error.Code, error.Message, error.Details);
+
+    public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null, int? status = null)
+    {
+        var statusCode = status ?? ErrorCatalog.StatusFor(code);
+        var problem = new Dictionary<string, object?>
+        {
+            ["type"] = "urn:cairn:error:" + code,
+            ["title"] = ErrorCatalog.TitleFor(code),
+            ["status"] = statusCode,
+            ["detail"] = detail,
+            ["code"] = code,
+            ["instance"] = context.Request.Path.Value,
+        };
+        if (details is not null)
+        {
+            foreach (var (name, value) in details)
+            {
+                problem[name] = value;
+            }
+        }
+
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        // Headers that belong to the error itself survive the clearing: Allow (405), Content-Range (416).
+        var allow = context.Response.Headers.Allow;
+        var contentRange = context.Response.Headers.ContentRange;
+        context.Response.Clear();
+        context.Response.Headers.Allow = allow;
+        context.Response.Headers.ContentRange = contentRange;
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/problem+json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+}

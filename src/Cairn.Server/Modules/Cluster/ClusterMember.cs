@@ -1,0 +1,110 @@
+using Cairn.Coordination;
+using Cairn.Core;
+using Cairn.Core.Wire;
+using Cairn.Server.Api;
+using Cairn.Server.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Modules.Cluster;
+
+/// <summary>
+/// This server as a member of the cluster: once it listens, it registers (its addresses in its node record), campaigns,
+/// and runs every module's leader-only work (<see cref="ILeaderService"/>s from the container) while it leads; when the
+/// server stops, it stops that work, resigns and revokes its node lease first. On SQLite the "cluster" is this one node,
+/// which is then always the leader.
+/// </summary>
+internal sealed class ClusterMember(
+    IKeyspace store,
+    CairnOptions host,
+    ServerAddresses addresses,
+    IEnumerable<ILeaderService> leaderWork,
+    TimeProvider time,
+    ILoggerFactory loggers) : IHostedLifecycleService, IAbandonable, IAsyncDisposable
+{
+    private NodeRegistration? _registration;
+    private LeaderElection? _election;
+    private LeaderServices? _services;
+    private bool _left;
+
+    /// <summary>This node's leader election.</summary>
+    public ILeaderElection Election => _election ?? throw new InvalidOperationException("The cluster member has not started.");
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Joins once the server listens: the node record carries the addresses actually bound.</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var record = new NodeRecordDto
+        {
+            NodeId = host.NodeId!,
+            Addresses = addresses.Api,
+            StartedAt = time.GetUtcNow(),
+            Version = AdminEndpoints.Version,
+        };
+        _registration = new NodeRegistration(store, record, host.Cluster.TtlSeconds, time, loggers.CreateLogger<NodeRegistration>());
+        await _registration.StartAsync(cancellationToken).ConfigureAwait(false);
+        _election = new LeaderElection(store, record.NodeId, _registration.WaitForLeaseAsync, loggers.CreateLogger<LeaderElection>());
+        _services = new LeaderServices(_election, leaderWork, loggers.CreateLogger<LeaderServices>());
+        _election.Start();
+    }
+
+    /// <summary>Leaves first, before the server stops listening: stops the leader work, resigns, revokes the node lease.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (_left)
+        {
+            return;
+        }
+
+        _left = true;
+        if (_services is not null)
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_election is not null)
+        {
+            await _election.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_registration is not null)
+        {
+            await _registration.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Leaves, if the server did not stop through the host (a start that failed half-way).</summary>
+    public async ValueTask DisposeAsync() => await StoppingAsync(CancellationToken.None).ConfigureAwait(false);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops the leader work and campaigning, leaving the leader key and node lease to expire.</summary>
+    public async Task AbandonAsync()
+    {
+        if (_left)
+        {
+            return;
+        }
+
+        _left = true;
+        if (_services is not null)
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_election is not null)
+        {
+            await _election.AbandonAsync().ConfigureAwait(false);
+        }
+
+        if (_registration is not null)
+        {
+            await _registration.AbandonAsync().ConfigureAwait(false);
+        }
+    }
+}

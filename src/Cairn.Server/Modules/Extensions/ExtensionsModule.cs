@@ -1,0 +1,53 @@
+using Cairn.Extensions;
+using Cairn.Server.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cairn.Server.Modules.Extensions;
+
+/// <summary>
+/// Extensions called through the API: <c>/v1/extensions/&lt;name&gt;/&lt;args…&gt;</c> runs a .NET assembly or an
+/// executable from <c>Extensions:Directory</c>, or an extension another module builds in (<see cref="BuiltInExtension"/>).
+/// Always on. Section <c>Extensions</c> (<see cref="ExtensionServerOptions"/>).
+/// </summary>
+internal sealed class ExtensionsModule : ICairnModule
+{
+    public string Name => "extensions";
+
+    public CompatApi? Compat => null;
+
+    public IReadOnlyList<string> RawPathPrefixes { get; } = [ExtensionEndpoints.Prefix];
+
+    public IReadOnlyList<string> SnapshotExcludes { get; } = [];
+
+    public bool Configure(ModuleContext context, IServiceCollection services)
+    {
+        var settings = context.Bind<ExtensionServerOptions>("Extensions");
+        if (settings.MaxOutputBytes <= 0)
+        {
+            throw new StartupException("Extensions:MaxOutputBytes must be positive.");
+        }
+
+        var options = new ExtensionOptions
+        {
+            Directory = Path.GetFullPath(settings.Directory),
+            Timeout = Settings.Duration("Extensions:Timeout", settings.Timeout, TimeSpan.FromSeconds(30), legacySetting: "Extensions:TimeoutSeconds", legacyValue: settings.TimeoutSeconds),
+            MaxOutputBytes = settings.MaxOutputBytes,
+        };
+        services.AddSingleton(sp =>
+        {
+            var runner = new ExtensionRunner(options);
+            foreach (var builtIn in sp.GetServices<BuiltInExtension>())
+            {
+                runner.RegisterBuiltIn(builtIn.Name, builtIn.Extension);
+            }
+
+            return runner;
+        });
+        return true;
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => ExtensionEndpoints.Map(endpoints);
+
+    public Snapshots.ISnapshotFileSink? OpenSnapshotSink(string dataDirectory) => null;
+}

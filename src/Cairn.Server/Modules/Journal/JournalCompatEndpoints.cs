@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json;
+using Cairn.Core;
+using Cairn.Journal;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+
+namespace Cairn.Server.Modules.Journal;
+
+/// <summary>
+/// The seed's journal API, kept as its contract: <c>POST /&lt;txid&gt;/&lt;step&gt;</c> with a JSON body → 201 and an
+/// empty body (a repeated step keeps its first message); <c>GET /status/&lt;txid&gt;</c> → the commit message, else the
+/// abort message, else "Task in progress", else "Task not found". Mounted at <c>/compat/journal</c> on every listener
+/// and at the root of each <c>Journal:Listen</c> listener.
+/// </summary>
+/// <remarks>
+/// One deliberate change: the seed answered "in progress" with HTTP 102, an interim status that HTTP clients cannot
+/// read as an answer; Cairn answers 202 Accepted with the same body. Errors other than the seed's own two bodies are
+/// RFC 9457 problems.
+/// </remarks>
+internal static class JournalCompatEndpoints
+{
+    /// <summary>Where the compat API is mounted on every listener.</summary>
+    public const string Prefix = "/compat/journal";
+
+    /// <summary>Maps the API on <paramref name="mount"/>: <c>POST /&lt;txid&gt;/&lt;step&gt;</c>, <c>GET /status/&lt;txid&gt;</c>,
+    /// and anything else under the mount (more or fewer segments, an encoded slash, another method), which is still the
+    /// compat API's to refuse: a clear 400, 404 or 405 rather than "no route".</summary>
+    public static void Map(CompatMount mount)
+    {
+        var after = mount.SegmentsAfter;
+        var append = mount.Endpoints.MapPost("/{txid}/{step}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after));
+        var status = mount.Endpoints.MapGet("/status/{txid}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after));
+        mount.Endpoints.Map("/{**rest}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after)).ExcludeFromDescription();
+        if (!mount.IsRoot)
+        {
+            append.WithName("CompatJournalAppend").WithTags("compat-journal").Produces(StatusCodes.Status201Created);
+            status.WithName("CompatJournalStatus").WithTags("compat-journal")
+                .Produces<JsonElement>(StatusCodes.Status200OK).Produces<JsonElement>(StatusCodes.Status202Accepted).Produces<JsonElement>(StatusCodes.Status404NotFound);
+        }
+    }
+
+    private static async Task HandleAsync(HttpContext context, JournalService journal, string prefix)
+    {
+        var segments = RequestReading.SegmentsFromPath(context, prefix) ?? [];
+        var method = context.Request.Method;
+        if (HttpMethods.IsPost(method))
+        {
+            if (segments.Count != 2)
+            {
+                throw new InvalidArgumentException($"A journal entry is written with POST /<txid>/<step>; '{context.Request.Path}' is not of that shape (a txid or step cannot contain '/').");
+            }
+
+            await AppendAsync(context, journal, segments[0], segments[1]).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsGet(method) && segments.Count >= 1 && segments[0] == "status")
+        {
+            if (segments.Count != 2)
+            {
+                throw new InvalidArgumentException($"The status of a request is read with GET /status/<txid>; '{context.Request.Path}' is not of that shape (a txid cannot contain '/').");
+            }
+
+            await StatusAsync(context, journal, segments[1]).ConfigureAwait(false);
+            return;
+        }
+
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        {
+            await ProblemWriter.WriteAsync(context, ErrorCodes.NotFound, $"No journal route for {method} {context.Request.Path}; the journal API is POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
+            return;
+        }
+
+        await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{method} is not allowed on the journal API; use POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
+    }
+
+    private static async Task AppendAsync(HttpContext context, JournalService journal, string txid, string step)
+    {
+        JournalNames.ValidateTxid(txid);
+        JournalNames.ValidateStep(step);
+        if (!IsJson(context.Request))
+        {
+            throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.");
+        }
+
+        var message = await JournalEndpoints.ReadMessageAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
+        try
+        {
+            await journal.AppendAsync(txid, step, message, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (UnavailableException ex) when (ex.Message.StartsWith("Unsaved Journal entry", StringComparison.Ordinal))
+        {
+            // The seed's own answer when neither the primary nor the secondary took the entry.
+            await WriteSeedJsonAsync(context, StatusCodes.Status500InternalServerError, "message", JsonSerializer.Serialize($"Unsaved Journal entry -- {txid}##{step}")).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.ContentLength = 0;
+    }
+
+    private static async Task StatusAsync(HttpContext context, JournalService journal, string txid)
+    {
+        JournalNames.ValidateTxid(txid);
+        var status = await journal.GetStatusAsync(txid, context.RequestAborted).ConfigureAwait(false);
+        var (code, body) = status.State switch
+        {
+            JournalState.Committed or JournalState.Aborted => (StatusCodes.Status200OK, Encoding.UTF8.GetString(status.Message.Span)),
+            JournalState.InProgress => (StatusCodes.Status202Accepted, "\"Task in progress\""),
+            _ => (StatusCodes.Status404NotFound, "\"Task not found\""),
+        };
+        await WriteSeedJsonAsync(context, code, "status", body).ConfigureAwait(false);
+    }
+
+    // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already.
+    private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, string jsonValue)
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"" + name + "\": " + jsonValue + "}");
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the request says its body is <c>application/json</c> (parameters such as charset allowed).</summary>
+    public static bool IsJson(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,59 @@
+using Cairn.Coordination;
+using Cairn.Journal;
+using Cairn.Server.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Modules.Journal;
+
+/// <summary>
+/// The journal: <c>/v1/journal</c>, the seed's API at <c>/compat/journal</c> and on <c>Journal:Listen</c>, the
+/// secondary's replay on every node, and folding, export and retention as leader-only work. Section <c>Journal</c>
+/// (<see cref="JournalServerOptions"/>).
+/// </summary>
+internal sealed class JournalModule : ICairnModule
+{
+    public const string Section = "Journal";
+
+    private CompatApi? _compat;
+
+    public string Name => "journal";
+
+    public CompatApi? Compat => _compat;
+
+    public IReadOnlyList<string> RawPathPrefixes { get; } = [JournalCompatEndpoints.Prefix + "/", JournalEndpoints.Prefix + "/"];
+
+    public IReadOnlyList<string> SnapshotExcludes { get; } = [];
+
+    public bool Configure(ModuleContext context, IServiceCollection services)
+    {
+        var settings = context.Bind<JournalServerOptions>(Section);
+
+        // CAIRN_JOURNAL__LISTEN="unix:/tmp/journal.sock,http://…" arrives as one string.
+        var listeners = context.Listeners(Section + ":Listen");
+        if (!settings.Enabled)
+        {
+            return listeners.Count == 0
+                ? false
+                : throw new StartupException("Journal:Listen is set but Journal:Enabled is false; enable the journal or remove its listeners.");
+        }
+
+        // "" is a value here (it disables the secondary or export), not an absent setting.
+        settings.Secondary = context.Configuration.GetSection(Section + ":Secondary").Value?.Trim();
+        settings.ExportDir = context.Configuration.GetSection(Section + ":ExportDir").Value?.Trim();
+        var setup = JournalSetup.Resolve(context, settings);
+        services.AddSingleton(setup);
+        services.AddSingleton(sp => setup.CreateService(sp.GetRequiredService<Core.IKeyspace>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal")));
+        services.AddSingleton(sp => new JournalArchiver(sp.GetRequiredService<JournalService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JournalArchiver>()));
+        services.AddHostedService<JournalResyncService>();
+        services.AddSingleton<ILeaderService, JournalArchiveLeaderService>();
+        _compat = new CompatApi("journal", "journal", JournalCompatEndpoints.Prefix, Section + ":Listen", listeners, JournalCompatEndpoints.Map);
+        return true;
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => JournalEndpoints.Map(endpoints);
+
+    public Snapshots.ISnapshotFileSink? OpenSnapshotSink(string dataDirectory) => null;
+}

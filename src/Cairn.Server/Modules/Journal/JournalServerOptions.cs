@@ -1,0 +1,46 @@
+using Cairn.Server.Hosting;
+
+namespace Cairn.Server.Modules.Journal;
+
+/// <summary>
+/// Settings of the journal (<c>Journal:*</c>, <c>CAIRN_JOURNAL__*</c>, <c>--journal-*</c>). The journal's primary
+/// store is always the server's keyspace. Durations are read as every duration in Cairn is (<c>90s</c>, <c>5m</c>,
+/// <c>1h30m</c>, <c>2d</c>, a number of seconds, or <c>[d.]hh:mm:ss</c>).
+/// </summary>
+public sealed class JournalServerOptions
+{
+    /// <summary>Serve the journal (default true): <c>/v1/journal</c>, <c>/compat/journal</c>, resync and archiving.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The secondary directory (an NFS mount in production) that takes entries while the store is
+    /// unavailable. Null: <c>DATADIR/journal-secondary</c>, or the seed config file's <c>secondary</c>; <c>""</c>
+    /// disables the secondary.</summary>
+    public string? Secondary { get; set; }
+
+    /// <summary>Where export files go. Null: <c>DATADIR/journal-export</c>; <c>""</c> disables export (history is still
+    /// folded).</summary>
+    public string? ExportDir { get; set; }
+
+    /// <summary>Finished requests whose last step is older than this are folded into history (default 1h).</summary>
+    public string? FoldAge { get; set; }
+
+    /// <summary>How often the leader folds and exports (default 5m).</summary>
+    public string? ExportInterval { get; set; }
+
+    /// <summary>Exported history older than this is removed (default 30d).</summary>
+    public string? Retention { get; set; }
+
+    /// <summary>How often every node replays the secondary into the store (default 5s).</summary>
+    public string? ResyncInterval { get; set; }
+
+    /// <summary>Largest message accepted, in bytes of JSON (default 1 MiB).</summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Listeners (<c>unix:/tmp/journal.sock</c>, <c>http://127.0.0.1:7071</c>) that serve the seed-compatible
+    /// journal API at their root, and nothing else. A comma-separated string is accepted too.</summary>
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary>The seed's YAML config file (<c>journal: {primary: …, secondary: nfs:///path}</c>); its
+    /// <c>secondary</c> sets <see cref="Secondary"/> unless that is set explicitly.</summary>
+    public string? Config { get; set; }
+}

@@ -1,0 +1,87 @@
+using Cairn.Core;
+using Cairn.Server.Hosting;
+using Cairn.Server.Http;
+using Cairn.Volumes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cairn.Server.Modules.Volumes;
+
+/// <summary><c>/v1/admin/status</c>, <c>/v1/admin/network</c>, <c>/v1/admin/network/{node}</c>: the store's figures and
+/// each storage node's disk, load and synchronisation (the Pulzar API serves the same at <c>/admin/…</c>); and
+/// <c>POST /v1/admin/volumes/rebuild?dir=</c> (metadata from a volume's files).</summary>
+internal static class AdminVolumeEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/admin/status", StatusAsync).WithName("AdminStatus").WithTags("admin");
+        app.MapGet("/v1/admin/network", NetworkAsync).WithName("AdminNetwork").WithTags("admin");
+        app.MapGet("/v1/admin/network/{node}", (HttpContext context, BlobStore blobs, string node) => NodeAsync(context, blobs, node)).WithName("AdminNode").WithTags("admin");
+        app.MapPost("/v1/admin/volumes/rebuild", RebuildAsync).WithName("RebuildVolume").WithTags("admin");
+    }
+
+    /// <summary>Recreates the metadata of the files in one of this server's volume directories (<c>?dir=</c>).</summary>
+    private static async Task RebuildAsync(HttpContext context, BlobStore blobs)
+    {
+        var dir = RequestReading.Text(context, "dir") ?? throw new InvalidArgumentException("Give the volume directory: ?dir=/path/to/volume.");
+        var result = await blobs.RebuildAsync(dir, context.RequestAborted).ConfigureAwait(false);
+        await Json.WriteAsync(context, result).ConfigureAwait(false);
+    }
+
+    /// <summary>Store statistics: <c>entries</c> (blob keys), their bytes, the keyspace's figures.</summary>
+    public static async Task StatusAsync(HttpContext context, BlobStore blobs, IKeyspace store)
+    {
+        var status = await blobs.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        var keyspace = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
+        RevisionHeader.Set(context, keyspace.Revision);
+        await Json.WriteAsync(context, new
+        {
+            entries = status.Entries,
+            bytes = status.Bytes,
+            inlineEntries = status.InlineEntries,
+            fileEntries = status.Entries - status.InlineEntries,
+            volumes = status.Volumes.Count,
+            nodes = status.Volumes.Select(v => v.NodeId).Distinct().Count(),
+            keyCount = keyspace.KeyCount,
+            dbSizeBytes = keyspace.SizeBytes,
+            revision = keyspace.Revision,
+            backend = keyspace.Backend,
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Every storage node: <c>[{node, percent, load, synch, …}]</c>.</summary>
+    public static async Task NetworkAsync(HttpContext context, BlobStore blobs)
+    {
+        var nodes = Nodes(await blobs.VolumesAsync(context.RequestAborted).ConfigureAwait(false));
+        await Json.WriteAsync(context, nodes).ConfigureAwait(false);
+    }
+
+    /// <summary>One storage node, or 404.</summary>
+    public static async Task NodeAsync(HttpContext context, BlobStore blobs, string node)
+    {
+        var nodes = Nodes(await blobs.VolumesAsync(context.RequestAborted).ConfigureAwait(false));
+        var found = nodes.FirstOrDefault(n => n.Node == node) ?? throw new NotFoundException($"No storage node '{node}' is registered.");
+        await Json.WriteAsync(context, found).ConfigureAwait(false);
+    }
+
+    private static List<NodeFigures> Nodes(IReadOnlyList<VolumeRecord> volumes) =>
+        volumes.GroupBy(v => v.NodeId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var total = g.Sum(v => v.TotalBytes);
+            var free = g.Sum(v => v.FreeBytes);
+            return new NodeFigures(
+                g.Key,
+                total <= 0 ? 0 : (int)Math.Round(100.0 * (total - free) / total),
+                g.Max(v => v.Load),
+                g.All(v => v.Synch),
+                free,
+                total,
+                g.Max(v => v.UpdatedAt),
+                g.Select(v => new VolumeFigures(v.VolumeId, v.Path, v.UsedPercent, v.FreeBytes, v.TotalBytes, v.Synch)).ToList());
+        }).ToList();
+
+    internal sealed record VolumeFigures(string VolumeId, string Path, int Percent, long FreeBytes, long TotalBytes, bool Synch);
+
+    internal sealed record NodeFigures(string Node, int Percent, double Load, bool Synch, long FreeBytes, long TotalBytes, DateTimeOffset UpdatedAt, IReadOnlyList<VolumeFigures> Volumes);
+}

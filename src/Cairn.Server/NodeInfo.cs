@@ -1,4 +1,0 @@
-namespace Cairn.Server;
-
-/// <summary>Who this server is and since when.</summary>
-internal sealed record NodeInfo(string Id, DateTimeOffset StartedAt, TimeProvider Time);
