@@ -43,7 +43,7 @@ internal static class AdminCommands
             var result = await client.CompactAsync(parse.GetValue(revision), ct).ConfigureAwait(false);
             if (context.WantsJson(parse))
             {
-                await context.WriteJsonAsync(new Core.Wire.CompactDto { Revision = result.Revision, CompactRevision = result.CompactRevision }).ConfigureAwait(false);
+                await context.WriteJsonAsync(new Contracts.CompactDto { Revision = result.Revision, CompactRevision = result.CompactRevision }).ConfigureAwait(false);
             }
             else
             {

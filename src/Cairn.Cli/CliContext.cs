@@ -60,5 +60,5 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, Func<Stre
     public bool WantsJson(ParseResult parse) => parse.GetValue(Json);
 
     public Task WriteJsonAsync<T>(T value) =>
-        Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(value, Core.Wire.WireJson.Options));
+        Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(value, Contracts.WireJson.Options));
 }

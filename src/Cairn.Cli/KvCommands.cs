@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Cairn.Client;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Cli;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Client;
@@ -86,7 +87,7 @@ public sealed partial class CairnClient
     public Task<BlobDto> PutBlobAsync(string key, Stream content, TimeSpan? ttl = null, bool ifAbsent = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        Volumes.BlobNames.ValidateKey(key);
+        BlobNames.ValidateKey(key);
         var path = "/v1/blobs/" + KeyPath.Encode(key) + (ttl is { } t ? "?ttl=" + ((long)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) : "");
         var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StreamContent(content, 1 << 16) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -135,7 +136,7 @@ public sealed partial class CairnClient
 
     /// <summary>Deletes blob <paramref name="key"/>; false when there was none.</summary>
     public Task<bool> DeleteBlobAsync(string key, CancellationToken cancellationToken = default) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/blobs/" + KeyPath.Encode(Volumes.BlobNames.ValidatedKey(key))), async (response, ct) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/blobs/" + KeyPath.Encode(BlobNames.ValidatedKey(key))), async (response, ct) =>
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -147,7 +148,7 @@ public sealed partial class CairnClient
         }, cancellationToken);
 
     private static HttpRequestMessage ValidKey(string key) =>
-        new(HttpMethod.Get, "/v1/blobs/" + KeyPath.Encode(Volumes.BlobNames.ValidatedKey(key)));
+        new(HttpMethod.Get, "/v1/blobs/" + KeyPath.Encode(BlobNames.ValidatedKey(key)));
 
     /// <summary>Lists or searches blobs.</summary>
     public Task<BlobListDto> ListBlobsAsync(BlobSearch? search = null, CancellationToken cancellationToken = default)

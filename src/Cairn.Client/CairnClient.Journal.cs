@@ -4,9 +4,8 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
-using Cairn.Journal;
 
 namespace Cairn.Client;
 
@@ -33,7 +32,7 @@ public sealed partial class CairnClient
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
         // The size limit is the server's to say (413); the client checks only what is wrong anywhere.
-        JournalService.ValidateMessage(message.Span, int.MaxValue);
+        JournalMessages.Validate(message.Span, int.MaxValue);
         var request = new HttpRequestMessage(HttpMethod.Post, JournalUri(txid, step)) { Content = new ReadOnlyMemoryContent(message) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         if (message.Length > ExpectContinueBytes)

@@ -1,5 +1,5 @@
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Client;
 

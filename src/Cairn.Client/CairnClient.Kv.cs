@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Client;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Client;
 

@@ -1,4 +1,4 @@
-using Cairn.Core.Wire;
+using Cairn.Contracts;
 
 namespace Cairn.Client;
 

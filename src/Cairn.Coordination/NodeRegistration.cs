@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,7 +59,7 @@ public sealed partial class JournalService
     {
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
-        ValidateMessage(message.Span, _options.MaxMessageBytes);
+        JournalMessages.Validate(message.Span, _options.MaxMessageBytes);
 
         // Times are kept to the millisecond (that is what the codec stores), so the entry returned here is the entry
         // read back later.
@@ -478,42 +479,6 @@ public sealed partial class JournalService
 
     private static UnavailableException Unsaved(string txid, string step, Exception cause) =>
         new($"Unsaved Journal entry -- {txid}##{step}", cause);
-
-    /// <summary>Throws unless <paramref name="message"/> is one JSON value of at most <paramref name="maxBytes"/> bytes.</summary>
-    public static void ValidateMessage(ReadOnlySpan<byte> message, int maxBytes)
-    {
-        if (message.Length > maxBytes)
-        {
-            throw new LimitExceededException("message", message.Length, maxBytes);
-        }
-
-        if (message.IsEmpty)
-        {
-            throw new InvalidArgumentException("The message must be a JSON value; the body is empty.");
-        }
-
-        // The JSON reader checks structure, not the bytes inside strings: invalid UTF-8 would be stored, and fail (or
-        // be mangled) on every read after.
-        if (!System.Text.Unicode.Utf8.IsValid(message))
-        {
-            throw new InvalidArgumentException("The message is not valid UTF-8.");
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(message, new JsonReaderOptions { MaxDepth = 64 });
-            reader.Read();
-            reader.Skip();
-            if (reader.Read())
-            {
-                throw new InvalidArgumentException("The message must be one JSON value; there is more after it.");
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidArgumentException($"The message is not valid JSON: {ex.Message}");
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moved {Count} journal entries from the secondary into the store")]
     private static partial void LogResynced(ILogger logger, int count);

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using Cairn.Contracts;
+
 namespace Cairn.Journal;
 
 /// <summary>

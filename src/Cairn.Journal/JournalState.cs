@@ -1,3 +1,5 @@
+using Cairn.Contracts;
+
 namespace Cairn.Journal;
 
 /// <summary>Where a request stands, from its steps: a commit step wins over abort, abort over begin.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Volumes;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 using Microsoft.Extensions.Logging;
 

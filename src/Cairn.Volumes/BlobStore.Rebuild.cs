@@ -1,4 +1,5 @@
 using System.Text;
+using Cairn.Contracts;
 using Cairn.Core;
 using Microsoft.Extensions.Logging;
 

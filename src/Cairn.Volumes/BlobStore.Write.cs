@@ -1,3 +1,4 @@
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Volumes;

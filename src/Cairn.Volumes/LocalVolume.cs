@@ -1,3 +1,5 @@
+using Cairn.Contracts;
+
 namespace Cairn.Volumes;
 
 /// <summary>One of this node's volume directories (see <see cref="VolumeLayout"/>).</summary>

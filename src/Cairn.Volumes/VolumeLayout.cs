@@ -1,3 +1,5 @@
+using Cairn.Contracts;
+
 namespace Cairn.Volumes;
 
 /// <summary>

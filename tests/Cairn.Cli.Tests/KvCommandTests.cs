@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cairn.Core.Wire;
+using Cairn.Contracts;
 
 namespace Cairn.Cli.Tests;
 

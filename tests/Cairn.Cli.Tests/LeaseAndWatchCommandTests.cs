@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Cairn.Client;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 
 namespace Cairn.Cli.Tests;
 

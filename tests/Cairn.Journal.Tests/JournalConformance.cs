@@ -1,3 +1,4 @@
+using Cairn.Contracts;
 using Microsoft.Extensions.Time.Testing;
 using static Cairn.Journal.Tests.JournalTestSupport;
 

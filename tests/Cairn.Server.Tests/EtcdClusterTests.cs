@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Cairn.Core.Wire;
+using Cairn.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Tests;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Cairn.Contracts;
 using Cairn.Storage.Etcd;
 using Cairn.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;

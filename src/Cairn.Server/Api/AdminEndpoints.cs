@@ -1,6 +1,6 @@
 using System.Reflection;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Microsoft.AspNetCore.Builder;

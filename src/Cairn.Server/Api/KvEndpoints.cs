@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Microsoft.AspNetCore.Builder;

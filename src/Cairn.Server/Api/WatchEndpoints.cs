@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cairn.Core.Wire;
+using Cairn.Contracts;
 using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 

@@ -1,6 +1,6 @@
+using Cairn.Contracts;
 using Cairn.Coordination;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Server.Api;
 using Cairn.Server.Hosting;
 using Microsoft.Extensions.Hosting;

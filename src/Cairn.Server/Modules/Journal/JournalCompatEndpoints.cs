@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Journal;
 using Cairn.Server.Hosting;

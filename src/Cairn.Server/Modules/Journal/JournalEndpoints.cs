@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Wire;
 using Cairn.Journal;
 using Cairn.Server.Api;
 using Cairn.Server.Hosting;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>The JSON settings of Cairn's wire format: camelCase, nulls omitted, unknown members rejected so that a typo
 /// in a request is an error rather than a silently ignored field.</summary>

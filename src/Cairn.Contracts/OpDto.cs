@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>One txn op: exactly one of <c>range</c>, <c>put</c>, <c>delete</c>.</summary>
 public sealed class OpDto

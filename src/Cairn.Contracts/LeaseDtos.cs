@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>The body of <c>POST /v1/leases</c>.</summary>
 public sealed class LeaseGrantDto

@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>The value of a node's registration key, <c>/cairn/nodes/&lt;nodeId&gt;</c>.</summary>
 public sealed record NodeRecordDto

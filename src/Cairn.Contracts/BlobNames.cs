@@ -1,7 +1,7 @@
 using System.Text;
 using Cairn.Core;
 
-namespace Cairn.Volumes;
+namespace Cairn.Contracts;
 
 /// <summary>
 /// The rules for blob keys. A key is a path such as <c>a/b/c.txt</c>: 1–1024 bytes of UTF-8, any character a URL can

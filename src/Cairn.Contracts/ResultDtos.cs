@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>The result of a range read (also the body of a listing).</summary>
 public sealed class RangeResultDto

@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>A put: the value as base64 <c>value</c> or as UTF-8 <c>text</c>.</summary>
 public sealed class PutDto

@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>A delete of one key or a range (same range fields as <see cref="RangeDto"/>).</summary>
 public sealed class DeleteDto

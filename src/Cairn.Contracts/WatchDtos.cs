@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>One event on the wire: <c>type</c> is <c>put</c> or <c>delete</c>.</summary>
 public sealed class WatchEventDto

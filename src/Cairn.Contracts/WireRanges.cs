@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>Turns the wire's (key, prefix, end, fromKey) into a <see cref="KeyRange"/> and back.</summary>
 internal static class WireRanges

@@ -1,6 +1,6 @@
 using Cairn.Core;
 
-namespace Cairn.Journal;
+namespace Cairn.Contracts;
 
 /// <summary>
 /// What a request id (txid) and a step name may be. Both end up in keys, in spool file names and in export rows, so

@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>
 /// A message a client sends on the watch WebSocket: exactly one of <c>create</c> (start a watch), <c>cancel</c> (stop

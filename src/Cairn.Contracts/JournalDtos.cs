@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>The answer of <c>POST /v1/journal/{txid}/{step}</c>: 201 when the step was created, 200 when it existed
 /// (the first message is kept).</summary>

@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>A range read: <c>key</c> alone is one key; with <c>prefix</c>, <c>end</c> or <c>fromKey</c> it is a range.</summary>
 public sealed class RangeDto

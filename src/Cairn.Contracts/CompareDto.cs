@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>
 /// A txn compare. <c>target</c>: value, version, createRevision, modRevision, lease. <c>result</c>: equal, notEqual,

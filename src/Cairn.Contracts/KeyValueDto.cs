@@ -1,4 +1,6 @@
-namespace Cairn.Core.Wire;
+using Cairn.Core;
+
+namespace Cairn.Contracts;
 
 /// <summary>A key-value on the wire. <see cref="Value"/> is base64 (JSON's byte[] form).</summary>
 public sealed class KeyValueDto
