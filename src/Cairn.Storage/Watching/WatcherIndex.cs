@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Cairn.Storage.Watching;
 
 /// <summary>
@@ -35,10 +37,14 @@ internal sealed class WatcherIndex
         Watcher? head;
         if (end is null)
         {
-            if (!_keys.TryAdd(start, watcher))
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, start, out var present);
+            if (present)
             {
-                head = _keys[start];
-                InsertAfter(head, watcher);
+                InsertAfter(slot!, watcher);
+            }
+            else
+            {
+                slot = watcher;
             }
         }
         else if ((head = _ranges.Find(start, end)) is not null)
