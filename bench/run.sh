@@ -16,13 +16,20 @@
 #   bench/run.sh                 the full run (about 2 hours): durable + unpinned: every workload at 1, 16, 64,
 #                                256 clients; durable + pinned and nondurable + unpinned: put and get at 16 and 64
 #                                clients; 3 repetitions of 10 s after a 3 s warm-up; Cairn's own cells (journal,
-#                                1 MiB blobs, watch fan-out); writes docs/benchmarks.md
+#                                1 MiB blobs, watch fan-out on one key, one prefix and one key per watcher);
+#                                writes docs/benchmarks.md
 #   bench/run.sh --quick         smoke run (about 1-2 minutes): durable, unpinned, 64 clients, 1 s cells, 1 repetition;
 #                                writes bench/results/benchmarks-quick.md and prints the ratio table
+#   bench/run.sh --watch-distinct
+#                                only the watch fan-out with one key per watcher, against Cairn (durable, unpinned):
+#                                10,000 watchers, 16 put clients, --warmup + --duration seconds; prints the result and
+#                                appends it to the results file, writes no report. With --cairn-root DIR it starts the
+#                                `cairn` built in another checkout DIR (same configuration), e.g. to compare two commits
 #   options: --targets LIST --workloads LIST --clients LIST --side-workloads LIST --side-clients LIST
 #            --tiers durable,nondurable --pinning unpinned,pinned --reps N --duration S --warmup S
-#            --watch-iterations N --no-extras --doc PATH --results-dir DIR (default bench/results)
-#            --configuration Release|Debug --no-build (use binaries already built in that configuration)
+#            --watch-iterations N --watchers N --put-clients N --no-extras --doc PATH --results-dir DIR (default
+#            bench/results) --configuration Release|Debug --no-build (use binaries already built in that configuration)
+#            --cairn-root DIR
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +44,10 @@ REPS=3
 DURATION=10
 WARMUP=3
 WATCH_ITERATIONS=1000
+WATCH_WATCHERS=10000
+WATCH_CLIENTS=16
+ONLY=""
+CAIRN_ROOT="$ROOT"
 EXTRAS=1
 QUICK=0
 DOC=""
@@ -45,7 +56,7 @@ BUILD=1
 RESULTS_DIR="$ROOT/bench/results"
 HEALTH_TIMEOUT=60
 
-usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -62,6 +73,10 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --watch-iterations) WATCH_ITERATIONS="$2"; shift 2 ;;
+    --watchers) WATCH_WATCHERS="$2"; shift 2 ;;
+    --put-clients) WATCH_CLIENTS="$2"; shift 2 ;;
+    --watch-distinct) ONLY=watch-distinct; TARGETS=cairn; TIERS=durable; PINNINGS=unpinned; shift ;;
+    --cairn-root) CAIRN_ROOT="$(cd "$2" && pwd)"; shift 2 ;;
     --no-extras) EXTRAS=0; shift ;;
     --doc) DOC="$2"; shift 2 ;;
     --results-dir) RESULTS_DIR="$2"; shift 2 ;;
@@ -149,7 +164,7 @@ if [[ $BUILD -eq 1 ]]; then
   dotnet build "$ROOT/Cairn.sln" -c "$CONFIGURATION" -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
   rm -f "$WORK/build.log"
 fi
-CLI="$ROOT/src/Cairn.Cli/bin/$CONFIGURATION/net10.0/cairn.dll"
+CLI="$CAIRN_ROOT/src/Cairn.Cli/bin/$CONFIGURATION/net10.0/cairn.dll"
 BENCH_DLL="$ROOT/bench/Cairn.Bench/bin/$CONFIGURATION/net10.0/cairn-bench.dll"
 for f in "$CLI" "$BENCH_DLL"; do [[ -f "$f" ]] || { echo "run.sh: $f is missing (build first, or drop --no-build)" >&2; exit 1; }; done
 # The native apphost keeps this private server out of reach of `pkill -f "cairn.dll serve"` cleanups elsewhere.
@@ -280,8 +295,8 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
             --clients 1,16,64 --duration "$DURATION" --warmup "$WARMUP" --server-pids "$CAIRN_PID" --out "$RESULTS"
           bench run --target cairn --unix "$CAIRN_SOCK" --transports unix --workloads blobput,blobget \
             --clients 1,16 --keys 64 --value-size 1048576 --duration "$DURATION" --warmup "$WARMUP" --server-pids "$CAIRN_PID" --out "$RESULTS"
-          bench watch --tcp "$CAIRN_URL" --watchers 10000 --sockets 100 --rounds 20 --modes key,prefix \
-            --sse-iterations 0 --value-size 256 --out "$RESULTS"
+          bench watch --tcp "$CAIRN_URL" --watchers "$WATCH_WATCHERS" --sockets 100 --rounds 20 --modes key,prefix,distinct \
+            --put-clients "$WATCH_CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --sse-iterations 0 --value-size 256 --out "$RESULTS"
         fi
         stop_servers ;;
       cairn-etcd)
@@ -313,6 +328,17 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
     esac
   done
 }
+
+if [[ $ONLY == watch-distinct ]]; then
+  echo "== cairn (embedded SQLite, durability full, $CLI): watch fan-out, one key per watcher"
+  echo "   load average before: $LOAD_START"
+  start_cairn durable
+  bench watch --tcp "$CAIRN_URL" --watchers "$WATCH_WATCHERS" --sockets 100 --modes distinct --put-clients "$WATCH_CLIENTS" \
+    --duration "$DURATION" --warmup "$WARMUP" --sse-iterations 0 --value-size 256 --out "$RESULTS"
+  stop_servers
+  echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown); result in $RESULTS"
+  exit 0
+fi
 
 for tier in ${TIERS//,/ }; do
   for pin in ${PINNINGS//,/ }; do

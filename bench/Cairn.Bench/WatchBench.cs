@@ -81,6 +81,12 @@ internal static class WatchBench
         var ok = true;
         foreach (var mode in o.Modes)
         {
+            if (mode == FanoutMode.Distinct)
+            {
+                ok &= await DistinctFanout.RunAndReportAsync(o, baseAddress, http, ct).ConfigureAwait(false);
+                continue;
+            }
+
             var result = await new Fanout(o, mode, baseAddress, http).RunAsync(ct).ConfigureAwait(false);
             await File.AppendAllTextAsync(o.Output, JsonSerializer.Serialize(result, Report.JsonOptions) + "\n", ct).ConfigureAwait(false);
             Console.WriteLine(string.Create(
@@ -110,7 +116,7 @@ internal static class WatchBench
         return ok ? 0 : 1;
     }
 
-    private static HttpClient CreateHttpClient(Uri baseAddress)
+    internal static HttpClient CreateHttpClient(Uri baseAddress)
     {
         var handler = new SocketsHttpHandler
         {
@@ -130,7 +136,7 @@ internal static class WatchBench
     }
 
     /// <summary>A durable PUT; returns the revision the server assigned (its <c>Cairn-Revision</c> header).</summary>
-    private static async Task<long> PutAsync(HttpClient http, string key, byte[] value, CancellationToken ct)
+    internal static async Task<long> PutAsync(HttpClient http, string key, byte[] value, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -156,9 +162,55 @@ internal static class WatchBench
         return value;
     }
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    internal static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
-    private static long Nanos(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+    internal static long Nanos(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>Receives whole WebSocket messages until the socket closes or <paramref name="ct"/> fires, handing each to
+    /// <paramref name="handle"/> with the time its last byte arrived (before it is parsed).</summary>
+    internal static async Task ReceiveMessagesAsync(ClientWebSocket socket, Action<ReadOnlyMemory<byte>, long> handle, Action<string> error, CancellationToken ct)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == buffer.Length)
+                    {
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                var now = Stopwatch.GetTimestamp();
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    if (!ct.IsCancellationRequested)
+                    {
+                        error($"the server closed a socket: {socket.CloseStatus} {socket.CloseStatusDescription}");
+                    }
+
+                    return;
+                }
+
+                handle(buffer.AsMemory(0, length), now);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            if (!ct.IsCancellationRequested)
+            {
+                error("a socket failed: " + ex.Message);
+            }
+        }
+    }
 
     private static double Median(List<double> values)
     {
@@ -273,49 +325,7 @@ internal static class WatchBench
             }
         }
 
-        private async Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken ct)
-        {
-            var buffer = new byte[16 * 1024];
-            try
-            {
-                while (true)
-                {
-                    var length = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        if (length == buffer.Length)
-                        {
-                            Array.Resize(ref buffer, buffer.Length * 2);
-                        }
-
-                        result = await socket.ReceiveAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
-                        length += result.Count;
-                    }
-                    while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                    var now = Stopwatch.GetTimestamp();
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        if (!ct.IsCancellationRequested)
-                        {
-                            Error($"the server closed a socket: {socket.CloseStatus} {socket.CloseStatusDescription}");
-                        }
-
-                        return;
-                    }
-
-                    Handle(buffer.AsMemory(0, length), now);
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-            {
-                if (!ct.IsCancellationRequested)
-                {
-                    Error("a socket failed: " + ex.Message);
-                }
-            }
-        }
+        private Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken ct) => ReceiveMessagesAsync(socket, Handle, Error, ct);
 
         private void Handle(ReadOnlyMemory<byte> message, long now)
         {

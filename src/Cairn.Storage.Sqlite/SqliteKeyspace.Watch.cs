@@ -1,108 +1,30 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Cairn.Core;
+using Cairn.Storage.Watching;
 
 namespace Cairn.Storage.Sqlite;
 
 public sealed partial class SqliteKeyspace
 {
-    // Most revisions one step of a watch delivers before it looks again; bounds the work done per step.
-    private const int WatchStepRevisions = 1024;
-
     /// <inheritdoc />
-    public async IAsyncEnumerable<WatchResponse> WatchAsync(WatchRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <remarks>The watch hub serves it: from memory, or from the history table for a watcher that fell behind.</remarks>
+    public IAsyncEnumerable<WatchResponse> WatchAsync(WatchRequest request, CancellationToken cancellationToken = default) =>
+        _hub.WatchAsync(request, cancellationToken);
+
+    // The history table, as the watch hub reads it for watchers that fell behind its window.
+    private sealed class History(SqliteKeyspace store) : IWatchHistory
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ThrowIfDisposed();
-        if (request.StartRevision < 0)
+        public long CompactRevision => Volatile.Read(ref store._compactRevision);
+
+        public ValueTask ReadAsync(KeyRange range, long from, long through, bool prevKv, List<WatchResponse> into, CancellationToken cancellationToken)
         {
-            throw new InvalidArgumentException($"A watch's start revision must not be negative; got {request.StartRevision}.");
-        }
-
-        var progressEvery = request.ProgressInterval ?? _options.DefaultProgressInterval;
-        if (progressEvery < TimeSpan.Zero)
-        {
-            throw new InvalidArgumentException("A watch's progress interval must not be negative.");
-        }
-
-        var next = request.StartRevision == 0 ? _hub.Revision + 1 : request.StartRevision;
-        var compact = Volatile.Read(ref _compactRevision);
-        if (next < compact)
-        {
-            throw new CompactedException(next, compact);
-        }
-
-        var responses = new List<WatchResponse>();
-
-        // The progress timer runs from the last delivery, not from the last commit: commits to keys outside the range
-        // must not keep pushing back the notification of a watcher that has nothing to deliver.
-        CancellationTokenSource? idle = null;
-        Task? progressDue = null;
-        try
-        {
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                ThrowIfDisposed();
-                var changed = _hub.Changed;
-                var committed = _hub.Revision;
-                if (next <= committed)
-                {
-                    responses.Clear();
-                    if (!_hub.TryRead(next, request.Range, request.PrevKv, WatchStepRevisions, responses, out var through))
-                    {
-                        // Fell behind what memory holds: catch up from history (fails if it was compacted away).
-                        through = Math.Min(committed, next + WatchStepRevisions - 1);
-                        var from = next;
-                        Read(session => ReadHistory(session, request, from, through, responses));
-                    }
-
-                    foreach (var response in responses)
-                    {
-                        yield return response;
-                    }
-
-                    if (responses.Count > 0 && idle is not null)
-                    {
-                        await idle.CancelAsync().ConfigureAwait(false);
-                        idle.Dispose();
-                        (idle, progressDue) = (null, null);
-                    }
-
-                    next = through + 1;
-                    continue;
-                }
-
-                if (progressEvery == TimeSpan.Zero)
-                {
-                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (progressDue is null)
-                {
-                    idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    progressDue = Task.Delay(progressEvery, _time, idle.Token);
-                }
-
-                if (await Task.WhenAny(changed, progressDue).ConfigureAwait(false) == progressDue)
-                {
-                    await progressDue.ConfigureAwait(false); // rethrows cancellation
-                    idle!.Dispose();
-                    (idle, progressDue) = (null, null);
-                    yield return new WatchResponse(next - 1, []);
-                }
-            }
-        }
-        finally
-        {
-            // Do not leave a pending timer behind a watch that ended.
-            idle?.Cancel();
-            idle?.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            store.Read(session => ReadHistory(session, range, prevKv, from, through, into));
+            return ValueTask.CompletedTask;
         }
     }
 
-    private static int ReadHistory(SqliteSession session, WatchRequest request, long from, long through, List<WatchResponse> into)
+    private static int ReadHistory(SqliteSession session, KeyRange range, bool prevKv, long from, long through, List<WatchResponse> into)
     {
         var (_, compact) = session.ReadMeta();
         if (from < compact)
@@ -110,10 +32,10 @@ public sealed partial class SqliteKeyspace
             throw new CompactedException(from, compact);
         }
 
-        var command = session.Command($"SELECT rev, key, value, create_rev, version, lease FROM history WHERE rev >= @p0 AND rev <= @p1 AND {SqliteSession.KeyFilter(request.Range, 2)} ORDER BY rev, sub");
+        var command = session.Command($"SELECT rev, key, value, create_rev, version, lease FROM history WHERE rev >= @p0 AND rev <= @p1 AND {SqliteSession.KeyFilter(range, 2)} ORDER BY rev, sub");
         command.Parameters["@p0"].Value = from;
         command.Parameters["@p1"].Value = through;
-        SqliteSession.BindKeyFilter(command, request.Range, 2);
+        SqliteSession.BindKeyFilter(command, range, 2);
 
         var changes = new List<(long Revision, WatchEvent Event)>();
         using (var reader = command.ExecuteReader())
@@ -130,7 +52,7 @@ public sealed partial class SqliteKeyspace
             }
         }
 
-        if (request.PrevKv)
+        if (prevKv)
         {
             for (var i = 0; i < changes.Count; i++)
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using Cairn.Core;
+using Cairn.Storage.Watching;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Cairn.Core;
+using Cairn.Storage.Watching;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,7 +70,12 @@ public sealed partial class SqliteKeyspace : IKeyspace
             store._writer.Execute("PRAGMA wal_autocheckpoint = 0;");
             store._writer.Execute(Schema.Create);
             (store._revision, store._compactRevision) = store._writer.ReadMeta();
-            store._hub = new WatchHub(store._revision, options.WatchCacheEvents);
+            store._hub = new WatchHub(new History(store), store._revision, new WatchHubOptions
+            {
+                CapacityEvents = options.WatchCacheEvents,
+                DefaultProgressInterval = options.DefaultProgressInterval,
+                Time = options.Time,
+            });
             store.LoadLeases();
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
@@ -268,14 +274,14 @@ public sealed partial class SqliteKeyspace : IKeyspace
             return;
         }
 
+        // Every watch ends now, with "the store is closed", instead of waiting for changes that will not come.
+        _hub.Close();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _sweeper.ConfigureAwait(false);
         await _checkpointer.ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
 
-        // Wake every waiting watcher so that it sees the store is closed instead of waiting forever.
-        _hub.Publish([], _revision);
         _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
         _writer.Dispose();
         while (_readers.TryTake(out var session))

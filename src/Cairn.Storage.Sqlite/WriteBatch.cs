@@ -1,3 +1,5 @@
+using Cairn.Storage.Watching;
+
 namespace Cairn.Storage.Sqlite;
 
 /// <summary>
