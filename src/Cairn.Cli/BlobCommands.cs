@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Cairn.Client;
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Cli;
@@ -192,19 +193,19 @@ internal static class BlobCommands
             var list = await client.AdminNetworkAsync(ct).ConfigureAwait(false);
             if (context.WantsJson(parse))
             {
-                await context.Out.WriteLineAsync(list.GetRawText()).ConfigureAwait(false);
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(list, WireJson.Options)).ConfigureAwait(false);
                 return 0;
             }
 
             await Text.WriteTableAsync(context.Out, ["NODE", "PERCENT", "LOAD", "SYNCH", "FREE", "VOLUMES"],
-                list.EnumerateArray().Select(n => (IReadOnlyList<string>)
+                list.Select(n => (IReadOnlyList<string>)
                 [
-                    n.GetProperty("node").GetString() ?? "",
-                    n.GetProperty("percent").GetInt32().ToString(CultureInfo.InvariantCulture),
-                    n.GetProperty("load").GetDouble().ToString("0.00", CultureInfo.InvariantCulture),
-                    n.GetProperty("synch").GetBoolean() ? "yes" : "no",
-                    KvCommands.Num(n.GetProperty("freeBytes").GetInt64()),
-                    n.GetProperty("volumes").GetArrayLength().ToString(CultureInfo.InvariantCulture),
+                    n.Node,
+                    n.Percent.ToString(CultureInfo.InvariantCulture),
+                    n.Load.ToString("0.00", CultureInfo.InvariantCulture),
+                    n.Synch ? "yes" : "no",
+                    KvCommands.Num(n.FreeBytes),
+                    n.Volumes.Count.ToString(CultureInfo.InvariantCulture),
                 ]).ToList()).ConfigureAwait(false);
             return 0;
         });
@@ -224,8 +225,10 @@ internal static class BlobCommands
         return command;
     }
 
-    private static async Task WriteObjectAsync(CliContext context, ParseResult parse, JsonElement value)
+    // The answer's fields as the server sent them: as JSON, or one row each.
+    private static async Task WriteObjectAsync<T>(CliContext context, ParseResult parse, T answer)
     {
+        var value = JsonSerializer.SerializeToElement(answer, WireJson.Options);
         if (context.WantsJson(parse))
         {
             await context.Out.WriteLineAsync(value.GetRawText()).ConfigureAwait(false);

@@ -7,50 +7,6 @@ using Cairn.Core;
 
 namespace Cairn.Client;
 
-/// <summary>A blob as the server describes it.</summary>
-public sealed record BlobDto
-{
-    /// <summary>The key.</summary>
-    public string Key { get; init; } = "";
-
-    /// <summary>Bytes.</summary>
-    public long Size { get; init; }
-
-    /// <summary>SHA-256, hex.</summary>
-    public string Sha256 { get; init; } = "";
-
-    /// <summary>The HTTP entity tag.</summary>
-    public string? Etag { get; init; }
-
-    /// <summary>Stored content type.</summary>
-    public string? ContentType { get; init; }
-
-    /// <summary>When it was stored.</summary>
-    public DateTimeOffset Created { get; init; }
-
-    /// <summary>When it expires, if it has a TTL.</summary>
-    public DateTimeOffset? Expires { get; init; }
-
-    /// <summary>The node that stored it.</summary>
-    public string? Node { get; init; }
-
-    /// <summary>Its volume; null when inline.</summary>
-    public string? Volume { get; init; }
-
-    /// <summary>Revision of its metadata.</summary>
-    public long Revision { get; init; }
-}
-
-/// <summary>A page of blobs.</summary>
-public sealed record BlobListDto
-{
-    /// <summary>The blobs.</summary>
-    public IReadOnlyList<BlobDto> Items { get; init; } = [];
-
-    /// <summary>Pass as <c>startAfter</c> for the next page; null on the last.</summary>
-    public string? Next { get; init; }
-}
-
 /// <summary>A blob search: key prefix and text, creation dates (eq, lt, gt — lt and gt together mean between).</summary>
 public sealed record BlobSearch
 {
@@ -174,16 +130,16 @@ public sealed partial class CairnClient
     }
 
     /// <summary><c>/v1/admin/status</c>: blob entries and bytes, the keyspace's figures.</summary>
-    public Task<JsonElement> AdminStatusAsync(CancellationToken cancellationToken = default) =>
-        SendJsonAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Get, "/v1/admin/status"), cancellationToken);
+    public Task<AdminStatusDto> AdminStatusAsync(CancellationToken cancellationToken = default) =>
+        SendJsonAsync<AdminStatusDto>(new HttpRequestMessage(HttpMethod.Get, "/v1/admin/status"), cancellationToken);
 
     /// <summary><c>/v1/admin/network</c>: each storage node's disk use, load and synchronisation.</summary>
-    public Task<JsonElement> AdminNetworkAsync(CancellationToken cancellationToken = default) =>
-        SendJsonAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Get, "/v1/admin/network"), cancellationToken);
+    public Task<IReadOnlyList<StorageNodeDto>> AdminNetworkAsync(CancellationToken cancellationToken = default) =>
+        SendJsonAsync<IReadOnlyList<StorageNodeDto>>(new HttpRequestMessage(HttpMethod.Get, "/v1/admin/network"), cancellationToken);
 
     /// <summary>Recreates the metadata of the files in one of the server's volume directories.</summary>
-    public Task<JsonElement> RebuildVolumeAsync(string directory, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<JsonElement>(new HttpRequestMessage(HttpMethod.Post, "/v1/admin/volumes/rebuild?dir=" + Uri.EscapeDataString(directory)), cancellationToken);
+    public Task<VolumeRebuildDto> RebuildVolumeAsync(string directory, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<VolumeRebuildDto>(new HttpRequestMessage(HttpMethod.Post, "/v1/admin/volumes/rebuild?dir=" + Uri.EscapeDataString(directory)), cancellationToken);
 
     /// <summary>Downloads a consistent snapshot (a tar) of the keyspace and the volume files into <paramref name="destination"/>.</summary>
     public Task SaveSnapshotAsync(Stream destination, CancellationToken cancellationToken = default) =>

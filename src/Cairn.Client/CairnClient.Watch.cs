@@ -42,11 +42,7 @@ public sealed partial class CairnClient
                 switch (sse.Type)
                 {
                     case "created":
-                        using (var created = JsonDocument.Parse(sse.Data))
-                        {
-                            next = created.RootElement.GetProperty("startRevision").GetInt64();
-                        }
-
+                        next = JsonSerializer.Deserialize<WatchCreatedDto>(sse.Data, ReadOptions)!.StartRevision;
                         established = true;
                         failures = 0;
                         break;

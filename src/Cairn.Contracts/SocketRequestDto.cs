@@ -14,15 +14,3 @@ public sealed class SocketRequestDto
 
     public SocketKeepAliveDto? KeepAlive { get; set; }
 }
-
-/// <summary>Stop a watch on this socket.</summary>
-public sealed class SocketCancelDto
-{
-    public long WatchId { get; set; }
-}
-
-/// <summary>Renew a lease over the socket.</summary>
-public sealed class SocketKeepAliveDto
-{
-    public long Lease { get; set; }
-}

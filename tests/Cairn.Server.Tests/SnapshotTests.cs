@@ -172,7 +172,7 @@ public sealed class SnapshotTests : IAsyncLifetime
 
             var result = await client.RebuildVolumeAsync(Path.Combine(dataDir, "volumes"));
 
-            Assert.Equal(2, result.GetProperty("restored").GetInt32());
+            Assert.Equal(2, result.Restored);
             foreach (var (key, body) in _blobs.Where(b => b.Value.Length > 16 * 1024))
             {
                 var copy = new MemoryStream();

@@ -49,7 +49,7 @@ internal static class AdminEndpoints
         {
             var status = await store.StatusAsync(timeout.Token).ConfigureAwait(false);
             RevisionHeader.Set(context, status.Revision);
-            await Json.WriteAsync(context, new { status = "healthy", revision = status.Revision }).ConfigureAwait(false);
+            await Json.WriteAsync(context, new HealthDto { Revision = status.Revision }).ConfigureAwait(false);
         }
         catch (CairnException ex) when (ex.IsTransient)
         {

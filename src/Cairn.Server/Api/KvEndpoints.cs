@@ -52,7 +52,7 @@ internal static class KvEndpoints
         headers["Cairn-Lease"] = kv.Lease.ToString(CultureInfo.InvariantCulture);
         if (RequestReading.WantsJson(context))
         {
-            await Json.WriteAsync(context, new { revision = result.Revision, kv = KeyValueDto.From(kv) }).ConfigureAwait(false);
+            await Json.WriteAsync(context, new KeyResponseDto { Revision = result.Revision, Kv = KeyValueDto.From(kv) }).ConfigureAwait(false);
             return;
         }
 

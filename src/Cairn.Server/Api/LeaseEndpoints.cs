@@ -56,7 +56,7 @@ internal static class LeaseEndpoints
         var leaseId = ParseId(id);
         var revision = await store.RevokeLeaseAsync(leaseId, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, revision);
-        await Json.WriteAsync(context, new { id = leaseId, revision }).ConfigureAwait(false);
+        await Json.WriteAsync(context, new LeaseRevokeDto { Id = leaseId, Revision = revision }).ConfigureAwait(false);
     }
 
     internal static long ParseId(string text) =>

@@ -135,7 +135,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
             else
             {
                 var lease = await store.KeepAliveLeaseAsync(request.KeepAlive!.Lease, cancellationToken).ConfigureAwait(false);
-                await SendAsync(new { keepalive = LeaseDto.From(lease, withKeys: false) }, cancellationToken).ConfigureAwait(false);
+                await SendAsync(new SocketEventDto { Keepalive = LeaseDto.From(lease, withKeys: false) }, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (CairnException ex)
@@ -156,7 +156,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         }
         catch (CompactedException compacted)
         {
-            await SendAsync(new { canceled = Canceled(id, compacted) }, cancellationToken).ConfigureAwait(false);
+            await SendAsync(new SocketEventDto { Canceled = Canceled(id, compacted) }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -167,7 +167,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
             throw new InvalidArgumentException($"Watch id {id} is already in use on this socket.");
         }
 
-        await SendAsync(new { created = new { watchId = id, startRevision = request.StartRevision, revision } }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new SocketEventDto { Created = new WatchCreatedDto { WatchId = id, StartRevision = request.StartRevision, Revision = revision } }, cancellationToken).ConfigureAwait(false);
         _ = RunWatchAsync(id, request, stop);
     }
 
@@ -186,7 +186,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
 
     private async Task RunWatchAsync(long id, WatchRequest request, CancellationTokenSource stop)
     {
-        object? ending = null;
+        SocketEventDto? ending = null;
         try
         {
             await foreach (var response in store.WatchAsync(request, stop.Token).ConfigureAwait(false))
@@ -196,11 +196,11 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            ending = new { canceled = new { watchId = id, code = "canceled", reason = "The watch was canceled." } };
+            ending = new SocketEventDto { Canceled = new WatchCanceledDto { WatchId = id, Code = "canceled", Reason = "The watch was canceled." } };
         }
         catch (CairnException ex)
         {
-            ending = new { canceled = Canceled(id, ex) };
+            ending = new SocketEventDto { Canceled = Canceled(id, ex) };
         }
         catch (ChannelClosedException)
         {
@@ -209,7 +209,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         catch (Exception ex)
         {
             LogWatchFailed(logger, id, ex);
-            ending = new { canceled = new { watchId = id, code = ErrorCodes.Internal, reason = "The watch failed; the server log has the details." } };
+            ending = new SocketEventDto { Canceled = new WatchCanceledDto { WatchId = id, Code = ErrorCodes.Internal, Reason = "The watch failed; the server log has the details." } };
         }
         finally
         {
@@ -236,26 +236,16 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         }
     }
 
-    private static Dictionary<string, object?> Canceled(long id, CairnException error)
-    {
-        var canceled = new Dictionary<string, object?> { ["watchId"] = id, ["code"] = error.Code, ["reason"] = error.Message };
-        foreach (var (name, value) in error.Details)
-        {
-            canceled[name] = value;
-        }
+    private static WatchCanceledDto Canceled(long id, CairnException error) =>
+        new() { WatchId = id, Code = error.Code, Reason = error.Message, Details = Extensions(error.Details) };
 
-        return canceled;
-    }
+    private static Dictionary<string, object?>? Extensions(IReadOnlyDictionary<string, object?>? details) =>
+        details is { Count: > 0 } ? details.ToDictionary() : null;
 
     private Task SendErrorAsync(string code, string detail, IReadOnlyDictionary<string, object?>? details, CancellationToken cancellationToken)
     {
-        var error = new Dictionary<string, object?> { ["code"] = code, ["status"] = ErrorCatalog.StatusFor(code), ["detail"] = detail };
-        foreach (var (name, value) in details ?? new Dictionary<string, object?>())
-        {
-            error[name] = value;
-        }
-
-        return SendAsync(new { error }, cancellationToken);
+        var error = new SocketErrorDto { Code = code, Status = ErrorCatalog.StatusFor(code), Detail = detail, Details = Extensions(details) };
+        return SendAsync(new SocketEventDto { Error = error }, cancellationToken);
     }
 
     private async Task SendAsync(object message, CancellationToken cancellationToken) =>

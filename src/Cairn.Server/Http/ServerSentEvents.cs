@@ -50,7 +50,7 @@ internal static class ServerSentEvents
         context.Response.Headers.CacheControl = "no-cache";
         RevisionHeader.Set(context, revision);
         var body = context.Response.Body;
-        await WriteAsync(body, new SseEvent("created", null, new { startRevision, revision }), context.RequestAborted).ConfigureAwait(false);
+        await WriteAsync(body, new SseEvent("created", null, new WatchCreatedDto { StartRevision = startRevision, Revision = revision }), context.RequestAborted).ConfigureAwait(false);
         try
         {
             await foreach (var item in items(ending.Token).ConfigureAwait(false))
@@ -65,7 +65,7 @@ internal static class ServerSentEvents
         catch (CairnException ex)
         {
             // Headers are gone; say why the stream ends as a last event, in the same problem shape.
-            await WriteAsync(body, new SseEvent("error", null, new { code = ex.Code, detail = ex.Message, details = ex.Details }), CancellationToken.None).ConfigureAwait(false);
+            await WriteAsync(body, new SseEvent("error", null, new StreamErrorDto { Code = ex.Code, Detail = ex.Message, Details = ex.Details }), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,4 @@
+using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
@@ -26,7 +27,7 @@ internal static class AdminVolumeEndpoints
     {
         var dir = RequestReading.Text(context, "dir") ?? throw new InvalidArgumentException("Give the volume directory: ?dir=/path/to/volume.");
         var result = await blobs.RebuildAsync(dir, context.RequestAborted).ConfigureAwait(false);
-        await Json.WriteAsync(context, result).ConfigureAwait(false);
+        await Json.WriteAsync(context, new VolumeRebuildDto { Scanned = result.Scanned, Restored = result.Restored, Skipped = result.Skipped, Corrupt = result.Corrupt }).ConfigureAwait(false);
     }
 
     /// <summary>Store statistics: <c>entries</c> (blob keys), their bytes, the keyspace's figures.</summary>
@@ -35,18 +36,18 @@ internal static class AdminVolumeEndpoints
         var status = await blobs.StatusAsync(context.RequestAborted).ConfigureAwait(false);
         var keyspace = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, keyspace.Revision);
-        await Json.WriteAsync(context, new
+        await Json.WriteAsync(context, new AdminStatusDto
         {
-            entries = status.Entries,
-            bytes = status.Bytes,
-            inlineEntries = status.InlineEntries,
-            fileEntries = status.Entries - status.InlineEntries,
-            volumes = status.Volumes.Count,
-            nodes = status.Volumes.Select(v => v.NodeId).Distinct().Count(),
-            keyCount = keyspace.KeyCount,
-            dbSizeBytes = keyspace.SizeBytes,
-            revision = keyspace.Revision,
-            backend = keyspace.Backend,
+            Entries = status.Entries,
+            Bytes = status.Bytes,
+            InlineEntries = status.InlineEntries,
+            FileEntries = status.Entries - status.InlineEntries,
+            Volumes = status.Volumes.Count,
+            Nodes = status.Volumes.Select(v => v.NodeId).Distinct().Count(),
+            KeyCount = keyspace.KeyCount,
+            DbSizeBytes = keyspace.SizeBytes,
+            Revision = keyspace.Revision,
+            Backend = keyspace.Backend,
         }).ConfigureAwait(false);
     }
 
@@ -65,23 +66,21 @@ internal static class AdminVolumeEndpoints
         await Json.WriteAsync(context, found).ConfigureAwait(false);
     }
 
-    private static List<NodeFigures> Nodes(IReadOnlyList<VolumeRecord> volumes) =>
+    private static List<StorageNodeDto> Nodes(IReadOnlyList<VolumeRecord> volumes) =>
         volumes.GroupBy(v => v.NodeId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var total = g.Sum(v => v.TotalBytes);
             var free = g.Sum(v => v.FreeBytes);
-            return new NodeFigures(
-                g.Key,
-                total <= 0 ? 0 : (int)Math.Round(100.0 * (total - free) / total),
-                g.Max(v => v.Load),
-                g.All(v => v.Synch),
-                free,
-                total,
-                g.Max(v => v.UpdatedAt),
-                g.Select(v => new VolumeFigures(v.VolumeId, v.Path, v.UsedPercent, v.FreeBytes, v.TotalBytes, v.Synch)).ToList());
+            return new StorageNodeDto
+            {
+                Node = g.Key,
+                Percent = total <= 0 ? 0 : (int)Math.Round(100.0 * (total - free) / total),
+                Load = g.Max(v => v.Load),
+                Synch = g.All(v => v.Synch),
+                FreeBytes = free,
+                TotalBytes = total,
+                UpdatedAt = g.Max(v => v.UpdatedAt),
+                Volumes = [.. g.Select(v => new StorageVolumeDto { VolumeId = v.VolumeId, Path = v.Path, Percent = v.UsedPercent, FreeBytes = v.FreeBytes, TotalBytes = v.TotalBytes, Synch = v.Synch })],
+            };
         }).ToList();
-
-    internal sealed record VolumeFigures(string VolumeId, string Path, int Percent, long FreeBytes, long TotalBytes, bool Synch);
-
-    internal sealed record NodeFigures(string Node, int Percent, double Load, bool Synch, long FreeBytes, long TotalBytes, DateTimeOffset UpdatedAt, IReadOnlyList<VolumeFigures> Volumes);
 }

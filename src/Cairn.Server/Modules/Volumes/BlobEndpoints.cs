@@ -189,11 +189,7 @@ internal static class BlobEndpoints
     {
         var query = SearchQueries.Native(context);
         var page = await blobs.QueryAsync(query, context.RequestAborted).ConfigureAwait(false);
-        await Json.WriteAsync(context, new
-        {
-            items = page.Items.Select(Describe),
-            next = page.Next,
-        }).ConfigureAwait(false);
+        await Json.WriteAsync(context, new BlobListDto { Items = [.. page.Items.Select(Describe)], Next = page.Next }).ConfigureAwait(false);
     }
 
     private static async Task InternalAsync(HttpContext context, BlobStore blobs, string volumeId, string blobId)
@@ -227,19 +223,19 @@ internal static class BlobEndpoints
         }
     }
 
-    /// <summary>The JSON shape of a blob in answers.</summary>
-    public static object Describe(BlobInfo info) => new
+    /// <summary>A blob in answers.</summary>
+    public static BlobDto Describe(BlobInfo info) => new()
     {
-        key = info.Key,
-        size = info.Size,
-        sha256 = info.Sha256,
-        etag = info.ETag,
-        contentType = info.ContentType,
-        created = info.Created,
-        expires = info.Expires,
-        node = info.NodeId,
-        volume = info.VolumeId,
-        revision = info.ModRevision,
+        Key = info.Key,
+        Size = info.Size,
+        Sha256 = info.Sha256,
+        Etag = info.ETag,
+        ContentType = info.ContentType,
+        Created = info.Created,
+        Expires = info.Expires,
+        Node = info.NodeId,
+        Volume = info.VolumeId,
+        Revision = info.ModRevision,
     };
 
     /// <summary>Lifts Kestrel's request size limit for this request: a blob's limit is <c>Volumes:MaxBlobBytes</c>,

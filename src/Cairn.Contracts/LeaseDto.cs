@@ -2,16 +2,6 @@ using Cairn.Core;
 
 namespace Cairn.Contracts;
 
-/// <summary>The body of <c>POST /v1/leases</c>.</summary>
-public sealed class LeaseGrantDto
-{
-    /// <summary>Time to live in seconds.</summary>
-    public long Ttl { get; set; }
-
-    /// <summary>The id to use; 0 or absent lets the server choose.</summary>
-    public long Id { get; set; }
-}
-
 /// <summary>A lease on the wire.</summary>
 public sealed class LeaseDto
 {
@@ -37,10 +27,4 @@ public sealed class LeaseDto
     };
 
     public LeaseInfo ToInfo() => new(Id, Ttl, Remaining ?? Ttl, Keys ?? []);
-}
-
-/// <summary>The body of <c>GET /v1/leases</c>.</summary>
-public sealed class LeaseListDto
-{
-    public List<LeaseDto> Leases { get; set; } = [];
 }

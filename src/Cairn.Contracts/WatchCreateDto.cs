@@ -2,56 +2,6 @@ using Cairn.Core;
 
 namespace Cairn.Contracts;
 
-/// <summary>One event on the wire: <c>type</c> is <c>put</c> or <c>delete</c>.</summary>
-public sealed class WatchEventDto
-{
-    public string Type { get; set; } = "";
-
-    public KeyValueDto Kv { get; set; } = new();
-
-    public KeyValueDto? PrevKv { get; set; }
-
-    public static WatchEventDto From(WatchEvent change) => new()
-    {
-        Type = change.Type == WatchEventType.Put ? "put" : "delete",
-        Kv = KeyValueDto.From(change.Kv),
-        PrevKv = change.PrevKv is null ? null : KeyValueDto.From(change.PrevKv),
-    };
-
-    public WatchEvent ToModel() => new(
-        Type switch
-        {
-            "put" => WatchEventType.Put,
-            "delete" => WatchEventType.Delete,
-            _ => throw new InvalidArgumentException($"Unknown watch event type '{Type}'."),
-        },
-        Kv.ToModel(),
-        PrevKv?.ToModel());
-}
-
-/// <summary>One delivery of a watch: the events of one revision, or (no events, <c>progress</c>) how far it has come.</summary>
-public sealed class WatchResponseDto
-{
-    /// <summary>Which watch, on a WebSocket that carries several.</summary>
-    public long? WatchId { get; set; }
-
-    public long Revision { get; set; }
-
-    public bool? Progress { get; set; }
-
-    public List<WatchEventDto> Events { get; set; } = [];
-
-    public static WatchResponseDto From(WatchResponse response, long? watchId = null) => new()
-    {
-        WatchId = watchId,
-        Revision = response.Revision,
-        Progress = response.IsProgressNotify ? true : null,
-        Events = response.Events.Select(WatchEventDto.From).ToList(),
-    };
-
-    public WatchResponse ToModel() => new(Revision, Events.Select(e => e.ToModel()).ToList());
-}
-
 /// <summary>What a watch covers and where it starts (SSE query or WebSocket <c>create</c>).</summary>
 public sealed class WatchCreateDto
 {

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+using Cairn.Core;
+
+namespace Cairn.Contracts;
+
+/// <summary>One step of a request, with its message inline (also the data of an SSE <c>step</c> event).</summary>
+public sealed class JournalStepDto
+{
+    public string Step { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
+
+    public long Revision { get; set; }
+
+    public string Node { get; set; } = "";
+
+    /// <summary><c>primary</c>, <c>secondary</c> or <c>history</c>.</summary>
+    public string Source { get; set; } = "";
+
+    /// <summary>The step's JSON message, inline.</summary>
+    public JsonElement? Message { get; set; }
+}
