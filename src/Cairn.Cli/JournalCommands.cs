@@ -204,8 +204,8 @@ internal static class JournalCommands
                 Host = parse.GetValue(host),
                 Resource = parse.GetValue(resource),
                 Verb = parse.GetValue(verb),
-                From = parse.GetValue(from) is { } f ? Durations.ParseTime(f, "--from", TimeProvider.System) : null,
-                To = parse.GetValue(to) is { } t ? Durations.ParseTime(t, "--to", TimeProvider.System) : null,
+                From = parse.GetValue(from) is { } f ? TimeArguments.ParseTime(f, "--from", TimeProvider.System) : null,
+                To = parse.GetValue(to) is { } t ? TimeArguments.ParseTime(t, "--to", TimeProvider.System) : null,
             };
             return await ListAsync(context, parse, client, query, limit, after, all, ct).ConfigureAwait(false);
         });

@@ -70,7 +70,7 @@ internal static class KvCommands
         var ifAbsent = new Option<bool>("--if-absent") { Description = "Write only if the key does not exist." };
         var prevKv = new Option<bool>("--prev-kv") { Description = "Print the previous value too." };
         var lease = new Option<long?>("--lease") { Description = "Attach the key to this lease: it is deleted when the lease expires or is revoked." };
-        var ttl = new Option<long?>("--ttl") { Description = "Delete the key after this many seconds (a new lease for this key alone)." };
+        var ttl = new Option<string?>("--ttl") { Description = "Delete the key after this long (e.g. 30s, 10m, 1h; a number is seconds), under a new lease for this key alone." };
         var command = new Command("put", "Set a key's value.") { key, value, file, ifModRevision, ifAbsent, prevKv, lease, ttl };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
@@ -111,7 +111,7 @@ internal static class KvCommands
                 IfAbsent = parse.GetValue(ifAbsent),
                 PrevKv = parse.GetValue(prevKv),
                 Lease = parse.GetValue(lease),
-                TtlSeconds = parse.GetValue(ttl),
+                TtlSeconds = parse.GetValue(ttl) is { } time ? Durations.WholeSeconds(Durations.Parse(time, "--ttl")) : null,
             };
             var result = await client.PutAsync(parse.GetValue(key)!, bytes, options, ct).ConfigureAwait(false);
             if (context.WantsJson(parse))

@@ -18,11 +18,11 @@ internal static class LeaseCommands
 
     private static Command Grant(CliContext context)
     {
-        var ttl = new Argument<long>("TTL") { Description = "Time to live in seconds." };
+        var ttl = new Argument<string>("TTL") { Description = "Time to live (e.g. 30s, 10m, 1h; a number is seconds)." };
         var command = new Command("grant", "Grant a lease; prints its id.") { ttl };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
-            var grant = await client.GrantLeaseAsync(parse.GetValue(ttl), cancellationToken: ct).ConfigureAwait(false);
+            var grant = await client.GrantLeaseAsync(Durations.WholeSeconds(Durations.Parse(parse.GetValue(ttl)!, "TTL")), cancellationToken: ct).ConfigureAwait(false);
             if (context.WantsJson(parse))
             {
                 await context.WriteJsonAsync(new LeaseDto { Id = grant.Id, Ttl = grant.TtlSeconds, Remaining = grant.TtlSeconds, Revision = grant.Revision }).ConfigureAwait(false);

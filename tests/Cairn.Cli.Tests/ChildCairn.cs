@@ -7,6 +7,7 @@ namespace Cairn.Cli.Tests;
 internal sealed class ChildCairn : IDisposable
 {
     private readonly StringBuilder _out = new();
+    private readonly StringBuilder _error = new();
 
     private ChildCairn(Process process) => Process = process;
 
@@ -19,6 +20,18 @@ internal sealed class ChildCairn : IDisposable
             lock (_out)
             {
                 return _out.ToString();
+            }
+        }
+    }
+
+    /// <summary>What it printed on standard error: the reason, when it failed.</summary>
+    public string Error
+    {
+        get
+        {
+            lock (_error)
+            {
+                return _error.ToString();
             }
         }
     }
@@ -43,7 +56,16 @@ internal sealed class ChildCairn : IDisposable
                 }
             }
         };
-        child.Process.ErrorDataReceived += (_, _) => { };
+        child.Process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (child._error)
+                {
+                    child._error.Append(e.Data).Append('\n');
+                }
+            }
+        };
         child.Process.BeginOutputReadLine();
         child.Process.BeginErrorReadLine();
         return child;
@@ -56,7 +78,7 @@ internal sealed class ChildCairn : IDisposable
         using var timeout = new CancellationTokenSource(deadline);
         await child.Process.WaitForExitAsync(timeout.Token);
         child.Process.WaitForExit(); // drains the redirected output
-        Assert.True(child.Process.ExitCode == 0, $"cairn {string.Join(' ', args)} exited {child.Process.ExitCode}");
+        Assert.True(child.Process.ExitCode == 0, $"cairn {string.Join(' ', args)} exited {child.Process.ExitCode}: {child.Error}");
         return child.Out;
     }
 

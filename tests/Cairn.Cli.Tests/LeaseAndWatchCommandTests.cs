@@ -19,6 +19,13 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
 
     private static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, WireJson.Options)!;
 
+    // The JSON a run printed; a run that failed says why (its stderr) instead of failing on empty JSON.
+    private static T Parse<T>(CliRun run)
+    {
+        Assert.True(run.ExitCode == 0, $"cairn exited {run.ExitCode}: {run.Error}");
+        return Parse<T>(run.Out);
+    }
+
     [Theory]
     [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
     public async Task Lease_GrantPutKeepAliveTtlListRevoke_WorkFromTheShell(string transport)
@@ -26,7 +33,7 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
         var key = Unique() + "k";
 
         var grant = await Cairn(transport, "lease", "grant", "60", "--json");
-        var lease = Parse<LeaseDto>(grant.Out);
+        var lease = Parse<LeaseDto>(grant);
         var id = Num(lease.Id);
         var put = await Cairn(transport, "kv", "put", key, "v", "--lease", id);
         var keepAlive = await Cairn(transport, "lease", "keepalive", id, "--once");
@@ -42,23 +49,35 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
         Assert.Matches($@"^lease {id} kept alive, TTL (59|60)s\n$", keepAlive.Out);
         Assert.Matches(@"ttl\s+60", ttl.Out);
         Assert.Contains(key, ttl.Out, StringComparison.Ordinal);
-        Assert.Contains(key, Parse<LeaseDto>(ttlJson.Out).Keys!);
+        Assert.Contains(key, Parse<LeaseDto>(ttlJson).Keys!);
         Assert.Matches($@"(?m)^{id}\s+60\s+\d+$", list.Out);
-        Assert.Contains(Parse<LeaseListDto>(listJson.Out).Leases, l => l.Id == lease.Id);
+        Assert.Contains(Parse<LeaseListDto>(listJson).Leases, l => l.Id == lease.Id);
         Assert.StartsWith($"lease {id} revoked at revision ", revoke.Out, StringComparison.Ordinal);
         Assert.Contains("not found", gone.AssertOneLineError(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task KvPut_WithTtl_GrantsALeaseForTheKey()
+    [Theory]
+    [InlineData("30", 30)]
+    [InlineData("10m", 600)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("00:02:00", 120)]
+    public async Task KvPut_WithTtl_GrantsALeaseForTheKey(string ttlText, long seconds)
     {
         var key = Unique() + "ttl";
 
-        var put = Parse<PutResultDto>((await Cairn("tcp", "kv", "put", key, "v", "--ttl", "30", "--json")).Out);
-        var ttl = Parse<LeaseDto>((await Cairn("tcp", "lease", "ttl", Num(put.Lease!.Value), "--keys", "--json")).Out);
+        var put = Parse<PutResultDto>(await Cairn("tcp", "kv", "put", key, "v", "--ttl", ttlText, "--json"));
+        var ttl = Parse<LeaseDto>(await Cairn("tcp", "lease", "ttl", Num(put.Lease!.Value), "--keys", "--json"));
 
-        Assert.Equal(30, ttl.Ttl);
+        Assert.Equal(seconds, ttl.Ttl);
         Assert.Equal([key], ttl.Keys);
+    }
+
+    [Fact]
+    public async Task LeaseGrant_TakesADuration()
+    {
+        var grant = Parse<LeaseDto>(await Cairn("unix", "lease", "grant", "2m", "--json"));
+
+        Assert.Equal(120, grant.Ttl);
     }
 
     [Theory]
@@ -78,6 +97,7 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
     [InlineData("lease", "grant", "-1")]
     [InlineData("lease", "grant", "1000000000000")]
     [InlineData("kv", "put", "cli-lease-x", "v", "--ttl", "0")]
+    [InlineData("kv", "put", "cli-lease-x", "v", "--ttl", "soon")]
     [InlineData("kv", "put", "cli-lease-x", "v", "--ttl", "5", "--lease", "7")]
     [InlineData("lease", "grant", "ten")]
     public async Task BadLeaseArguments_FailWithOneLine(params string[] args)
@@ -169,16 +189,39 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
             }
         }
 
-        // The "client process" holds a session from the shell: a 4 s lease (room for a child process to start on a
-        // loaded machine before its first renewal), two keys on it, and a keep-alive loop.
-        var lease = Parse<LeaseDto>(await ChildCairn.RunAsync(Deadline, "lease", "grant", "4", "--json", "--endpoint", endpoint));
+        // The "client process" is a real `cairn lease keepalive`: a session's keep-alive loop, from the shell. The lease is
+        // granted and kept alive from here until that process has renewed it once, so that the lease never depends on how
+        // long a loaded machine takes to start a process; the keys go on it from here too.
+        var lease = await client.GrantLeaseAsync(6);
         var id = Num(lease.Id);
         using var keepAlive = ChildCairn.Start("lease", "keepalive", id, "--endpoint", endpoint);
-        await Eventually.UntilAsync(() => keepAlive.Out.Length > 0, Deadline, "the keep-alive loop runs");
-        await ChildCairn.RunAsync(Deadline, "kv", "put", prefix + "a", "1", "--lease", id, "--endpoint", endpoint);
-        await ChildCairn.RunAsync(Deadline, "kv", "put", prefix + "b", "2", "--lease", id, "--endpoint", endpoint);
+        using (var bridge = new CancellationTokenSource())
+        {
+            var bridging = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await client.KeepAliveLeaseAsync(lease.Id, bridge.Token);
+                        await Task.Delay(TimeSpan.FromSeconds(1), bridge.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (bridge.IsCancellationRequested)
+                {
+                }
+            });
+            await Eventually.UntilAsync(() => keepAlive.Out.Length > 0 || keepAlive.Process.HasExited, Deadline, "the keep-alive process renews the lease");
+            await bridge.CancelAsync();
+            await bridging;
+        }
 
-        // Alive: the keys outlast the TTL while the keep-alive process renews the lease (a renewal every ~1.3 s).
+        Assert.False(keepAlive.Process.HasExited, $"cairn lease keepalive exited {(keepAlive.Process.HasExited ? keepAlive.Process.ExitCode : 0)}: {keepAlive.Error}");
+        await client.PutAsync(prefix + "a", "1", new PutOptions { Lease = lease.Id });
+        await client.PutAsync(prefix + "b", "2", new PutOptions { Lease = lease.Id });
+
+        // Alive: the keys outlast the TTL while only the keep-alive process renews the lease (every TTL/3 = 2 s: four
+        // renewals are more than a TTL).
         var renewals = keepAlive.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
         await Eventually.UntilAsync(() => keepAlive.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= renewals + 4, Deadline, "four more renewals");
         Assert.Equal(2, (await client.ListAsync(prefix)).Count);
@@ -188,7 +231,7 @@ public sealed class LeaseAndWatchCommandTests(ServerFixture fixture) : IClassFix
 
         await Eventually.UntilAsync(
             () => Events().Count(e => e.Type == WatchEventType.Delete) >= 2,
-            TimeSpan.FromSeconds(lease.Ttl + 5),
+            TimeSpan.FromSeconds(lease.TtlSeconds + 10),
             "the watcher sees both keys deleted");
         await timeout.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watching);

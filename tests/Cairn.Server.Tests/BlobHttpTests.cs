@@ -119,6 +119,10 @@ public sealed class BlobHttpTests(VolumeServerFixture fixture) : IClassFixture<V
         var expires = put.GetProperty("expires").GetDateTimeOffset();
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(55), TimeSpan.FromMinutes(61));
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PutAsync("/v1/blobs/ttl/y?ttl=0", new ByteArrayContent(Bytes(10, 1)))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PutAsync("/v1/blobs/ttl/y?ttl=later", new ByteArrayContent(Bytes(10, 1)))).StatusCode);
+
+        var inTwoDays = JsonDocument.Parse(await (await http.PutAsync("/v1/blobs/ttl/z?ttl=2d", new ByteArrayContent(Bytes(10, 1)))).Content.ReadAsStringAsync()).RootElement;
+        Assert.InRange(inTwoDays.GetProperty("expires").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromHours(47), TimeSpan.FromHours(49));
     }
 
     [Theory]

@@ -128,6 +128,21 @@ public sealed class LeaseHttpTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Theory]
+    [InlineData("90", 90)]
+    [InlineData("10m", 600)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("00:05:00", 300)]
+    public async Task Put_WithTtl_TakesEveryDurationForm(string ttl, long seconds)
+    {
+        var put = await _http.PutAsync($"/v1/kv/lease/ttl-form/{seconds}?ttl={ttl}", new StringContent("v"));
+
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var lease = (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("lease").GetInt64();
+        var info = await _http.GetFromJsonAsync<JsonElement>($"/v1/leases/{lease}");
+        Assert.Equal(seconds, info.GetProperty("ttl").GetInt64());
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(999999999999)]
@@ -144,6 +159,7 @@ public sealed class LeaseHttpTests(ServerFixture fixture) : IClassFixture<Server
     [InlineData("?lease=-3")]
     [InlineData("?lease=abc")]
     [InlineData("?ttl=abc")]
+    [InlineData("?ttl=-5m")]
     public async Task Put_WithBadLeaseOptions_Returns400(string query)
     {
         await Problems.AssertAsync(await _http.PutAsync("/v1/kv/lease/bad-put" + query, new StringContent("v")), HttpStatusCode.BadRequest, "invalid_argument");
