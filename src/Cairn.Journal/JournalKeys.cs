@@ -6,8 +6,9 @@ namespace Cairn.Journal;
 /// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>).</item>
 /// <item><c>requests/&lt;txid&gt;</c> — the request's summary (state, step names, times, fields), JSON; changed in the
 /// same transaction as each step.</item>
-/// <item><c>open/&lt;txid&gt;</c> — present while the request is in progress; its value is the first step's time
-/// (Unix ms). "Stuck" requests are found here without reading every summary.</item>
+/// <item><c>open/&lt;txid&gt;</c> — present while the request is in progress (written and removed in the same
+/// transaction as its summary); its value is the first step's time (Unix ms). <see cref="JournalService.StuckAsync"/>
+/// finds stuck requests here, reading only their summaries.</item>
 /// <item><c>archive/&lt;txid&gt;</c> — a folded request: which history segment holds it, and its status.</item>
 /// <item><c>segments/&lt;n&gt;</c> — history segment n (12 digits, from 1): the folded requests, gzip JSON.</item>
 /// <item><c>meta/next-segment</c> — the next segment number; <c>meta/export</c> — the next segment to export.</item>

@@ -240,8 +240,11 @@ public sealed partial class JournalService
         }
     }
 
-    /// <summary>In-progress requests whose first step is older than <paramref name="olderThan"/>, oldest first is not
-    /// promised: in request-id order, one page.</summary>
+    /// <summary>In-progress requests whose first step is older than <paramref name="olderThan"/>, in request-id order
+    /// (not oldest first), one page.</summary>
+    /// <remarks>Found through the in-progress index (<see cref="JournalKeys.Open"/>), which holds exactly the requests in
+    /// progress with the time of their first step: only the summaries of those old enough are read, never those of
+    /// finished requests waiting to be folded.</remarks>
     public async Task<JournalPage> StuckAsync(TimeSpan olderThan, string? after = null, int limit = 100, CancellationToken cancellationToken = default)
     {
         if (olderThan < TimeSpan.Zero)
@@ -249,8 +252,57 @@ public sealed partial class JournalService
             throw new InvalidArgumentException("The age of stuck requests must not be negative.");
         }
 
-        var cutoff = _options.Time.GetUtcNow() - olderThan;
-        return await ListAsync(new JournalQuery { State = JournalState.InProgress, To = cutoff, After = after, Limit = limit }, cancellationToken).ConfigureAwait(false);
+        if (limit is < 1 or > JournalQuery.MaxLimit)
+        {
+            throw new InvalidArgumentException($"The page limit must be between 1 and {JournalQuery.MaxLimit}; got {limit}.");
+        }
+
+        if (after is not null)
+        {
+            JournalNames.ValidateTxid(after);
+        }
+
+        var cutoff = (_options.Time.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
+        var page = new List<JournalSummary>(Math.Min(limit, 64));
+        var start = after is null ? JournalKeys.Open : JournalKeys.OpenRequest(after) + "\0";
+        var end = Keys.PrefixEnd(JournalKeys.Open)!;
+        long revision = 0;
+        while (true)
+        {
+            // The index and the summaries are read at one revision, so that a page is one consistent snapshot.
+            var batch = await _store.RangeAsync(
+                new RangeRequest(KeyRange.Between(start, end)) { Limit = 512, Revision = revision },
+                cancellationToken).ConfigureAwait(false);
+            revision = batch.Revision;
+            foreach (var open in batch.Kvs)
+            {
+                if (!long.TryParse(open.Value.Span, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first) || first >= cutoff)
+                {
+                    continue;
+                }
+
+                var txid = open.Key[JournalKeys.Open.Length..];
+                var summary = await _store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Request(txid))) { Revision = revision }, cancellationToken).ConfigureAwait(false);
+                if (summary.Kvs.Count == 0)
+                {
+                    continue;
+                }
+
+                page.Add(JournalCodec.DecodeSummary(txid, summary.Kvs[0].Value.Span, summary.Kvs[0].ModRevision));
+                if (page.Count == limit)
+                {
+                    var more = !ReferenceEquals(open, batch.Kvs[^1]) || batch.More;
+                    return new JournalPage(page, more ? txid : null);
+                }
+            }
+
+            if (!batch.More || batch.Kvs.Count == 0)
+            {
+                return new JournalPage(page, null);
+            }
+
+            start = batch.Kvs[^1].Key + "\0";
+        }
     }
 
     /// <summary>
