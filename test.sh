@@ -30,17 +30,17 @@ if [ -n "$missing" ]; then
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
 fi
 
-# Everything the tests write to the temp directory (data dirs, sockets, etcd's data) goes into one directory of this
-# run's own, so that the cleanup below kills and removes exactly what this run started (another checkout may be
-# running its tests on the same machine).
+# Everything the tests write to the temp directory (data dirs, sockets) goes into one directory of this run's own, so
+# that the cleanup below kills and removes exactly what this run started (another checkout may be running its tests on
+# the same machine). etcd's data goes to the same path under /dev/shm where there is one (tests/Cairn.Testing/EtcdServer.cs).
 run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/cairn-test-run.XXXXXX")"
 export TMPDIR="$run_tmp"
 
 # Kill any server a failed test left behind, whatever happens.
 cleanup() {
   pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
-  pkill -f "etcd --name test --data-dir $run_tmp/" 2>/dev/null || true
-  rm -rf "$run_tmp"
+  pkill -f "etcd --name test --data-dir (/dev/shm)?$run_tmp/" 2>/dev/null || true
+  rm -rf "$run_tmp" "/dev/shm$run_tmp"
 }
 trap cleanup EXIT
 

@@ -1,1 +1,2 @@
 global using Cairn.Testing;
+global using Cairn.Testing.Server;

@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Compaction: the errors it promises, and that reads at and after the compaction point stay correct.</summary>
-public abstract class CompactionConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class CompactionConformance(Backend backend) : KeyspaceConformance(backend)
 {
     private static string Dump(RangeResult result) => string.Join(",", result.Kvs.Select(kv => $"{kv.Key}={Text(kv.Value)}@{kv.Version}/{kv.CreateRevision}/{kv.ModRevision}"));
 

@@ -1,10 +1,12 @@
 using System.Globalization;
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Concurrent callers: one total order of revisions, compare-and-set without lost updates, atomic snapshots.</summary>
-public abstract class ConcurrencyConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class ConcurrencyConformance(Backend backend) : KeyspaceConformance(backend)
 {
     /// <summary>Concurrent callers in the larger tests.</summary>
     protected virtual int Parallelism => 200;

@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Keys a store must refuse (empty, NUL, lone surrogates), and that a refused request writes nothing.</summary>
-public abstract class KeyValidationConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class KeyValidationConformance(Backend backend) : KeyspaceConformance(backend)
 {
     // Theory data travels by name: lone surrogates would not survive the runner's UTF-8 serialization of strings.
     private static readonly Dictionary<string, string> InvalidKeys = new()

@@ -1,21 +1,29 @@
 using System.Text;
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>
-/// The base of every contract suite: one store per test (xunit makes one class instance per test), reached only
-/// through <see cref="IKeyspace"/>.
+/// The base of every contract suite: one store per test (xunit makes one class instance per test), opened empty by the
+/// backend provider the suite was given, and reached only through <see cref="IKeyspace"/>.
 /// </summary>
 /// <remarks>
-/// A backend's test project derives one concrete class from each suite and implements <see cref="CreateStoreAsync"/>.
-/// The store it returns must hold no keys and must not be written by anyone else while the test runs. Tests assert
-/// revisions relative to <see cref="StartRevision"/>, so a backend whose empty store is not at revision 1 (a reused
-/// etcd cluster) still passes every suite except the one test that checks a brand-new store.
+/// A test assembly runs a suite on a backend with one line, e.g.
+/// <c>public sealed class SqliteRangeTests(SqliteBackend b) : RangeConformance(b), IClassFixture&lt;SqliteBackend&gt;;</c>.
+/// Tests assert revisions relative to <see cref="StartRevision"/>, so a backend whose empty store is not brand-new (one
+/// etcd shared by the assembly) passes every suite; the test about a brand-new store asks the provider for one.
 /// </remarks>
-public abstract class KeyspaceConformance : IAsyncLifetime
+/// <param name="backend">The provider of empty stores.</param>
+public abstract class KeyspaceConformance(Backend backend) : IAsyncLifetime
 {
     private IKeyspace? _store;
+
+    /// <summary>The backend under test.</summary>
+    protected Backend Backend { get; } = backend;
+
+    /// <summary>A directory of this test's own, removed after it.</summary>
+    protected string Scratch { get; } = Directory.CreateTempSubdirectory("cairn-conformance-").FullName;
 
     /// <summary>The store under test.</summary>
     protected IKeyspace Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
@@ -23,16 +31,10 @@ public abstract class KeyspaceConformance : IAsyncLifetime
     /// <summary>The store revision before the test wrote anything.</summary>
     protected long StartRevision { get; private set; }
 
-    /// <summary>Opens a new, empty store for one test.</summary>
-    protected abstract Task<IKeyspace> CreateStoreAsync();
-
-    /// <summary>Closes the store and releases whatever <see cref="CreateStoreAsync"/> set up (override to add cleanup).</summary>
-    protected virtual async Task DestroyStoreAsync(IKeyspace store) => await store.DisposeAsync();
-
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        _store = await CreateStoreAsync();
+        _store = await Backend.OpenEmptyAsync(Scratch);
         StartRevision = (await _store.StatusAsync()).Revision;
     }
 
@@ -41,9 +43,11 @@ public abstract class KeyspaceConformance : IAsyncLifetime
     {
         if (_store is not null)
         {
-            await DestroyStoreAsync(_store);
+            await _store.DisposeAsync();
             _store = null;
         }
+
+        Directory.Delete(Scratch, recursive: true);
     }
 
     /// <summary>UTF-8 bytes of <paramref name="text"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
@@ -9,7 +10,8 @@ namespace Cairn.Conformance;
 /// expiry by the store's own clock. Expiry tests use real time, which every backend has; they wait on conditions with
 /// deadlines.
 /// </summary>
-public abstract class LeaseConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class LeaseConformance(Backend backend) : KeyspaceConformance(backend)
 {
     /// <summary>How long the store may take to notice an expired lease before the test fails.</summary>
     protected virtual TimeSpan ExpiryDeadline => TimeSpan.FromSeconds(15);

@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Puts and deletes: how version, create revision and mod revision evolve, prevKv(s), delete counts.</summary>
-public abstract class PutDeleteConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class PutDeleteConformance(Backend backend) : KeyspaceConformance(backend)
 {
     [Fact]
     public async Task Put_CreatesKey_WithVersionOne_AndCreateRevisionEqualToModRevision()

@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Reads at the latest revision: key order, the four range shapes and their edges, limit, keys-only, count-only.</summary>
-public abstract class RangeConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class RangeConformance(Backend backend) : KeyspaceConformance(backend)
 {
     private async Task PutAllAsync(params string[] keys)
     {

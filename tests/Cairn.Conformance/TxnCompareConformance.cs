@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Txn compares: every target with every result operator, missing keys, and the all-must-hold rule.</summary>
-public abstract class TxnCompareConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class TxnCompareConformance(Backend backend) : KeyspaceConformance(backend)
 {
     /// <summary>Numeric targets × operators × (operand = actual + delta).</summary>
     public static TheoryData<CompareTarget, CompareResult, long, bool> NumericCases()

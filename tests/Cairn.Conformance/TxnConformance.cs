@@ -1,9 +1,11 @@
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
 /// <summary>Txn ops: results, one revision for all writes, atomicity, read-your-writes, and the duplicate-key rules.</summary>
-public abstract class TxnConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class TxnConformance(Backend backend) : KeyspaceConformance(backend)
 {
     [Fact]
     public async Task Txn_ReturnsOneResultPerOp_InOrder()

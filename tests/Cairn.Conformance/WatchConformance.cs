@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
@@ -8,7 +9,8 @@ namespace Cairn.Conformance;
 /// none repeated, one response per revision; resumable; compacted history is an error; progress notifications; and a
 /// watcher that does not read never holds up writers.
 /// </summary>
-public abstract class WatchConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class WatchConformance(Backend backend) : KeyspaceConformance(backend)
 {
     [Fact]
     public async Task Watch_SingleKey_DeliversEveryChangeOfThatKey_InRevisionOrder()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cairn.Core;
+using Cairn.Testing;
 
 namespace Cairn.Conformance;
 
@@ -7,7 +8,8 @@ namespace Cairn.Conformance;
 /// Watches that have nothing to deliver, or consumers that do not keep up: progress notifications report the revision
 /// reached, a watcher that does not read never holds up writers and later catches up, watchers are independent.
 /// </summary>
-public abstract class WatchLivenessConformance : KeyspaceConformance
+/// <param name="backend">The backend under test.</param>
+public abstract class WatchLivenessConformance(Backend backend) : KeyspaceConformance(backend)
 {
     [Fact]
     public async Task Watch_WithNothingToDeliver_SendsProgressNotifications_WithTheRevisionReached()

@@ -11,7 +11,8 @@ namespace Cairn.Journal.Tests;
 /// history and still answer; each step is exported in exactly one numbered file, whatever crashes when; old exported
 /// history goes away; and every transaction stays inside etcd's limits.
 /// </summary>
-public abstract class ArchiveBehaviour : IAsyncLifetime
+/// <param name="backend">The backend under test.</param>
+public abstract class ArchiveBehaviour(Backend backend) : IAsyncLifetime
 {
     private const string Header = "transaction_id,request_id,step,host,resource,verb,pk,date,user_id,authuser_id,role,cm,payload";
     private static readonly DateTimeOffset Start = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -24,17 +25,12 @@ public abstract class ArchiveBehaviour : IAsyncLifetime
 
     private string ExportDirectory => Path.Combine(WorkDirectory, "export");
 
-    /// <summary>A fresh, empty store.</summary>
-    protected abstract Task<IKeyspace> OpenStoreAsync();
-
-    /// <summary>Closes what <see cref="OpenStoreAsync"/> opened.</summary>
-    protected abstract Task CloseStoreAsync(IKeyspace store);
-
-    public async Task InitializeAsync() => _store = await OpenStoreAsync();
+    public async Task InitializeAsync() =>
+        _store = await backend.OpenEmptyAsync(Directory.CreateDirectory(Path.Combine(WorkDirectory, "store")).FullName);
 
     public async Task DisposeAsync()
     {
-        await CloseStoreAsync(_store);
+        await _store.DisposeAsync();
         Directory.Delete(WorkDirectory, recursive: true);
     }
 

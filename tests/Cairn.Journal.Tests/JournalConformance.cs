@@ -5,10 +5,11 @@ using static Cairn.Journal.Tests.JournalTestSupport;
 namespace Cairn.Journal.Tests;
 
 /// <summary>
-/// The journal's contract, run on every backend: a derived class supplies a store holding no journal keys. Each test
-/// gets a fresh journal with a fake clock and its own secondary directory.
+/// The journal's contract, run on every backend: each test gets an empty store from the backend provider, a fresh
+/// journal with a fake clock and its own secondary directory.
 /// </summary>
-public abstract class JournalConformance : IAsyncLifetime
+/// <param name="backend">The backend under test.</param>
+public abstract class JournalConformance(Backend backend) : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("cairn-journal-").FullName;
     private IKeyspace? _store;
@@ -22,12 +23,9 @@ public abstract class JournalConformance : IAsyncLifetime
 
     protected string Secondary => Path.Combine(_directory, "secondary");
 
-    /// <summary>A store for one test, holding no journal keys; <paramref name="directory"/> is the test's scratch space.</summary>
-    protected abstract Task<IKeyspace> OpenStoreAsync(string directory);
-
     public async Task InitializeAsync()
     {
-        _store = await OpenStoreAsync(_directory);
+        _store = await backend.OpenEmptyAsync(_directory);
         Assert.Equal(0, await JournalKeyCountAsync(_store));
         _journal = NewJournal("node-1");
     }

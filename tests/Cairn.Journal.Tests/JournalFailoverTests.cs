@@ -6,7 +6,7 @@ namespace Cairn.Journal.Tests;
 
 /// <summary>
 /// Failover to the secondary with a real failure: a real etcd process, stopped (SIGKILL) and started again. Each test
-/// has its own etcd, since it takes it down. Clients use a 2 s request timeout, so an append fails over quickly.
+/// has its own etcd (from the provider, not the assembly's shared one), since it takes it down. Clients use a 2 s request timeout, so an append fails over quickly.
 /// </summary>
 public sealed class JournalFailoverTests : IAsyncLifetime
 {
@@ -20,7 +20,7 @@ public sealed class JournalFailoverTests : IAsyncLifetime
 
     private string Secondary => Path.Combine(_directory, "secondary");
 
-    public async Task InitializeAsync() => _etcd = await EtcdServer.StartAsync();
+    public async Task InitializeAsync() => _etcd = await EtcdBackend.StartDedicatedAsync();
 
     public async Task DisposeAsync()
     {

@@ -1,5 +1,4 @@
 using System.Text;
-using Cairn.Storage.Etcd;
 
 namespace Cairn.Journal.Tests;
 
@@ -29,12 +28,7 @@ internal static class JournalTestSupport
         Directory.Exists(directory) ? [.. Directory.GetFiles(directory).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal)] : [];
 
     /// <summary>Connects to <paramref name="server"/> with a short request timeout, so outages are noticed quickly.</summary>
-    public static async Task<IKeyspace> ConnectAsync(EtcdServer server, TimeSpan? requestTimeout = null) =>
-        await EtcdKeyspace.ConnectAsync(new EtcdKeyspaceOptions
-        {
-            Endpoints = [server.Endpoint],
-            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(2),
-        });
+    public static async Task<IKeyspace> ConnectAsync(EtcdServer server) => await EtcdBackend.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(2));
 
     /// <summary>Waits until <paramref name="store"/> answers again (after its server restarted).</summary>
     public static Task WaitUntilServingAsync(IKeyspace store) =>

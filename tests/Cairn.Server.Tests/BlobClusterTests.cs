@@ -3,15 +3,15 @@ using System.Net.Http.Headers;
 
 namespace Cairn.Server.Tests;
 
-/// <summary>Two Cairn nodes on one real etcd, each with its own volume directory: a blob stored through one is served
-/// by the other, which fetches the body from the node that holds it.</summary>
-public sealed class BlobClusterTests : IAsyncLifetime
+/// <summary>Two Cairn nodes on one real etcd (the assembly's, emptied first), each with its own volume directory: a
+/// blob stored through one is served by the other, which fetches the body from the node that holds it.</summary>
+[Collection(EtcdBackend.Collection)]
+public sealed class BlobClusterTests(EtcdBackend etcd) : IAsyncLifetime
 {
     private readonly List<string> _dirs = [];
     private readonly List<CairnServer> _nodes = [];
-    private EtcdServer _etcd = null!;
 
-    public async Task InitializeAsync() => _etcd = await EtcdServer.StartAsync();
+    public Task InitializeAsync() => etcd.EmptyAsync();
 
     public async Task DisposeAsync()
     {
@@ -20,7 +20,6 @@ public sealed class BlobClusterTests : IAsyncLifetime
             await node.DisposeAsync();
         }
 
-        await _etcd.DisposeAsync();
         foreach (var dir in _dirs.Where(Directory.Exists))
         {
             Directory.Delete(dir, recursive: true);
@@ -36,7 +35,7 @@ public sealed class BlobClusterTests : IAsyncLifetime
             ["DataDir"] = dir,
             ["Listen:0"] = listen == "unix" ? "unix:" + Path.Combine(dir, "c.sock") : "http://127.0.0.1:0",
             ["Backend"] = "etcd",
-            ["Etcd:Endpoints"] = _etcd.Endpoint,
+            ["Etcd:Endpoints"] = etcd.Endpoint,
             ["Backend:StartTimeout"] = "10",
             ["NodeId"] = nodeId,
             ["Logging:LogLevel:Default"] = "Warning",

@@ -9,9 +9,11 @@ namespace Cairn.Server.Tests;
 
 /// <summary>
 /// Several Cairn nodes (in-process servers, each with its own port, socket and data directory) on one real etcd:
-/// what a cluster of <c>cairn serve</c> processes must do for its users.
+/// what a cluster of <c>cairn serve</c> processes must do for its users. On the assembly's etcd, emptied first; the
+/// test that takes etcd down has one of its own.
 /// </summary>
-public sealed class EtcdClusterTests : IAsyncLifetime
+[Collection(EtcdBackend.Collection)]
+public sealed class EtcdClusterTests(EtcdBackend sharedEtcd) : IAsyncLifetime
 {
     // Long enough that the live nodes, all in this test process, keep their registrations through a stall of it.
     private const int NodeTtlSeconds = 5;
@@ -23,6 +25,7 @@ public sealed class EtcdClusterTests : IAsyncLifetime
     private readonly List<string> _dirs = [];
     private readonly List<CairnServer> _nodes = [];
     private EtcdServer? _etcd;
+    private string? _endpoint;
 
     private EtcdServer Etcd => _etcd!;
 
@@ -56,7 +59,7 @@ public sealed class EtcdClusterTests : IAsyncLifetime
             ["Listen:0"] = "http://127.0.0.1:0",
             ["Listen:1"] = "unix:" + Path.Combine(dir, "c.sock"),
             ["Backend"] = "etcd",
-            ["Etcd:Endpoints"] = Etcd.Endpoint,
+            ["Etcd:Endpoints"] = _endpoint,
             ["Backend:StartTimeout"] = "10",
             ["Cluster:NodeTtlSeconds"] = NodeTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["NodeId"] = nodeId,
@@ -75,7 +78,8 @@ public sealed class EtcdClusterTests : IAsyncLifetime
     [Fact]
     public async Task ThreeNodes_ShareOneKeyspace_AndADeadNodeLeavesWithinItsTtl()
     {
-        _etcd = await EtcdServer.StartAsync();
+        await sharedEtcd.EmptyAsync();
+        _endpoint = sharedEtcd.Endpoint;
         var a = await StartNodeAsync("A");
         var b = await StartNodeAsync("B");
         var c = await StartNodeAsync("C");
@@ -108,7 +112,8 @@ public sealed class EtcdClusterTests : IAsyncLifetime
     [Fact]
     public async Task EtcdDown_UnderLoad_Answers503Quickly_AndEveryAcknowledgedWriteSurvives()
     {
-        _etcd = await EtcdServer.StartAsync();
+        _etcd = await EtcdBackend.StartDedicatedAsync();
+        _endpoint = _etcd.Endpoint;
         var a = await StartNodeAsync("A");
         var b = await StartNodeAsync("B");
         using var httpA = Client(a);

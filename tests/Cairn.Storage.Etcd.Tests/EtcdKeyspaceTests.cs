@@ -8,13 +8,23 @@ using Cairn.Testing;
 
 namespace Cairn.Storage.Etcd.Tests;
 
-/// <summary>What only the etcd backend has: a cluster that can be unreachable or go away, and etcd's own limits.</summary>
-public sealed class EtcdKeyspaceTests
+/// <summary>
+/// What only the etcd backend has: a cluster that can be unreachable or go away, and etcd's own limits. The outage test
+/// has an etcd of its own; the others use the assembly's, emptied first.
+/// </summary>
+[Collection(EtcdBackend.Collection)]
+public sealed class EtcdKeyspaceTests(EtcdBackend etcd)
 {
+    // Short, so that a request to a stopped etcd fails quickly.
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
-    private static Task<EtcdKeyspace> ConnectAsync(string endpoint) =>
-        EtcdKeyspace.ConnectAsync(new EtcdKeyspaceOptions { Endpoints = [endpoint], RequestTimeout = RequestTimeout });
+    private static Task<EtcdKeyspace> ConnectAsync(string endpoint) => EtcdBackend.ConnectAsync(endpoint, RequestTimeout);
+
+    private async Task<EtcdKeyspace> ConnectToEmptyAsync()
+    {
+        await etcd.EmptyAsync();
+        return await EtcdBackend.ConnectAsync(etcd.Endpoint);
+    }
 
     private static PutRequest Put(string key, string value) => new(key, Encoding.UTF8.GetBytes(value));
 
@@ -37,7 +47,7 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Requests_FailWithUnavailable_WhileEtcdIsDown_AndWorkAgainOnceItIsBack()
     {
-        await using var server = await EtcdServer.StartAsync();
+        await using var server = await EtcdBackend.StartDedicatedAsync();
         await using var store = await ConnectAsync(server.Endpoint);
         await store.PutAsync(Put("k", "1"));
 
@@ -69,8 +79,7 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Put_OfAValueOverEtcdsRequestLimit_ThrowsLimitExceeded()
     {
-        await using var server = await EtcdServer.StartAsync();
-        await using var store = await ConnectAsync(server.Endpoint);
+        await using var store = await ConnectToEmptyAsync();
 
         var error = await Assert.ThrowsAsync<LimitExceededException>(
             () => store.PutAsync(new PutRequest("big", new byte[(int)(1.5 * 1024 * 1024) + 1])).AsTask());
@@ -83,8 +92,7 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Txn_WithMoreOpsThanEtcdAllows_ThrowsLimitExceeded()
     {
-        await using var server = await EtcdServer.StartAsync();
-        await using var store = await ConnectAsync(server.Endpoint);
+        await using var store = await ConnectToEmptyAsync();
         var ops = Enumerable.Range(0, 129).Select(i => (KvRequest)Put($"k/{i:D3}", "v")).ToList();
 
         var error = await Assert.ThrowsAsync<LimitExceededException>(() => store.TxnAsync(new TxnRequest([], ops, [])).AsTask());
@@ -96,13 +104,12 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Status_ReportsTheEtcdBackend_TheRevisionAndTheCompactionPoint()
     {
-        await using var server = await EtcdServer.StartAsync();
-        await using var store = await ConnectAsync(server.Endpoint);
+        await using var store = await ConnectToEmptyAsync();
         await store.PutAsync(Put("a", "1"));
         var point = (await store.PutAsync(Put("a", "2"))).Revision;
 
         // Compacted by another client: the store learns the new point from etcd, not from its own cache.
-        await using (var other = await ConnectAsync(server.Endpoint))
+        await using (var other = await EtcdBackend.ConnectAsync(etcd.Endpoint))
         {
             await other.CompactAsync(point);
         }
@@ -116,10 +123,9 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Requests_ThrowUnavailable_AfterDispose_AndAnOpenWatchEnds()
     {
-        await using var server = await EtcdServer.StartAsync();
-        var store = await ConnectAsync(server.Endpoint);
-        await store.PutAsync(Put("k", "1"));
-        await using var watch = new WatchCursor(store, new WatchRequest(KeyRange.Single("k")) { StartRevision = 2 });
+        var store = await ConnectToEmptyAsync();
+        var put = await store.PutAsync(Put("k", "1"));
+        await using var watch = new WatchCursor(store, new WatchRequest(KeyRange.Single("k")) { StartRevision = put.Revision });
         Assert.Single((await watch.NextEventsAsync()).Events);
         var waiting = watch.NextAsync();
 
@@ -133,8 +139,7 @@ public sealed class EtcdKeyspaceTests
     [Fact]
     public async Task Grant_BelowEtcdsMinimumTtl_ReportsTheTtlEtcdGranted()
     {
-        await using var server = await EtcdServer.StartAsync();
-        await using var store = await ConnectAsync(server.Endpoint);
+        await using var store = await ConnectToEmptyAsync();
 
         var grant = await store.GrantLeaseAsync(Leases.MinTtlSeconds);
         var info = await store.LeaseTimeToLiveAsync(grant.Id);

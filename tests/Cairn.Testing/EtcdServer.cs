@@ -11,7 +11,7 @@ namespace Cairn.Testing;
 /// </summary>
 public sealed class EtcdServer : IAsyncDisposable
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "cairn-etcd-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _dataDir = Path.Combine(DataRoot, "cairn-etcd-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly int _clientPort;
     private readonly int _peerPort;
     private readonly ConcurrentQueue<string> _log = new(); // etcd's last lines of output, to say why it failed
@@ -52,6 +52,31 @@ public sealed class EtcdServer : IAsyncDisposable
                     throw;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Where the data directories go: in memory (/dev/shm) where the machine has it, since these tests are not about
+    /// etcd's fsync and a busy disk makes every write wait; else the temp directory. The path under /dev/shm repeats
+    /// the temp directory's, so a test run that has a temp directory of its own (test.sh) knows what to remove.
+    /// </summary>
+    public static string DataRoot { get; } = ChooseDataRoot();
+
+    private static string ChooseDataRoot()
+    {
+        var temp = Path.GetTempPath();
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/dev/shm"))
+        {
+            return temp;
+        }
+
+        try
+        {
+            return Directory.CreateDirectory(Path.Join("/dev/shm", temp)).FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return temp;
         }
     }
 

@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
 using Cairn.Contracts;
-using Cairn.Storage.Etcd;
-using Cairn.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cairn.Volumes.Tests;
 
-/// <summary>The blob store's behaviour, run on every backend: a derived class supplies a store holding no blob keys.
-/// Each test gets its own volume directories.</summary>
-public abstract class BlobStoreBehaviour : IAsyncLifetime
+/// <summary>The blob store's behaviour, run on every backend: each test gets an empty store from the backend provider
+/// and its own volume directories.</summary>
+/// <param name="backend">The backend under test.</param>
+public abstract class BlobStoreBehaviour(Backend backend) : IAsyncLifetime
 {
     protected string Scratch { get; } = Directory.CreateTempSubdirectory("cairn-volumes-").FullName;
     private readonly List<BlobStore> _blobs = [];
@@ -18,11 +17,9 @@ public abstract class BlobStoreBehaviour : IAsyncLifetime
 
     protected BlobStore Blobs { get; private set; } = null!;
 
-    protected abstract Task<IKeyspace> OpenStoreAsync(string directory);
-
     public async Task InitializeAsync()
     {
-        _store = await OpenStoreAsync(Scratch);
+        _store = await backend.OpenEmptyAsync(Scratch);
         Blobs = await NewBlobStoreAsync("node-a", Path.Combine(Scratch, "vol-a"));
     }
 
@@ -352,30 +349,5 @@ public abstract class BlobStoreBehaviour : IAsyncLifetime
         public async Task<Stream> OpenAsync(VolumeRecord volume, string blobId, long offset, long length, CancellationToken cancellationToken) =>
             await Nodes[volume.NodeId].OpenLocalAsync(volume.VolumeId, blobId, offset, length, cancellationToken)
             ?? throw new UnavailableException("not there");
-    }
-}
-
-public sealed class SqliteBlobStoreTests : BlobStoreBehaviour
-{
-    protected override async Task<IKeyspace> OpenStoreAsync(string directory) =>
-        await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = Path.Combine(directory, "cairn.db"), Durability = SqliteDurability.None });
-}
-
-public sealed class EtcdBlobFixture : IAsyncLifetime
-{
-    public EtcdServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await EtcdServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
-public sealed class EtcdBlobStoreTests(EtcdBlobFixture etcd) : BlobStoreBehaviour, IClassFixture<EtcdBlobFixture>
-{
-    protected override async Task<IKeyspace> OpenStoreAsync(string directory)
-    {
-        var store = await EtcdKeyspace.ConnectAsync(new EtcdKeyspaceOptions { Endpoints = [etcd.Server.Endpoint], RequestTimeout = TimeSpan.FromSeconds(20) });
-        await store.DeleteAsync(new DeleteRequest(KeyRange.Prefix("/cairn/")));
-        return store;
     }
 }

@@ -2,16 +2,18 @@ using System.Text;
 
 namespace Cairn.Coordination.Tests;
 
-/// <summary>Two candidates on one keyspace, as two nodes on one shared store.</summary>
-public sealed class LeaderElectionTests : IAsyncLifetime
+/// <summary>Two candidates on one keyspace, as two nodes on one shared store; on every backend.</summary>
+/// <param name="backend">The backend under test.</param>
+public abstract class LeaderElectionBehaviour(Backend backend) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
-    private readonly StoreFixture _fixture = new();
+    private readonly string _scratch = Directory.CreateTempSubdirectory("cairn-coord-").FullName;
     private readonly List<IAsyncDisposable> _cleanup = [];
+    private IKeyspace? _store;
 
-    private IKeyspace Store => _fixture.Store;
+    private IKeyspace Store => _store ?? throw new InvalidOperationException("Not initialized.");
 
-    public Task InitializeAsync() => _fixture.InitializeAsync();
+    public async Task InitializeAsync() => _store = await backend.OpenEmptyAsync(_scratch);
 
     public async Task DisposeAsync()
     {
@@ -20,7 +22,12 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             await item.DisposeAsync();
         }
 
-        await _fixture.DisposeAsync();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        Directory.Delete(_scratch, recursive: true);
     }
 
     private async Task<(LeaderElection Election, long Lease)> CandidateAsync(string id, long ttl = 30)

@@ -1,7 +1,7 @@
 using Cairn.Client;
 using Cairn.Server;
 
-namespace Cairn.Testing;
+namespace Cairn.Testing.Server;
 
 /// <summary>
 /// A real server in this process, on a free loopback TCP port and a Unix socket, over a fresh data directory that is

@@ -1,9 +1,0 @@
-using Cairn.Conformance;
-using Cairn.Core;
-
-namespace Cairn.Client.Tests.Conformance;
-
-public sealed class HttpRangeTests : RangeConformance
-{
-    protected override Task<IKeyspace> CreateStoreAsync() => RemoteStore.StartAsync();
-}

@@ -1,0 +1,19 @@
+using Cairn.Conformance;
+using Cairn.Testing;
+
+namespace Cairn.Storage.Etcd.Tests;
+
+// Every contract suite on etcd: one etcd for the assembly, emptied before each test; the classes run one after another.
+[CollectionDefinition(EtcdBackend.Collection)] public sealed class EtcdCollection : ICollectionFixture<EtcdBackend>;
+
+[Collection(EtcdBackend.Collection)] public sealed class EtcdCompactionTests(EtcdBackend b) : CompactionConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdConcurrencyTests(EtcdBackend b) : ConcurrencyConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdKeyValidationTests(EtcdBackend b) : KeyValidationConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdLeaseTests(EtcdBackend b) : LeaseConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdPutDeleteTests(EtcdBackend b) : PutDeleteConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdRangeTests(EtcdBackend b) : RangeConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdRevisionTests(EtcdBackend b) : RevisionConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdTxnTests(EtcdBackend b) : TxnConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdTxnCompareTests(EtcdBackend b) : TxnCompareConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdWatchTests(EtcdBackend b) : WatchConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdWatchLivenessTests(EtcdBackend b) : WatchLivenessConformance(b);
