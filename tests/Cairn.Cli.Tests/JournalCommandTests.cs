@@ -4,7 +4,7 @@ using Cairn.Contracts;
 namespace Cairn.Cli.Tests;
 
 /// <summary><c>cairn journal …</c> against a real server.</summary>
-public sealed class JournalCommandTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class JournalCommandTests(FakeClockServerFixture fixture) : IClassFixture<FakeClockServerFixture>
 {
     private static string Unique(string what) => $"{what}-{Guid.NewGuid():N}";
 
@@ -206,7 +206,7 @@ public sealed class JournalCommandTests(ServerFixture fixture) : IClassFixture<S
         await Journal("tcp", "append", stuck, "begin", Frames.Message(stuck, "begin", user));
         await Journal("tcp", "append", done, "begin", Frames.Message(done, "begin", user));
         await Journal("tcp", "append", done, "commit", "{}");
-        await Task.Delay(1100);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1.1));
 
         var old = await Journal("tcp", "stuck", "--older-than", "1s", "--json", "--all");
         var young = await Journal("tcp", "stuck", "--older-than", "1h", "--json", "--all");

@@ -7,7 +7,7 @@ namespace Cairn.Client.Tests;
 
 /// <summary>The journal through the client, against a real server, over both transports. Each test uses its own
 /// request ids and user, so that listings can be filtered down to what it wrote.</summary>
-public sealed class JournalTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class JournalTests(FakeClockServerFixture fixture) : IClassFixture<FakeClockServerFixture>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -202,7 +202,7 @@ public sealed class JournalTests(ServerFixture fixture) : IClassFixture<ServerFi
         var user = Unique("u");
         var before = Unique("tx");
         var first = await client.AppendJournalAsync(before, "begin", Message(before, "begin", user));
-        await Task.Delay(50);
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(50));
         var after = Unique("tx");
         var second = await client.AppendJournalAsync(after, "begin", Message(after, "begin", user));
 
@@ -259,7 +259,7 @@ public sealed class JournalTests(ServerFixture fixture) : IClassFixture<ServerFi
         await client.AppendJournalAsync(stuck, "begin", Message(stuck, "begin", user));
         await client.AppendJournalAsync(done, "begin", Message(done, "begin", user));
         await client.AppendJournalAsync(done, "commit", "{}");
-        await Task.Delay(1100);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1.1));
 
         var oneSecond = await client.ListJournalAsync(new JournalListQuery { User = user, Stuck = TimeSpan.FromSeconds(1) });
         var oneHour = await client.ListJournalAsync(new JournalListQuery { User = user, Stuck = TimeSpan.FromHours(1) });
@@ -308,13 +308,21 @@ public sealed class JournalTests(ServerFixture fixture) : IClassFixture<ServerFi
         using var timeout = new CancellationTokenSource(Deadline);
 
         await using var steps = client.WatchJournalAsync(txid, cancellationToken: timeout.Token).GetAsyncEnumerator(timeout.Token);
-        var next = steps.MoveNextAsync();
-        await Task.Delay(200);
-        var commit = await client.AppendJournalAsync(txid, "commit", "{}");
+        var next = steps.MoveNextAsync().AsTask();
+
+        // The watch starts "now", at a moment this test cannot see: new steps are appended until it delivers one. That
+        // one is one of them, with its own revision; the begin from before the watch is never delivered.
+        var appended = new Dictionary<string, long>();
+        for (var i = 0; !next.IsCompleted; i++)
+        {
+            timeout.Token.ThrowIfCancellationRequested();
+            appended["step-" + i] = (await client.AppendJournalAsync(txid, "step-" + i, "{}")).Revision;
+            await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        }
 
         Assert.True(await next);
-        Assert.Equal("commit", steps.Current.Step);
-        Assert.Equal(commit.Revision, steps.Current.Revision);
+        Assert.True(appended.TryGetValue(steps.Current.Step, out var revision), $"The watch delivered '{steps.Current.Step}', which was appended before it started.");
+        Assert.Equal(revision, steps.Current.Revision);
     }
 
     [Fact]

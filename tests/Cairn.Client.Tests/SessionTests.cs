@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Cairn.Client.Tests;
 
 /// <summary><see cref="CairnSession"/>: keys that live as long as the session does.</summary>
-public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class SessionTests(FakeClockServerFixture fixture) : IClassFixture<FakeClockServerFixture>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
@@ -38,13 +38,20 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         using var client = new CairnClient(fixture.UnixEndpoint);
         var key = Unique() + "member";
-        // TTL 3 s (keep-alive every second): a shorter TTL lost its lease when a loaded CI machine stalled this
-        // process for longer than the TTL, which says nothing about sessions.
-        await using var session = await client.CreateSessionAsync(3);
+        var clock = fixture.Clock;
+        await using var session = await client.CreateSessionAsync(3, clock);
         await session.PutAsync(key, "here");
 
-        // Not synchronisation: the point is that more than the TTL passes, twice over.
-        await Task.Delay(TimeSpan.FromSeconds(6.5));
+        // Seven seconds of the server's and the session's clock, one at a time: each time the session renews its lease
+        // (every TTL/3) and the server has it full again. More than twice the TTL passes, with no real waiting.
+        for (var second = 1; second <= 7; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Eventually.UntilAsync(
+                async () => (await client.LeaseTimeToLiveAsync(session.LeaseId))?.RemainingTtlSeconds == 3,
+                Deadline,
+                $"the session has renewed its lease {second} s after it began");
+        }
 
         Assert.Equal("here", await client.GetStringAsync(key));
         Assert.False(session.IsLost);

@@ -164,7 +164,7 @@ public sealed class JournalNativeTests(JournalServerFixture fixture) : IClassFix
         await JournalHttp.AppendAsync(_http, open, "begin", $$"""{"user_id": "{{user}}"}""");
         await JournalHttp.AppendAsync(_http, done, "begin", $$"""{"user_id": "{{user}}"}""");
         await JournalHttp.AppendAsync(_http, done, "commit", "{}");
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        fixture.Clock.Advance(TimeSpan.FromSeconds(1.1));
 
         async Task<List<string>> Stuck(string query) =>
             [.. JsonDocument.Parse(await _http.GetStringAsync("/v1/journal?" + query)).RootElement

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -13,10 +14,14 @@ namespace Cairn.Server.Tests;
 public sealed class JournalServerFixture : ServerFixture
 {
     public JournalServerFixture()
+        : base(new FakeTimeProvider(DateTimeOffset.UtcNow))
     {
         Settings["Journal:Listen:0"] = "unix:" + JournalSocketPath;
         Settings["Journal:Listen:1"] = "http://127.0.0.1:0";
     }
+
+    /// <summary>The server's clock: it moves only when a test moves it.</summary>
+    public FakeTimeProvider Clock => (FakeTimeProvider)Time!;
 
     /// <summary>The journal's own Unix socket (the seed's <c>/tmp/journal.sock</c>, in a temporary directory).</summary>
     public string JournalSocketPath => Path.Combine(DataDir, "journal.sock");

@@ -11,6 +11,17 @@ public class ServerFixture : IAsyncLifetime
 {
     private CairnServer? _server;
 
+    public ServerFixture()
+        : this(null)
+    {
+    }
+
+    /// <summary>A server on <paramref name="time"/> (null: the real clock).</summary>
+    protected ServerFixture(TimeProvider? time) => Time = time;
+
+    /// <summary>The server's clock; null for the real one.</summary>
+    public TimeProvider? Time { get; }
+
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N")[..12]);
 
     public CairnServer Server => _server ?? throw new InvalidOperationException("The server has not started.");
@@ -56,7 +67,7 @@ public class ServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        _server = await CairnServer.StartAsync([], settings);
+        _server = await CairnServer.StartAsync([], settings, Time);
     }
 
     public async Task DisposeAsync()
