@@ -9,6 +9,7 @@ namespace Cairn.Storage.Etcd.Tests;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdCompactionTests(EtcdBackend b) : CompactionConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdConcurrencyTests(EtcdBackend b) : ConcurrencyConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdKeyValidationTests(EtcdBackend b) : KeyValidationConformance(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdLimitsTests(EtcdBackend b) : LimitsConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdLeaseTests(EtcdBackend b) : LeaseConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdPutDeleteTests(EtcdBackend b) : PutDeleteConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdRangeTests(EtcdBackend b) : RangeConformance(b);

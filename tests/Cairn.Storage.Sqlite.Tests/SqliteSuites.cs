@@ -7,6 +7,7 @@ namespace Cairn.Storage.Sqlite.Tests;
 public sealed class SqliteCompactionTests(SqliteBackend b) : CompactionConformance(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteConcurrencyTests(SqliteBackend b) : ConcurrencyConformance(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteKeyValidationTests(SqliteBackend b) : KeyValidationConformance(b), IClassFixture<SqliteBackend>;
+public sealed class SqliteLimitsTests(SqliteBackend b) : LimitsConformance(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteLeaseTests(SqliteBackend b) : LeaseConformance(b), IClassFixture<SqliteBackend>;
 public sealed class SqlitePutDeleteTests(SqliteBackend b) : PutDeleteConformance(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteRangeTests(SqliteBackend b) : RangeConformance(b), IClassFixture<SqliteBackend>;
