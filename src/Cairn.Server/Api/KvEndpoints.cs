@@ -26,16 +26,16 @@ internal static class KvEndpoints
         app.MapDelete("/v1/kv/{**key}", DeleteAsync).WithName("DeleteKey").WithTags("kv");
     }
 
-    private static async Task GetAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)
+    // The limits are the store's (LimitedKeyspace); only a put checks the key here, before it reads a body.
+    private static async Task GetAsync(HttpContext context, IKeyspace store)
     {
         var key = RequestReading.KeyFromPath(context, Prefix);
         if (key.Length == 0 || RequestReading.Flag(context, "prefix"))
         {
-            await ListAsync(context, store, limits).ConfigureAwait(false);
+            await ListAsync(context, store).ConfigureAwait(false);
             return;
         }
 
-        limits.CheckKey(key);
         var result = await store.RangeAsync(new RangeRequest(KeyRange.Single(key)) { Revision = RequestReading.Long(context, "revision") ?? 0 }, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, result.Revision);
         if (result.Kvs.Count == 0)
@@ -61,10 +61,9 @@ internal static class KvEndpoints
         await context.Response.Body.WriteAsync(kv.Value, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task ListAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)
+    private static async Task ListAsync(HttpContext context, IKeyspace store)
     {
         var range = ListRange(context);
-        limits.CheckKey(range.Key);
         var limit = RequestReading.Long(context, "limit") ?? DefaultPageSize;
         if (limit is <= 0 or > MaxPageSize)
         {
@@ -180,7 +179,7 @@ internal static class KvEndpoints
         return (0, ttl is { } span ? Durations.WholeSeconds(span) : null);
     }
 
-    private static async Task DeleteAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)
+    private static async Task DeleteAsync(HttpContext context, IKeyspace store)
     {
         var key = RequestReading.KeyFromPath(context, Prefix);
         var isPrefix = RequestReading.Flag(context, "prefix");
@@ -189,7 +188,6 @@ internal static class KvEndpoints
             Keys.Validate(key);
         }
 
-        limits.CheckKey(key);
         var delete = new DeleteRequest(isPrefix ? KeyRange.Prefix(key) : KeyRange.Single(key)) { PrevKvs = RequestReading.Flag(context, "prevKv") };
         var condition = isPrefix ? null : Precondition(context, key);
 

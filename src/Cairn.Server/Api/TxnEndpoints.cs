@@ -17,11 +17,10 @@ internal static class TxnEndpoints
         app.MapPost("/v1/compact", CompactAsync).WithName("Compact").WithTags("admin").Produces<CompactDto>();
     }
 
-    private static async Task TxnAsync(HttpContext context, IKeyspace store, KeyspaceLimits limits)
+    private static async Task TxnAsync(HttpContext context, IKeyspace store)
     {
         var body = await Json.ReadAsync<TxnDto>(context).ConfigureAwait(false);
         var txn = body.ToModel();
-        limits.Check(txn);
         var result = await store.TxnAsync(txn, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, result.Revision);
         await Json.WriteAsync(context, TxnResultDto.From(result)).ConfigureAwait(false);
