@@ -84,22 +84,12 @@ internal sealed class DistinctFanout(WatchOptions o, Uri baseAddress, HttpClient
     private async Task<DistinctFanoutResult> RunAsync(CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sockets = new ClientWebSocket[o.Sockets];
-        var receivers = new List<Task>();
-        var wsUri = new UriBuilder(new Uri(baseAddress, "v1/watch")) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
         var createStarted = Stopwatch.GetTimestamp();
+        await using var set = await WatchSocketSet.OpenAsync(baseAddress, o.Sockets, Handle, Error, stop.Token).ConfigureAwait(false);
+        var sockets = set.Sockets;
         try
         {
-            var senders = new List<Task>();
-            for (var s = 0; s < sockets.Length; s++)
-            {
-                var socket = sockets[s] = new ClientWebSocket();
-                await socket.ConnectAsync(wsUri, stop.Token).ConfigureAwait(false);
-                receivers.Add(Task.Run(() => WatchBench.ReceiveMessagesAsync(socket, Handle, Error, stop.Token), stop.Token));
-                var first = s;
-                senders.Add(Task.Run(() => CreateWatchesAsync(socket, first, stop.Token), stop.Token));
-            }
-
+            var senders = sockets.Select((socket, s) => Task.Run(() => CreateWatchesAsync(socket, s, stop.Token), stop.Token)).ToList();
             await Task.WhenAll(senders).ConfigureAwait(false);
             if (await Task.WhenAny(_allCreated.Task, Task.Delay(TimeSpan.FromSeconds(300), stop.Token)).ConfigureAwait(false) != _allCreated.Task)
             {
@@ -107,7 +97,7 @@ internal sealed class DistinctFanout(WatchOptions o, Uri baseAddress, HttpClient
             }
 
             var createSeconds = (Stopwatch.GetTimestamp() - createStarted) / (double)Stopwatch.Frequency;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fan-out distinct: {o.Watchers} watches created on {sockets.Length} sockets in {createSeconds:F2} s; {o.PutClients} clients put for {o.Warmup.TotalSeconds:0.#} + {o.Duration.TotalSeconds:0.#} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fan-out distinct: {o.Watchers} watches created on {sockets.Count} sockets in {createSeconds:F2} s; {o.PutClients} clients put for {o.Warmup.TotalSeconds:0.#} + {o.Duration.TotalSeconds:0.#} s"));
 
             var start = Stopwatch.GetTimestamp();
             var measureFrom = start + (long)(o.Warmup.TotalSeconds * Stopwatch.Frequency);
@@ -136,19 +126,6 @@ internal sealed class DistinctFanout(WatchOptions o, Uri baseAddress, HttpClient
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            foreach (var socket in sockets)
-            {
-                socket?.Abort();
-                socket?.Dispose();
-            }
-
-            try
-            {
-                await Task.WhenAll(receivers).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-            {
-            }
         }
     }
 

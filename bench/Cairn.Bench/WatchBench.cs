@@ -241,24 +241,13 @@ internal static class WatchBench
         public async Task<FanoutResult> RunAsync(CancellationToken ct)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var sockets = new ClientWebSocket[o.Sockets];
-            var receivers = new List<Task>();
-            var wsUri = new UriBuilder(new Uri(baseAddress, "v1/watch")) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
             var createStarted = Stopwatch.GetTimestamp();
+            await using var set = await WatchSocketSet.OpenAsync(baseAddress, o.Sockets, Handle, Error, stop.Token).ConfigureAwait(false);
+            var sockets = set.Sockets;
             try
             {
-                var senders = new List<Task>();
-                for (var s = 0; s < sockets.Length; s++)
-                {
-                    var socket = sockets[s] = new ClientWebSocket();
-                    await socket.ConnectAsync(wsUri, stop.Token).ConfigureAwait(false);
-                    receivers.Add(Task.Run(() => ReceiveLoopAsync(socket, stop.Token), stop.Token));
-
-                    // Watchers s, s + S, s + 2S, … share socket s: W/S each, the remainder spread one apiece.
-                    var first = s;
-                    senders.Add(Task.Run(() => CreateWatchesAsync(socket, first, stop.Token), stop.Token));
-                }
-
+                // Watchers s, s + S, s + 2S, … share socket s: W/S each, the remainder spread one apiece.
+                var senders = sockets.Select((socket, s) => Task.Run(() => CreateWatchesAsync(socket, s, stop.Token), stop.Token)).ToList();
                 await Task.WhenAll(senders).ConfigureAwait(false);
                 if (await Task.WhenAny(_allCreated.Task, Task.Delay(TimeSpan.FromSeconds(120), stop.Token)).ConfigureAwait(false) != _allCreated.Task)
                 {
@@ -266,7 +255,7 @@ internal static class WatchBench
                 }
 
                 var createSeconds = (Stopwatch.GetTimestamp() - createStarted) / (double)Stopwatch.Frequency;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fan-out {mode.ToString().ToLowerInvariant()}: {_watchers} watches created on {sockets.Length} sockets in {createSeconds:F2} s"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fan-out {mode.ToString().ToLowerInvariant()}: {_watchers} watches created on {sockets.Count} sockets in {createSeconds:F2} s"));
 
                 var t0 = new long[_rounds];
                 var putRevisions = new long[_rounds];
@@ -296,19 +285,6 @@ internal static class WatchBench
             finally
             {
                 await stop.CancelAsync().ConfigureAwait(false);
-                foreach (var socket in sockets)
-                {
-                    socket?.Abort();
-                    socket?.Dispose();
-                }
-
-                try
-                {
-                    await Task.WhenAll(receivers).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-                {
-                }
             }
         }
 
@@ -324,8 +300,6 @@ internal static class WatchBench
                 await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, ct).ConfigureAwait(false);
             }
         }
-
-        private Task ReceiveLoopAsync(ClientWebSocket socket, CancellationToken ct) => ReceiveMessagesAsync(socket, Handle, Error, ct);
 
         private void Handle(ReadOnlyMemory<byte> message, long now)
         {

@@ -206,38 +206,17 @@ public sealed partial class JournalService
             JournalNames.ValidateTxid(query.After);
         }
 
-        // A scan of the summaries, read in batches at one revision so that a page is one consistent snapshot.
-        var page = new List<JournalSummary>(query.Limit);
-        var start = query.After is null ? JournalKeys.Requests : JournalKeys.Request(query.After) + "\0";
-        var end = Keys.PrefixEnd(JournalKeys.Requests)!;
-        long revision = 0;
-        while (true)
-        {
-            var batch = await _store.RangeAsync(
-                new RangeRequest(KeyRange.Between(start, end)) { Limit = 512, Revision = revision },
-                cancellationToken).ConfigureAwait(false);
-            revision = batch.Revision;
-            foreach (var kv in batch.Kvs)
+        // A scan of the summaries.
+        return await PageAsync(
+            JournalKeys.Requests,
+            query.After,
+            query.Limit,
+            (kv, _, _) =>
             {
                 var summary = JournalCodec.DecodeSummary(kv.Key[JournalKeys.Requests.Length..], kv.Value.Span, kv.ModRevision);
-                if (Matches(summary, query))
-                {
-                    page.Add(summary);
-                    if (page.Count == query.Limit)
-                    {
-                        var more = !ReferenceEquals(kv, batch.Kvs[^1]) || batch.More;
-                        return new JournalPage(page, more ? summary.Txid : null);
-                    }
-                }
-            }
-
-            if (!batch.More || batch.Kvs.Count == 0)
-            {
-                return new JournalPage(page, null);
-            }
-
-            start = batch.Kvs[^1].Key + "\0";
-        }
+                return ValueTask.FromResult(Matches(summary, query) ? summary : null);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>In-progress requests whose first step is older than <paramref name="olderThan"/>, in request-id order
@@ -263,36 +242,54 @@ public sealed partial class JournalService
         }
 
         var cutoff = (_options.Time.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
+        return await PageAsync(
+            JournalKeys.Open,
+            after,
+            limit,
+            async (open, revision, ct) =>
+            {
+                if (!long.TryParse(open.Value.Span, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first) || first >= cutoff)
+                {
+                    return null;
+                }
+
+                var txid = open.Key[JournalKeys.Open.Length..];
+                var summary = await _store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Request(txid))) { Revision = revision }, ct).ConfigureAwait(false);
+                return summary.Kvs.Count == 0 ? null : JournalCodec.DecodeSummary(txid, summary.Kvs[0].Value.Span, summary.Kvs[0].ModRevision);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One page of requests from the keys under <paramref name="prefix"/> (one per request, named by its txid), in
+    /// request-id order after <paramref name="after"/>: each key read is given to <paramref name="select"/> with the
+    /// revision of the page, which returns the request's summary or null to skip it. The keys are read in batches at
+    /// one revision (and <paramref name="select"/> reads at it too), so a page is one consistent snapshot.
+    /// </summary>
+    private async Task<JournalPage> PageAsync(string prefix, string? after, int limit, Func<KeyValue, long, CancellationToken, ValueTask<JournalSummary?>> select, CancellationToken cancellationToken)
+    {
         var page = new List<JournalSummary>(Math.Min(limit, 64));
-        var start = after is null ? JournalKeys.Open : JournalKeys.OpenRequest(after) + "\0";
-        var end = Keys.PrefixEnd(JournalKeys.Open)!;
+        var start = after is null ? prefix : prefix + after + "\0";
+        var end = Keys.PrefixEnd(prefix)!;
         long revision = 0;
         while (true)
         {
-            // The index and the summaries are read at one revision, so that a page is one consistent snapshot.
             var batch = await _store.RangeAsync(
                 new RangeRequest(KeyRange.Between(start, end)) { Limit = 512, Revision = revision },
                 cancellationToken).ConfigureAwait(false);
             revision = batch.Revision;
-            foreach (var open in batch.Kvs)
+            foreach (var kv in batch.Kvs)
             {
-                if (!long.TryParse(open.Value.Span, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first) || first >= cutoff)
+                if (await select(kv, revision, cancellationToken).ConfigureAwait(false) is not { } summary)
                 {
                     continue;
                 }
 
-                var txid = open.Key[JournalKeys.Open.Length..];
-                var summary = await _store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Request(txid))) { Revision = revision }, cancellationToken).ConfigureAwait(false);
-                if (summary.Kvs.Count == 0)
-                {
-                    continue;
-                }
-
-                page.Add(JournalCodec.DecodeSummary(txid, summary.Kvs[0].Value.Span, summary.Kvs[0].ModRevision));
+                page.Add(summary);
                 if (page.Count == limit)
                 {
-                    var more = !ReferenceEquals(open, batch.Kvs[^1]) || batch.More;
-                    return new JournalPage(page, more ? txid : null);
+                    var more = !ReferenceEquals(kv, batch.Kvs[^1]) || batch.More;
+                    return new JournalPage(page, more ? summary.Txid : null);
                 }
             }
 

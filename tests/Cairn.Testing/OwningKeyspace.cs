@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Storage;
 
 namespace Cairn.Testing;
 
@@ -8,48 +9,12 @@ namespace Cairn.Testing;
 /// </summary>
 /// <param name="inner">The store.</param>
 /// <param name="release">Stops and removes what was started for the store.</param>
-public sealed class OwningKeyspace(IKeyspace inner, Func<Task> release) : IKeyspace
+public sealed class OwningKeyspace(IKeyspace inner, Func<Task> release) : DelegatingKeyspace(inner)
 {
     private int _disposed;
 
     /// <inheritdoc />
-    public ValueTask<RangeResult> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) => inner.RangeAsync(request, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken = default) => inner.PutAsync(request, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<DeleteResult> DeleteAsync(DeleteRequest request, CancellationToken cancellationToken = default) => inner.DeleteAsync(request, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default) => inner.TxnAsync(request, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<CompactResult> CompactAsync(long revision, CancellationToken cancellationToken = default) => inner.CompactAsync(revision, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<StoreStatus> StatusAsync(CancellationToken cancellationToken = default) => inner.StatusAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<WatchResponse> WatchAsync(WatchRequest request, CancellationToken cancellationToken = default) => inner.WatchAsync(request, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<LeaseGrant> GrantLeaseAsync(long ttlSeconds, long id = 0, CancellationToken cancellationToken = default) => inner.GrantLeaseAsync(ttlSeconds, id, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<LeaseInfo> KeepAliveLeaseAsync(long id, CancellationToken cancellationToken = default) => inner.KeepAliveLeaseAsync(id, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<long> RevokeLeaseAsync(long id, CancellationToken cancellationToken = default) => inner.RevokeLeaseAsync(id, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<LeaseInfo?> LeaseTimeToLiveAsync(long id, bool includeKeys = false, CancellationToken cancellationToken = default) => inner.LeaseTimeToLiveAsync(id, includeKeys, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<IReadOnlyList<LeaseInfo>> ListLeasesAsync(CancellationToken cancellationToken = default) => inner.ListLeasesAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
@@ -58,7 +23,7 @@ public sealed class OwningKeyspace(IKeyspace inner, Func<Task> release) : IKeysp
 
         try
         {
-            await inner.DisposeAsync();
+            await base.DisposeAsync();
         }
         finally
         {

@@ -52,39 +52,21 @@ internal sealed class ClusterMember(
     }
 
     /// <summary>Leaves first, before the server stops listening: stops the leader work, resigns, revokes the node lease.</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
-    {
-        if (_left)
-        {
-            return;
-        }
-
-        _left = true;
-        if (_services is not null)
-        {
-            await _services.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_election is not null)
-        {
-            await _election.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_registration is not null)
-        {
-            await _registration.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public Task StoppingAsync(CancellationToken cancellationToken) => LeaveAsync(giveBack: true);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Leaves, if the server did not stop through the host (a start that failed half-way).</summary>
-    public async ValueTask DisposeAsync() => await StoppingAsync(CancellationToken.None).ConfigureAwait(false);
+    public async ValueTask DisposeAsync() => await LeaveAsync(giveBack: true).ConfigureAwait(false);
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Stops the leader work and campaigning, leaving the leader key and node lease to expire.</summary>
-    public async Task AbandonAsync()
+    public Task AbandonAsync() => LeaveAsync(giveBack: false);
+
+    // Once: stops the leader work first, then the candidacy and the registration — giving back the leader key and the
+    // node lease, or leaving them to expire by their TTL as a crash would.
+    private async Task LeaveAsync(bool giveBack)
     {
         if (_left)
         {
@@ -99,12 +81,12 @@ internal sealed class ClusterMember(
 
         if (_election is not null)
         {
-            await _election.AbandonAsync().ConfigureAwait(false);
+            await (giveBack ? _election.DisposeAsync().AsTask() : _election.AbandonAsync()).ConfigureAwait(false);
         }
 
         if (_registration is not null)
         {
-            await _registration.AbandonAsync().ConfigureAwait(false);
+            await (giveBack ? _registration.DisposeAsync().AsTask() : _registration.AbandonAsync()).ConfigureAwait(false);
         }
     }
 }
