@@ -190,29 +190,21 @@ internal sealed class DistinctFanout(WatchOptions o, Uri baseAddress, HttpClient
     {
         using var document = JsonDocument.Parse(message);
         var root = document.RootElement;
-        if (root.TryGetProperty("created", out _))
+        switch (WatchBench.Classify(root, out var w, out var revision))
         {
-            if (Interlocked.Increment(ref _created) == o.Watchers)
-            {
-                _allCreated.TrySetResult();
-            }
+            case WatchBench.SocketMessage.Created:
+                if (Interlocked.Increment(ref _created) == o.Watchers)
+                {
+                    _allCreated.TrySetResult();
+                }
 
-            return;
+                return;
+            case WatchBench.SocketMessage.Unexpected:
+                Error("unexpected message: " + Encoding.UTF8.GetString(message.Span));
+                return;
+            case WatchBench.SocketMessage.Progress:
+                return;
         }
-
-        if (!root.TryGetProperty("watchId", out var idElement))
-        {
-            Error("unexpected message: " + Encoding.UTF8.GetString(message.Span));
-            return;
-        }
-
-        if (root.TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.True)
-        {
-            return;
-        }
-
-        var w = idElement.GetInt32();
-        var revision = root.GetProperty("revision").GetInt64();
         foreach (var change in root.GetProperty("events").EnumerateArray())
         {
             var value = change.GetProperty("kv").GetProperty("value").GetBytesFromBase64();

@@ -162,6 +162,45 @@ internal static class WatchBench
         return value;
     }
 
+    /// <summary>What a message on a watch socket is.</summary>
+    internal enum SocketMessage
+    {
+        /// <summary>A watch was created.</summary>
+        Created,
+
+        /// <summary>A progress notification (no events).</summary>
+        Progress,
+
+        /// <summary>Events of watch <c>watchId</c> at <c>revision</c>.</summary>
+        Events,
+
+        /// <summary>Anything else (an error, a cancellation).</summary>
+        Unexpected,
+    }
+
+    /// <summary>Tells a watch socket's message apart; for events, which watch and which revision.</summary>
+    internal static SocketMessage Classify(JsonElement root, out int watchId, out long revision)
+    {
+        (watchId, revision) = (-1, 0);
+        if (root.TryGetProperty("created", out _))
+        {
+            return SocketMessage.Created;
+        }
+
+        if (!root.TryGetProperty("watchId", out var id))
+        {
+            return SocketMessage.Unexpected;
+        }
+
+        if (root.TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.True)
+        {
+            return SocketMessage.Progress;
+        }
+
+        (watchId, revision) = (id.GetInt32(), root.GetProperty("revision").GetInt64());
+        return SocketMessage.Events;
+    }
+
     internal static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     internal static long Nanos(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
@@ -305,29 +344,21 @@ internal static class WatchBench
         {
             using var document = JsonDocument.Parse(message);
             var root = document.RootElement;
-            if (root.TryGetProperty("created", out _))
+            switch (WatchBench.Classify(root, out var w, out var revision))
             {
-                if (Interlocked.Increment(ref _created) == _watchers)
-                {
-                    _allCreated.TrySetResult();
-                }
+                case WatchBench.SocketMessage.Created:
+                    if (Interlocked.Increment(ref _created) == _watchers)
+                    {
+                        _allCreated.TrySetResult();
+                    }
 
-                return;
+                    return;
+                case WatchBench.SocketMessage.Unexpected:
+                    Error("unexpected message: " + Encoding.UTF8.GetString(message.Span));
+                    return;
+                case WatchBench.SocketMessage.Progress:
+                    return;
             }
-
-            if (!root.TryGetProperty("watchId", out var idElement))
-            {
-                Error("unexpected message: " + Encoding.UTF8.GetString(message.Span));
-                return;
-            }
-
-            if (root.TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.True)
-            {
-                return;
-            }
-
-            var w = idElement.GetInt32();
-            var revision = root.GetProperty("revision").GetInt64();
             foreach (var change in root.GetProperty("events").EnumerateArray())
             {
                 var kv = change.GetProperty("kv");
