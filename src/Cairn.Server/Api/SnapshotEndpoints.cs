@@ -18,7 +18,7 @@ internal static class SnapshotEndpoints
             context.Response.Headers.ContentDisposition = "attachment; filename=\"cairn-snapshot.tar\"";
             try
             {
-                await SnapshotWriter.WriteAsync(context.Response.Body, store, [.. sources], node.Id, context.RequestAborted).ConfigureAwait(false);
+                await SnapshotWriter.WriteAsync(context.Response.Body, store, [.. sources], node.Id, node.Time, context.RequestAborted).ConfigureAwait(false);
             }
             catch (CairnException) when (context.Response.HasStarted)
             {

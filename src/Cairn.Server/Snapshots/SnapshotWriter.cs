@@ -16,7 +16,7 @@ internal static class SnapshotWriter
 {
     private const int Page = 1000;
 
-    public static async Task WriteAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, CancellationToken cancellationToken)
+    public static async Task WriteAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, TimeProvider time, CancellationToken cancellationToken)
     {
         var pins = new List<IAsyncDisposable>();
         try
@@ -26,7 +26,7 @@ internal static class SnapshotWriter
                 pins.Add(await source.PinAsync(cancellationToken).ConfigureAwait(false));
             }
 
-            await WritePinnedAsync(destination, store, sources, nodeId, cancellationToken).ConfigureAwait(false);
+            await WritePinnedAsync(destination, store, sources, nodeId, time, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -37,7 +37,7 @@ internal static class SnapshotWriter
         }
     }
 
-    private static async Task WritePinnedAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, CancellationToken cancellationToken)
+    private static async Task WritePinnedAsync(Stream destination, IKeyspace store, IReadOnlyList<ISnapshotFileSource> sources, string nodeId, TimeProvider time, CancellationToken cancellationToken)
     {
         var status = await store.StatusAsync(cancellationToken).ConfigureAwait(false);
         var revision = status.Revision;
@@ -104,7 +104,7 @@ internal static class SnapshotWriter
             await using var tar = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
             var manifest = JsonSerializer.SerializeToUtf8Bytes(new SnapshotManifest
             {
-                Created = DateTimeOffset.UtcNow,
+                Created = time.GetUtcNow(),
                 Node = nodeId,
                 Backend = status.Backend,
                 Revision = revision,
