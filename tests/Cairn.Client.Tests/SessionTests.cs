@@ -39,18 +39,24 @@ public sealed class SessionTests(FakeClockServerFixture fixture) : IClassFixture
         using var client = new CairnClient(fixture.UnixEndpoint);
         var key = Unique() + "member";
         var clock = fixture.Clock;
-        await using var session = await client.CreateSessionAsync(3, clock);
+
+        // The session's clock is the server's, observed: each step of time is taken only once the session waits on its
+        // next renewal timer, so that no step passes a timer by before it is set.
+        var sessionClock = new ObservedTimeProvider(clock);
+        await using var session = await client.CreateSessionAsync(3, sessionClock);
         await session.PutAsync(key, "here");
+        await Eventually.UntilAsync(() => sessionClock.TimersCreated >= 1, Deadline, "the session waits to renew its lease");
 
         // Seven seconds of the server's and the session's clock, one at a time: each time the session renews its lease
         // (every TTL/3) and the server has it full again. More than twice the TTL passes, with no real waiting.
         for (var second = 1; second <= 7; second++)
         {
+            var timers = sessionClock.TimersCreated;
             clock.Advance(TimeSpan.FromSeconds(1));
             await Eventually.UntilAsync(
-                async () => (await client.LeaseTimeToLiveAsync(session.LeaseId))?.RemainingTtlSeconds == 3,
+                async () => sessionClock.TimersCreated > timers && (await client.LeaseTimeToLiveAsync(session.LeaseId))?.RemainingTtlSeconds == 3,
                 Deadline,
-                $"the session has renewed its lease {second} s after it began");
+                $"the session has renewed its lease {second} s after it began, and waits to renew it again");
         }
 
         Assert.Equal("here", await client.GetStringAsync(key));
