@@ -40,6 +40,8 @@ export TMPDIR="$run_tmp"
 cleanup() {
   pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
   pkill -f "etcd --name test --data-dir (/dev/shm)?$run_tmp/" 2>/dev/null || true
+  # A disk-full test mounts a small tmpfs under the run directory; a test that died leaves it mounted.
+  grep -o " $run_tmp/[^ ]*" /proc/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$run_tmp" "/dev/shm$run_tmp"
 }
 trap cleanup EXIT

@@ -8,4 +8,8 @@ public sealed record HealthDto
 
     /// <summary>The store revision it answered at.</summary>
     public long Revision { get; init; }
+
+    /// <summary>Alarms raised: a healthy server that is out of space serves reads but refuses writes that add data
+    /// (<c>/readyz</c> answers 503 then).</summary>
+    public IReadOnlyList<AlarmDto> Alarms { get; init; } = [];
 }

@@ -20,4 +20,7 @@ public sealed class StatusDto
     public string? NodeId { get; set; }
 
     public double UptimeSeconds { get; set; }
+
+    /// <summary>Alarms raised (<c>NOSPACE</c>); empty when none.</summary>
+    public IReadOnlyList<AlarmDto> Alarms { get; set; } = [];
 }

@@ -62,8 +62,9 @@ public sealed partial class NodeRegistration : IAsyncDisposable
         {
             await RegisterAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (UnavailableException ex)
+        catch (CairnException ex) when (ex.IsTransient)
         {
+            // Unreachable, or out of space: the loop keeps trying.
             LogRegisterFailed(_logger, Key, ex.Message);
         }
 
@@ -170,7 +171,7 @@ public sealed partial class NodeRegistration : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception ex) when (ex is UnavailableException or OperationCanceledException or TimeoutException)
+            catch (Exception ex) when (ex is CairnException { IsTransient: true } or OperationCanceledException or TimeoutException)
             {
                 // The lease may outlive a short outage; the next renewal (or its LeaseNotFound) tells.
                 LogRenewFailed(_logger, Key, ex.Message);

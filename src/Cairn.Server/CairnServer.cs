@@ -3,6 +3,7 @@ using Cairn.Server.Api;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Cairn.Storage;
+using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -114,7 +115,7 @@ public sealed class CairnServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = Build(builder, options, listeners, new LimitedKeyspace(store, options.KeyspaceLimits()), time, modules, compat);
+            app = Build(builder, options, listeners, store, time, modules, compat);
         }
         catch
         {
@@ -124,6 +125,10 @@ public sealed class CairnServer : IAsyncDisposable
 
         try
         {
+            // The "no space" alarm is looked at before the first request: a server started on a full disk serves reads
+            // and refuses writes that add data from the start, and accepts them again once space is back.
+            _ = app.Services.GetRequiredService<IKeyspace>(); // the container owns the store from here on
+            await app.Services.GetRequiredService<SpaceMonitor>().CheckAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new CairnServer(app, options, everyListener);
         }
@@ -209,8 +214,18 @@ public sealed class CairnServer : IAsyncDisposable
         services.AddSingleton(time);
         services.AddSingleton(options);
 
-        // Given as a factory, so that the container owns the store and disposes it last (it was made first).
-        services.AddSingleton(_ => store);
+        // Given as a factory, so that the container owns the store and disposes it last (it was made first). Every
+        // caller sees it behind the keyspace limits and the "no space" alarm.
+        var alarm = new SpaceAlarm();
+        var quota = new SpaceQuota(options.Limits.QuotaBytes, options.Limits.MinFreeBytes);
+        services.AddSingleton(alarm);
+        services.AddSingleton(sp => new SpaceMonitor(store, alarm, quota, time, sp.GetRequiredService<ILogger<SpaceMonitor>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<SpaceMonitor>());
+        services.AddSingleton<IKeyspace>(sp =>
+        {
+            var monitor = sp.GetRequiredService<SpaceMonitor>();
+            return new LimitedKeyspace(new SpaceGuardedKeyspace(store, alarm, time, monitor.CheckSoon, monitor.QuickLook), options.KeyspaceLimits());
+        });
         services.AddSingleton(options.KeyspaceLimits());
         services.AddSingleton(new NodeInfo(options.NodeId!, time.GetUtcNow(), time));
         services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners));

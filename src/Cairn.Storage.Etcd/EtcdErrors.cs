@@ -19,6 +19,10 @@ internal static class EtcdErrors
 
     public static bool IsFutureRevision(RpcException ex) => Has(ex, "required revision is a future revision");
 
+    /// <summary>etcd's space quota is exceeded (its NOSPACE alarm is raised): only deletes, compaction and
+    /// defragmentation are accepted until the alarm is disarmed.</summary>
+    public static bool IsNoSpace(RpcException ex) => Has(ex, "database space exceeded");
+
     public static bool IsLeaseNotFound(RpcException ex) => Has(ex, "requested lease not found");
 
     public static bool IsLeaseExists(RpcException ex) => Has(ex, "lease already exists");
@@ -47,6 +51,13 @@ internal static class EtcdErrors
         if (Has(ex, "too many operations in txn request"))
         {
             return new LimitExceededException("txn", facts.Ops, MaxTxnOps);
+        }
+
+        if (IsNoSpace(ex))
+        {
+            return new InsufficientStorageException(
+                "etcd is out of space (mvcc: database space exceeded); delete keys and compact, defragment etcd and disarm its "
+                + "NOSPACE alarm (etcdctl defrag; etcdctl alarm disarm), or raise its --quota-backend-bytes.");
         }
 
         if (Has(ex, "request is too large") || ex.StatusCode == StatusCode.ResourceExhausted)

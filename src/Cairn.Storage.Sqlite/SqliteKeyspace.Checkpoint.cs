@@ -19,7 +19,8 @@ public sealed partial class SqliteKeyspace
     /// keys it would do so every few dozen batches, copying the same hot pages again each time. Here the writer never
     /// checkpoints (<c>wal_autocheckpoint = 0</c>); this loop runs a PASSIVE checkpoint (which never blocks the writer
     /// or readers) every <see cref="CheckpointInterval"/> when something was written, so each page is copied once per
-    /// interval however often it changed. The WAL already holds every acknowledged write durably; a checkpoint only
+    /// interval however often it changed; a WAL that grew past <see cref="SqliteKeyspaceOptions.MaxWalBytes"/> (writes
+    /// never paused for a passive checkpoint to finish) is finished and truncated. The WAL already holds every acknowledged write durably; a checkpoint only
     /// moves it, so a crash at any point loses nothing.
     /// </remarks>
     private async Task CheckpointLoopAsync(CancellationToken stopping)
@@ -47,6 +48,12 @@ public sealed partial class SqliteKeyspace
             {
                 session.Execute("PRAGMA wal_checkpoint(PASSIVE);");
                 checkpointed = revision;
+                if (WalBytes() > _options.MaxWalBytes)
+                {
+                    // Writes never paused long enough for the passive checkpoints to finish the log: finish it now and
+                    // truncate it, waiting (busy timeout) for the writer and readers.
+                    session.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+                }
             }
             catch (SqliteException ex)
             {

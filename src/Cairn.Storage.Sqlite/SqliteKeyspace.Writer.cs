@@ -86,7 +86,9 @@ public sealed partial class SqliteKeyspace
             LogBatchFailed(_logger, pending.Count, ex);
             SqliteMetrics.FailedBatches.Add(1);
             TryRollback();
-            var error = new UnavailableException($"The write could not be made durable: {ex.Message}", ex);
+            CairnException error = IsNoSpace(ex)
+                ? new InsufficientStorageException($"The store is out of space; the write was not made: {ex.Message}")
+                : new UnavailableException($"The write could not be made durable: {ex.Message}", ex);
             foreach (var write in pending)
             {
                 write.Fail(error);
@@ -133,6 +135,10 @@ public sealed partial class SqliteKeyspace
 
         _writer.Command("RELEASE w").ExecuteNonQuery();
     }
+
+    // SQLITE_FULL: SQLite turns ENOSPC (and a full temp store) into this code.
+    private static bool IsNoSpace(Exception ex) =>
+        ex is SqliteException { SqliteErrorCode: 13 } || (ex is IOException && (ex.HResult & 0xFFFF) == 28);
 
     private void TryRollback()
     {

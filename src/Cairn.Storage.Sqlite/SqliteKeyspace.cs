@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Cairn.Core;
+using Cairn.Storage.Space;
 using Cairn.Storage.Watching;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace Cairn.Storage.Sqlite;
 /// at the same moment share one transaction and one fsync, and each is acknowledged only after that commit). Reads
 /// run on pooled read-only connections, each in its own snapshot.
 /// </summary>
-public sealed partial class SqliteKeyspace : IKeyspace
+public sealed partial class SqliteKeyspace : IKeyspace, ISpaceReporting
 {
     private readonly SqliteKeyspaceOptions _options;
     private readonly string _connectionString;
@@ -282,7 +283,16 @@ public sealed partial class SqliteKeyspace : IKeyspace
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
 
-        _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        try
+        {
+            _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        catch (SqliteException ex)
+        {
+            // A full disk (or a reader still open): the WAL keeps every write and the next open replays it.
+            LogCheckpointFailed(_logger, ex.Message);
+        }
+
         _writer.Dispose();
         while (_readers.TryTake(out var session))
         {

@@ -25,6 +25,11 @@ public sealed record SqliteKeyspaceOptions
     /// <summary>Events of the most recent revisions kept in memory for watchers; older ones are read from history.</summary>
     public int WatchCacheEvents { get; init; } = 65_536;
 
+    /// <summary>Largest the write-ahead log may grow: past it the checkpointer copies it into the database and truncates
+    /// it, holding writers back for that moment. Under steady writes a passive checkpoint never catches up, and the WAL
+    /// would grow without bound (its pages are then on disk twice).</summary>
+    public long MaxWalBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Read connections kept open for reuse.</summary>
     public int ReadPoolSize { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
 }

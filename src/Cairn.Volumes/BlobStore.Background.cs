@@ -23,7 +23,20 @@ public sealed partial class BlobStore
             _addresses = addresses;
         }
 
-        return PublishAsync(cancellationToken, force: true);
+        return PublishNowAsync(cancellationToken);
+    }
+
+    // The store refusing now (unreachable, out of space) is not this caller's failure: the report loop publishes later.
+    private async Task PublishNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(cancellationToken, force: true).ConfigureAwait(false);
+        }
+        catch (CairnException ex) when (ex.IsTransient)
+        {
+            LogReportFailed(_logger, ex.Message);
+        }
     }
 
     /// <summary>The volume records of every node (a node gone for longer than the record TTL is absent).</summary>
@@ -363,6 +376,12 @@ public sealed partial class BlobStore
             addresses = _addresses ?? _options.Addresses;
         }
 
+        if (_options.PublishRecords && lease == 0)
+        {
+            // Not registered yet (the store refused at start): the report loop registers, then publishes.
+            return;
+        }
+
         var load = ReadLoad();
         foreach (var volume in _volumes)
         {
@@ -451,6 +470,13 @@ public sealed partial class BlobStore
 
                 try
                 {
+                    if (lease == 0)
+                    {
+                        // Never registered (the store refused at start): register now.
+                        await RegisterAsync(stop).ConfigureAwait(false);
+                        continue;
+                    }
+
                     await _store.KeepAliveLeaseAsync(lease, stop).ConfigureAwait(false);
                     await PublishAsync(stop).ConfigureAwait(false);
                 }

@@ -75,7 +75,15 @@ public sealed partial class BlobStore : IAsyncDisposable
         }
 
         _volumes = volumes;
-        await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CairnException ex) when (ex.IsTransient)
+        {
+            // The store is unreachable or out of space: serve what there is; the report loop registers later.
+            LogReportFailed(_logger, ex.Message);
+        }
         foreach (var volume in _volumes)
         {
             _background.Add(Task.Run(() => ReapLoopAsync(volume, _stop.Token), CancellationToken.None));

@@ -6,6 +6,7 @@ namespace Cairn.Server.Tests;
 internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
 
     private ServerProcess(Process process, string socketPath)
     {
@@ -45,11 +46,11 @@ internal sealed class ServerProcess : IDisposable
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(process, socket);
+        process.OutputDataReceived += (_, line) => server.Remember(line.Data);
+        process.ErrorDataReceived += (_, line) => server.Remember(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, socket);
 
         using var http = ServerFixture.UnixHttpClient(socket);
         var until = DateTime.UtcNow + deadline;
@@ -69,10 +70,26 @@ internal sealed class ServerProcess : IDisposable
             if (process.HasExited || DateTime.UtcNow >= until)
             {
                 server.Dispose();
-                throw new TimeoutException($"cairn serve did not become healthy within {deadline} (exited: {process.HasExited}).");
+                throw new TimeoutException($"cairn serve did not become healthy within {deadline} (exited: {process.HasExited}); its output:{Environment.NewLine}{server.Output}");
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The child's last lines of output (warnings and errors), to say why a test failed.</summary>
+    public string Output => string.Join(Environment.NewLine, _errors);
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _errors.Enqueue(line);
+        while (_errors.Count > 200 && _errors.TryDequeue(out _))
+        {
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -74,6 +75,32 @@ public sealed class EtcdKeyspaceTests(EtcdBackend etcd)
             "the store reconnects to the restarted etcd");
         var kv = Assert.Single((await store.RangeAsync(new RangeRequest(KeyRange.Single("k")))).Kvs);
         Assert.Equal("3", Encoding.UTF8.GetString(kv.Value.Span));
+    }
+
+    [Fact]
+    public async Task Put_PastEtcdsSpaceQuota_ThrowsInsufficientStorage_AndDeletesStillWork()
+    {
+        // etcd's NOSPACE alarm (mvcc: database space exceeded) is the same 507 as the embedded store's full disk.
+        await using var server = await EtcdBackend.StartDedicatedAsync(extraArguments: ["--quota-backend-bytes", (1L << 20).ToString(CultureInfo.InvariantCulture)]);
+        await using var store = await ConnectAsync(server.Endpoint);
+        var value = new byte[100 * 1024];
+        InsufficientStorageException? refused = null;
+        for (var i = 0; i < 200 && refused is null; i++)
+        {
+            try
+            {
+                await store.PutAsync(new PutRequest($"big/{i}", value));
+            }
+            catch (InsufficientStorageException ex)
+            {
+                refused = ex;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("database space exceeded", refused.Message, StringComparison.Ordinal);
+        Assert.True(refused.IsTransient);
+        await store.DeleteAsync(new DeleteRequest(KeyRange.Prefix("big/")));
     }
 
     [Fact]

@@ -139,7 +139,9 @@ public sealed class EtcdBackend : Backend
     /// start it or need one of their own; the caller disposes it. If it cannot start, the error carries etcd's output.
     /// </summary>
     /// <param name="deadline">How long etcd may take to answer; 30 s by default.</param>
-    public static Task<EtcdServer> StartDedicatedAsync(TimeSpan? deadline = null) => EtcdServer.StartAsync(deadline);
+    /// <param name="extraArguments">More flags for etcd (e.g. a small <c>--quota-backend-bytes</c>).</param>
+    public static Task<EtcdServer> StartDedicatedAsync(TimeSpan? deadline = null, IReadOnlyList<string>? extraArguments = null) =>
+        EtcdServer.StartAsync(deadline, extraArguments);
 
     /// <summary>Connects a new client to the etcd at <paramref name="endpoint"/>; the caller disposes it.</summary>
     /// <param name="endpoint">A client URL such as <see cref="EtcdServer.Endpoint"/>.</param>

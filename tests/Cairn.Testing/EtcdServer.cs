@@ -15,12 +15,14 @@ public sealed class EtcdServer : IAsyncDisposable
     private readonly int _clientPort;
     private readonly int _peerPort;
     private readonly ConcurrentQueue<string> _log = new(); // etcd's last lines of output, to say why it failed
+    private readonly IReadOnlyList<string> _extraArguments;
     private Process? _process;
 
-    private EtcdServer(int clientPort, int peerPort)
+    private EtcdServer(int clientPort, int peerPort, IReadOnlyList<string> extraArguments)
     {
         _clientPort = clientPort;
         _peerPort = peerPort;
+        _extraArguments = extraArguments;
     }
 
     /// <summary>The client URL, <c>http://127.0.0.1:PORT</c>.</summary>
@@ -30,14 +32,16 @@ public sealed class EtcdServer : IAsyncDisposable
     public static string Binary => Environment.GetEnvironmentVariable("ETCD_BIN") ?? "etcd";
 
     /// <summary>Starts a fresh etcd and waits (up to <paramref name="deadline"/>, default 30 s) until it answers.</summary>
-    public static async Task<EtcdServer> StartAsync(TimeSpan? deadline = null)
+    /// <param name="deadline">How long to wait for it to answer.</param>
+    /// <param name="extraArguments">More flags for etcd (e.g. <c>--quota-backend-bytes</c>).</param>
+    public static async Task<EtcdServer> StartAsync(TimeSpan? deadline = null, IReadOnlyList<string>? extraArguments = null)
     {
         // A port is free when chosen, but nothing holds it until etcd binds it: another process (tests run in parallel,
         // and every listener on port 0 draws from the same ports) may take it in between. etcd then exits at once, and
         // starts again on other ports.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new EtcdServer(FreePort(), FreePort());
+            var server = new EtcdServer(FreePort(), FreePort(), extraArguments ?? []);
             Directory.CreateDirectory(server._dataDir);
             try
             {
@@ -102,7 +106,7 @@ public sealed class EtcdServer : IAsyncDisposable
             "--initial-advertise-peer-urls", $"http://127.0.0.1:{_peerPort}",
             "--initial-cluster", $"test=http://127.0.0.1:{_peerPort}",
             "--log-level", "error",
-        })
+        }.Concat(_extraArguments))
         {
             info.ArgumentList.Add(arg);
         }

@@ -3,13 +3,14 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Cairn.Server.Api;
 
-/// <summary><c>/v1/status</c> and <c>/healthz</c>.</summary>
+/// <summary><c>/v1/status</c>, <c>/healthz</c> (alive) and <c>/readyz</c> (accepting writes).</summary>
 internal static class AdminEndpoints
 {
     public static string Version { get; } =
@@ -19,9 +20,14 @@ internal static class AdminEndpoints
     {
         app.MapGet("/v1/status", StatusAsync).WithName("Status").WithTags("admin").Produces<StatusDto>();
         app.MapGet("/healthz", HealthAsync).WithName("Health").WithTags("admin");
+        app.MapGet("/readyz", ReadyAsync).WithName("Ready").WithTags("admin");
     }
 
-    private static async Task StatusAsync(HttpContext context, IKeyspace store, NodeInfo node)
+    /// <summary>The alarms raised now.</summary>
+    private static IReadOnlyList<AlarmDto> Alarms(SpaceAlarm alarm) =>
+        alarm is { Reason: { } reason, Since: { } since } ? [new AlarmDto { Name = "NOSPACE", Reason = reason, Since = since }] : [];
+
+    private static async Task StatusAsync(HttpContext context, IKeyspace store, NodeInfo node, SpaceAlarm alarm)
     {
         var status = await store.StatusAsync(context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, status.Revision);
@@ -35,13 +41,25 @@ internal static class AdminEndpoints
             Version = Version,
             NodeId = node.Id,
             UptimeSeconds = Math.Round((node.Time.GetUtcNow() - node.StartedAt).TotalSeconds, 3),
+            Alarms = Alarms(alarm),
         }).ConfigureAwait(false);
     }
 
     /// <summary>How long <c>/healthz</c> waits for the store before calling it unhealthy.</summary>
     public static TimeSpan HealthTimeout { get; } = TimeSpan.FromSeconds(2);
 
-    private static async Task HealthAsync(HttpContext context, IKeyspace store)
+    /// <summary>Alive: the store answers (reads are served). Raised alarms are listed; a server that is out of space
+    /// is healthy but not ready.</summary>
+    private static Task HealthAsync(HttpContext context, IKeyspace store, SpaceAlarm alarm) =>
+        ProbeAsync(context, store, revision => Json.WriteAsync(context, new HealthDto { Revision = revision, Alarms = Alarms(alarm) }));
+
+    /// <summary>Ready: the store answers and accepts writes (no alarm is raised); otherwise 503 saying why not.</summary>
+    private static Task ReadyAsync(HttpContext context, IKeyspace store, SpaceAlarm alarm) =>
+        ProbeAsync(context, store, revision => alarm.Reason is { } reason
+            ? ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "Not accepting writes: " + reason + ".")
+            : Json.WriteAsync(context, new ReadyDto { Revision = revision }));
+
+    private static async Task ProbeAsync(HttpContext context, IKeyspace store, Func<long, Task> answer)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(HealthTimeout);
@@ -49,7 +67,7 @@ internal static class AdminEndpoints
         {
             var status = await store.StatusAsync(timeout.Token).ConfigureAwait(false);
             RevisionHeader.Set(context, status.Revision);
-            await Json.WriteAsync(context, new HealthDto { Revision = status.Revision }).ConfigureAwait(false);
+            await answer(status.Revision).ConfigureAwait(false);
         }
         catch (CairnException ex) when (ex.IsTransient)
         {

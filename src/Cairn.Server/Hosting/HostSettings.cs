@@ -55,6 +55,11 @@ internal static class HostSettings
             throw new StartupException("Every limit (Limits:MaxKeyBytes, MaxValueBytes, MaxRequestBytes, MaxTxnOps) must be positive.");
         }
 
+        if (options.Limits.QuotaBytes < 0 || options.Limits.MinFreeBytes < 0)
+        {
+            throw new StartupException("Limits:QuotaBytes and Limits:MinFreeBytes must be 0 (automatic) or positive.");
+        }
+
         options.BackendStartTimeout = Settings.Duration("Backend:StartTimeout", configuration["Backend:StartTimeout"], TimeSpan.FromSeconds(60));
         var ttl = Settings.Duration("Cluster:NodeTtl", options.Cluster.NodeTtl, TimeSpan.FromSeconds(10), legacySetting: "Cluster:NodeTtlSeconds", legacyValue: options.Cluster.NodeTtlSeconds);
         if (ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromHours(1))

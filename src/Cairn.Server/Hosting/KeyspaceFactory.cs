@@ -19,7 +19,13 @@ internal static partial class KeyspaceFactory
                 try
                 {
                     return await SqliteKeyspace.OpenAsync(
-                        new SqliteKeyspaceOptions { Path = Path.Combine(dataDir, "cairn.db"), Durability = options.Durability, Time = time },
+                        new SqliteKeyspaceOptions
+                        {
+                            Path = Path.Combine(dataDir, "cairn.db"),
+                            Durability = options.Durability,
+                            Time = time,
+                            MaxWalBytes = MaxWalBytes(options, dataDir),
+                        },
                         loggers.CreateLogger<SqliteKeyspace>(),
                         cancellationToken).ConfigureAwait(false);
                 }
@@ -62,6 +68,30 @@ internal static partial class KeyspaceFactory
             default:
                 throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default) or 'etcd'.");
         }
+    }
+
+    // The WAL is kept well under the free space the disk keeps (its pages are on disk twice until checkpointed) and the
+    // quota (which counts the database only): at most 64 MiB, half the floor, a quarter of the quota; at least 1 MiB.
+    private static long MaxWalBytes(CairnOptions options, string dataDir)
+    {
+        long total;
+        try
+        {
+            total = new DriveInfo(dataDir).TotalSize;
+        }
+        catch (IOException)
+        {
+            return 64L << 20;
+        }
+
+        var floor = new Cairn.Storage.Space.SpaceQuota(options.Limits.QuotaBytes, options.Limits.MinFreeBytes).MinFreeOn(total);
+        var limit = Math.Min(64L << 20, floor / 2);
+        if (options.Limits.QuotaBytes > 0)
+        {
+            limit = Math.Min(limit, options.Limits.QuotaBytes / 4);
+        }
+
+        return Math.Max(limit, 1L << 20);
     }
 
     /// <summary>

@@ -1,0 +1,169 @@
+using Cairn.Core;
+using Cairn.Storage.Space;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>
+/// Raises and clears the <see cref="SpaceAlarm"/>: every <see cref="Interval"/>, and at once after space was freed
+/// through the API while it is raised. A local store (<see cref="ISpaceReporting"/>) is measured against
+/// <see cref="SpaceQuota"/> with its filesystem's free space; while it is short, the store gives back what it can (its
+/// WAL). A remote store is measured by its size, when a quota is set; otherwise its own quota (etcd's) speaks through
+/// its no-space errors, which raise the alarm until the next look.
+/// </summary>
+internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, SpaceQuota quota, TimeProvider time, ILogger<SpaceMonitor> logger)
+    : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    // What the last full look found, for the quick looks between them: the room free inside the store, its directory.
+    private long _used;
+    private long _reusable;
+    private string? _directory;
+
+    /// <summary>How often the store's space is looked at.</summary>
+    public static TimeSpan Interval { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Asks for a look now (after a delete or compaction while the alarm is raised).</summary>
+    public void CheckSoon()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A look is already asked for.
+        }
+    }
+
+    /// <summary>
+    /// Before a write that adds data: a look at the write-ahead log's size and the filesystem's free space (a
+    /// <c>stat</c> and a <c>statvfs</c>, a few microseconds next to a write's fsync) with the rest as the last full
+    /// look found it, which raises the alarm when the floor is reached; clearing it is left to
+    /// the full look. A disk fills faster than the periodic look sees: a 256 KiB put takes about 1 MiB of disk until
+    /// its WAL is checkpointed (the value is in the live table and the history, each written to the WAL and then to the
+    /// database).
+    /// </summary>
+    public void QuickLook()
+    {
+        var directory = Volatile.Read(ref _directory);
+        if (directory is null || alarm.IsRaised || store is not ISpaceReporting local)
+        {
+            return;
+        }
+
+        try
+        {
+            if (quota.Evaluate(Interlocked.Read(ref _used), Interlocked.Read(ref _reusable), local.PendingBytes, Disk(directory)) is { } reason)
+            {
+                LogRaised(logger, reason);
+                alarm.Raise(reason, time.GetUtcNow());
+            }
+        }
+        catch (IOException ex)
+        {
+            LogCheckFailed(logger, ex.Message);
+        }
+    }
+
+    /// <summary>Looks once: raises or clears the alarm. A store that does not answer leaves the alarm as it is.</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reason = await EvaluateAsync(cancellationToken).ConfigureAwait(false);
+            if (reason is not null && store is ISpaceReporting local)
+            {
+                await local.ReclaimAsync(cancellationToken).ConfigureAwait(false);
+                reason = await EvaluateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (reason is null)
+            {
+                if (alarm.IsRaised)
+                {
+                    alarm.Clear();
+                    LogCleared(logger);
+                }
+            }
+            else
+            {
+                if (!alarm.IsRaised)
+                {
+                    LogRaised(logger, reason);
+                }
+
+                alarm.Raise(reason, time.GetUtcNow());
+            }
+        }
+        catch (Exception ex) when (ex is CairnException or IOException or UnauthorizedAccessException)
+        {
+            LogCheckFailed(logger, ex.Message);
+        }
+    }
+
+    private async Task<string?> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        if (store is ISpaceReporting local)
+        {
+            var space = await local.SpaceAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _used, space.UsedBytes);
+            Interlocked.Exchange(ref _reusable, space.ReusableBytes);
+            Volatile.Write(ref _directory, space.Directory);
+            return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, Disk(space.Directory));
+        }
+
+        if (quota.QuotaBytes > 0)
+        {
+            var status = await store.StatusAsync(cancellationToken).ConfigureAwait(false);
+            return quota.Evaluate(status.SizeBytes, 0, 0, null);
+        }
+
+        // No quota of Cairn's: a no-space error of the backend's raised the alarm; the next write tries again.
+        return null;
+    }
+
+    private static (long Free, long Total) Disk(string directory)
+    {
+        var drive = new DriveInfo(directory);
+        return (drive.AvailableFreeSpace, drive.TotalSize);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using (var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            {
+                // Whichever comes first: a wake-up or the interval. The other is cancelled (a cancelled wait takes
+                // nothing from the semaphore).
+                await Task.WhenAny(_wake.WaitAsync(round.Token), Task.Delay(Interval, time, round.Token)).ConfigureAwait(false);
+                await round.CancelAsync().ConfigureAwait(false);
+            }
+
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await CheckAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Out of space, not accepting writes that add data (deletes and compaction still work): {Reason}")]
+    private static partial void LogRaised(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Space is back: accepting writes again")]
+    private static partial void LogCleared(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not measure the store's space: {Reason}")]
+    private static partial void LogCheckFailed(ILogger logger, string reason);
+}
