@@ -54,7 +54,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task OversizedTxnBody_Returns413TooLarge_BeforeTheBodyIsSent()
     {
         // The server answers from the Content-Length alone; a client still uploading would see a reset instead.
-        var head = "POST /v1/txn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nConnection: close\r\n\r\n";
+        var head = "POST /v1/txn HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nConnection: close\r\n\r\n";
 
         var (status, headers, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
@@ -66,7 +66,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task BrokenPercentEncodingInAKey_Returns400Problem()
     {
-        var head = "GET /v1/kv/bad%2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        var head = "GET /v1/kv/bad%2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
         var (status, _, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
@@ -78,7 +78,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task NulInAKey_IsRejectedWith400()
     {
         // Kestrel itself refuses a decoded NUL in the path, before any Cairn code runs, so there is no problem body.
-        var head = "PUT /v1/kv/nul%00byte HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv";
+        var head = "PUT /v1/kv/nul%00byte HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv";
 
         var (status, _, _) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
