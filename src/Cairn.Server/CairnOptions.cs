@@ -26,6 +26,10 @@ public sealed class CairnOptions
     /// <summary>Size limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 
+    /// <summary>Which browser requests are allowed (<c>Http:AllowedOrigins</c>) and which <c>Host</c> names
+    /// (<c>Http:AllowedHosts</c>); by default only the server's own origin and, on loopback, loopback names.</summary>
+    public HttpOptions Http { get; set; } = new();
+
     /// <summary>This node's id in the cluster, status and metrics; unique per process. Default:
     /// <c>&lt;hostname&gt;-&lt;pid&gt;-&lt;random&gt;</c>.</summary>
     public string? NodeId { get; set; }

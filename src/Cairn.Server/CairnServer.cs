@@ -236,6 +236,7 @@ public sealed class CairnServer : IAsyncDisposable
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RawPathGuard>(modules.SelectMany(m => m.RawPathPrefixes).Distinct(StringComparer.Ordinal).ToList());
+        app.UseMiddleware<BrowserGuard>(OriginAllowList.Parse(options.Http.AllowedOrigins), HostAllowList.Parse(options.Http.AllowedHosts), compat);
         app.UseHttpMetrics();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         KeyspaceApi.Map(app);

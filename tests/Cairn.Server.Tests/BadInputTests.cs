@@ -54,7 +54,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task OversizedTxnBody_Returns413TooLarge_BeforeTheBodyIsSent()
     {
         // The server answers from the Content-Length alone; a client still uploading would see a reset instead.
-        var head = "POST /v1/txn HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nConnection: close\r\n\r\n";
+        var head = "POST /v1/txn HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5242880\r\nConnection: close\r\n\r\n";
 
         var (status, headers, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
@@ -66,7 +66,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task BrokenPercentEncodingInAKey_Returns400Problem()
     {
-        var head = "GET /v1/kv/bad%2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        var head = "GET /v1/kv/bad%2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
         var (status, _, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
@@ -78,7 +78,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task NulInAKey_IsRejectedWith400()
     {
         // Kestrel itself refuses a decoded NUL in the path, before any Cairn code runs, so there is no problem body.
-        var head = "PUT /v1/kv/nul%00byte HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv";
+        var head = "PUT /v1/kv/nul%00byte HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nConnection: close\r\n\r\nv";
 
         var (status, _, _) = await RawHttp.SendAsync(fixture.TcpEndpoint, head);
 
@@ -100,7 +100,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"success\":[{\"delete\":{\"key\":\"a\",\"end\":\"\"}}]}")]
     public async Task MalformedTxn_Returns400InvalidArgument(string body)
     {
-        await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body)), HttpStatusCode.BadRequest, "invalid_argument");
+        await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var body = "{\"compare\":[{\"key\":\"a\",\"target\":\"colour\",\"result\":\"equal\"}]}";
 
-        var problem = await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body)), HttpStatusCode.BadRequest, "invalid_argument");
+        var problem = await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
 
         Assert.Contains("colour", problem.GetProperty("detail").GetString());
         Assert.Contains("modRevision", problem.GetProperty("detail").GetString());
@@ -119,7 +119,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         var ops = string.Join(',', Enumerable.Range(0, 129).Select(i => $"{{\"put\":{{\"key\":\"ops/{i}\",\"text\":\"x\"}}}}"));
 
-        await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent($"{{\"success\":[{ops}]}}")), HttpStatusCode.BadRequest, "too_many_ops");
+        await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent($"{{\"success\":[{ops}]}}", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "too_many_ops");
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
         var first = await (await _http.PutAsync("/v1/kv/rev/compacted", new StringContent("1"))).Content.ReadFromJsonAsync<JsonElement>();
         var second = await (await _http.PutAsync("/v1/kv/rev/compacted", new StringContent("2"))).Content.ReadFromJsonAsync<JsonElement>();
         var compactTo = second.GetProperty("revision").GetInt64();
-        var compact = await _http.PostAsync("/v1/compact", new StringContent($"{{\"revision\":{compactTo}}}"));
+        var compact = await _http.PostAsync("/v1/compact", new StringContent($"{{\"revision\":{compactTo}}}", Encoding.UTF8, "application/json"));
         Assert.True(compact.IsSuccessStatusCode, await compact.Content.ReadAsStringAsync());
 
         var problem = await Problems.AssertAsync(
@@ -199,7 +199,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Fact]
     public async Task CompactWithBadRevision_Returns400()
     {
-        await Problems.AssertAsync(await _http.PostAsync("/v1/compact", new StringContent("{\"revision\":0}")), HttpStatusCode.BadRequest, "invalid_argument");
-        await Problems.AssertAsync(await _http.PostAsync("/v1/compact", new StringContent("{\"revision\":99999999}")), HttpStatusCode.BadRequest, "future_revision");
+        await Problems.AssertAsync(await _http.PostAsync("/v1/compact", new StringContent("{\"revision\":0}", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
+        await Problems.AssertAsync(await _http.PostAsync("/v1/compact", new StringContent("{\"revision\":99999999}", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "future_revision");
     }
 }

@@ -73,7 +73,7 @@ public sealed class ExtensionHttpTests(VolumeServerFixture fixture) : IClassFixt
     public async Task BadOrUnknownNames_AreClearErrors(string path, int expected)
     {
         var address = path.StartsWith("/third_party", StringComparison.Ordinal) ? fixture.PulzarEndpoint : fixture.TcpEndpoint;
-        var (status, _, body) = await RawHttp.SendAsync(address, $"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var (status, _, body) = await RawHttp.SendAsync(address, $"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         Assert.Equal(expected, status);
         Assert.Contains(expected == 404 ? "not_found" : "invalid_argument", body);
     }

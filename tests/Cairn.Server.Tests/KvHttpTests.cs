@@ -184,7 +184,7 @@ public sealed class KvHttpTests(ServerFixture fixture) : IClassFixture<ServerFix
              "failure":[]}
             """;
 
-        var response = await _http.PostAsync("/v1/txn", new StringContent(txn));
+        var response = await _http.PostAsync("/v1/txn", new StringContent(txn, Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.True(body.GetProperty("succeeded").GetBoolean());

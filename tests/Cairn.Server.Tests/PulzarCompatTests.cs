@@ -91,7 +91,7 @@ public sealed class PulzarCompatTests(VolumeServerFixture fixture) : IClassFixtu
     {
         var (status, _, body) = await RawHttp.SendAsync(
             fixture.PulzarEndpoint,
-            $"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+            $"PUT {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
             "hello"u8.ToArray());
 
         Assert.Equal(400, status);

@@ -14,6 +14,7 @@ public static class ErrorCatalog
         new(ErrorCodes.KeyTooLarge, 400, "Key too large", p => new LimitExceededException("key", p.Number("actual") ?? 0, p.Number("limit") ?? 0)),
         new(ErrorCodes.TooManyOps, 400, "Too many operations in transaction", p => new LimitExceededException("txn", p.Number("actual") ?? 0, p.Number("limit") ?? 0)),
         new(ErrorCodes.FutureRevision, 400, "Revision is in the future", p => new FutureRevisionException(p.Number("requestedRevision") ?? 0, p.Number("currentRevision") ?? 0)),
+        new(ErrorCodes.Forbidden, 403, "Forbidden", p => new ForbiddenException(p.Detail)),
         new(ErrorCodes.KeyNotFound, 404, "Key not found", p => new NoSuchKeyException(p.Text("key") ?? "")),
         new(ErrorCodes.LeaseNotFound, 404, "Lease not found", p => new LeaseNotFoundException(p.Number("leaseId") ?? 0)),
         new(ErrorCodes.NotFound, 404, "Not found", p => new NotFoundException(p.Detail)),

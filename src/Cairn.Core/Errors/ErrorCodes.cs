@@ -24,6 +24,10 @@ public static class ErrorCodes
     /// <summary>Compare-and-set precondition failed.</summary>
     public const string PreconditionFailed = "precondition_failed";
 
+    /// <summary>The request is refused whatever it asks for: it came from a web page of another origin, or named a host
+    /// this server does not answer to (HTTP 403).</summary>
+    public const string Forbidden = "forbidden";
+
     /// <summary>Key does not exist.</summary>
     public const string KeyNotFound = "key_not_found";
 

@@ -18,4 +18,13 @@ internal sealed record CompatApi(
     string Prefix,
     string ListenSetting,
     IReadOnlyList<ListenerAddress> Listeners,
-    Action<CompatMount> Map);
+    Action<CompatMount> Map)
+{
+    /// <summary>
+    /// The GET routes of the API that a web page of any origin may call and read, given the path segments after the
+    /// mount; null when there are none (the usual case). They pass the browser guard and are answered with
+    /// <c>Access-Control-Allow-Origin: *</c>, for a seed whose own web pages read them across origins. Only routes
+    /// that show no stored data belong here: every other request from a page of another origin is refused.
+    /// </summary>
+    public Func<IReadOnlyList<string>, bool>? CrossOriginReads { get; init; }
+}

@@ -1,3 +1,4 @@
+using Cairn.Server.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace Cairn.Server.Hosting;
@@ -49,6 +50,12 @@ internal static class HostSettings
         // CAIRN_LISTEN="http://…,unix:…" and CAIRN_ETCD__ENDPOINTS arrive as one string rather than a list.
         options.Listen = [.. Settings.List(configuration, "Listen")];
         options.Etcd.Endpoints = [.. Settings.List(configuration, "Etcd:Endpoints")];
+        options.Http.AllowedOrigins = [.. Settings.List(configuration, "Http:AllowedOrigins")];
+        options.Http.AllowedHosts = [.. Settings.List(configuration, "Http:AllowedHosts")];
+
+        // Parsed here only to refuse a bad entry before anything starts; the browser guard parses them again.
+        _ = OriginAllowList.Parse(options.Http.AllowedOrigins);
+        _ = HostAllowList.Parse(options.Http.AllowedHosts);
 
         if (options.Limits.MaxKeyBytes <= 0 || options.Limits.MaxValueBytes <= 0 || options.Limits.MaxRequestBytes <= 0 || options.Limits.MaxTxnOps <= 0)
         {

@@ -34,6 +34,16 @@ internal static class PulzarCompatEndpoints
         mount.Endpoints.Map("/{**rest}", (HttpContext context, BlobStore blobs) => HandleAsync(context, blobs, path)).ExcludeFromDescription();
     }
 
+    /// <summary>
+    /// True for the read routes any web page may call: <c>admin/status</c>, <c>admin/network</c> and
+    /// <c>admin/network/&lt;node&gt;</c>. The seed answered every request with <c>Access-Control-Allow-Origin: *</c> so
+    /// that its dashboard, a page of another origin, could read these; they show figures of the store and its nodes, no
+    /// key and no value. <c>get_key</c> and <c>third_party</c> (values, keys found by search, extensions run) are not
+    /// among them, nor is any write.
+    /// </summary>
+    public static bool IsCrossOriginRead(IReadOnlyList<string> segments) =>
+        segments is ["admin", "status"] or ["admin", "network"] or ["admin", "network", _];
+
     private static async Task HandleAsync(HttpContext context, BlobStore blobs, string mount)
     {
         var services = context.RequestServices;

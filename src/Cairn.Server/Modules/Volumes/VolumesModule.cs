@@ -43,7 +43,10 @@ internal sealed class VolumesModule : ICairnModule
         services.AddHostedService<VolumesService>();
         services.AddSingleton<ISnapshotFileSource, VolumeSnapshotSource>();
         services.AddSingleton(sp => new BuiltInExtension("search", new SearchExtension(sp.GetRequiredService<BlobStore>())));
-        _compat = new CompatApi("pulzar", "Pulzar", PulzarCompatEndpoints.Prefix, "Pulzar:Listen", pulzarListeners, PulzarCompatEndpoints.Map);
+        _compat = new CompatApi("pulzar", "Pulzar", PulzarCompatEndpoints.Prefix, "Pulzar:Listen", pulzarListeners, PulzarCompatEndpoints.Map)
+        {
+            CrossOriginReads = PulzarCompatEndpoints.IsCrossOriginRead,
+        };
         return true;
     }
 

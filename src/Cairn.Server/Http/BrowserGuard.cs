@@ -1,0 +1,128 @@
+using Cairn.Core;
+using Cairn.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Cairn.Server.Http;
+
+/// <summary>
+/// Keeps web pages out of a server that has no authentication (settings <see cref="HttpOptions"/>). A browser marks what a
+/// page sends: <c>Origin</c> on every request but a same-origin GET or HEAD (and on every WebSocket handshake), and
+/// <c>Sec-Fetch-Site</c> even on no-cors requests such as <c>&lt;img src=…&gt;</c>, which carry no <c>Origin</c>. A request
+/// whose <c>Origin</c> is not the server's own (<c>scheme://Host</c>) nor in <c>Http:AllowedOrigins</c> (<c>null</c> is
+/// another origin), or that is marked <c>cross-site</c> or <c>same-site</c> without an allowed origin, is refused with a
+/// 403 problem before anything else reads it; so is a <c>Host</c> that <see cref="HostAllowList"/> refuses. Clients that
+/// are not browsers send none of these marks. The one exception is the read routes a compat API declares open to every
+/// page (<see cref="CompatApi.CrossOriginReads"/>): they are answered to any origin, with
+/// <c>Access-Control-Allow-Origin: *</c>, as the seed answered its dashboard.
+/// </summary>
+internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins, HostAllowList hosts, IReadOnlyList<CompatApi> compat)
+{
+    private const string SecFetchPrefix = "Sec-Fetch-";
+
+    private readonly CompatApi[] _openReads = [.. compat.Where(c => c.CrossOriginReads is not null)];
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (hosts.Refusal(context) is { } badHost)
+        {
+            throw new ForbiddenException(badHost);
+        }
+
+        if (IsCrossOriginRead(context))
+        {
+            // Set as the answer starts, so that an error answer (whose headers the problem writer clears) carries it too.
+            context.Response.OnStarting(
+                static state =>
+                {
+                    ((HttpResponse)state).Headers.AccessControlAllowOrigin = "*";
+                    return Task.CompletedTask;
+                },
+                context.Response);
+            return next(context);
+        }
+
+        if (Refusal(context.Request) is { } refusal)
+        {
+            throw new ForbiddenException(refusal);
+        }
+
+        return next(context);
+    }
+
+    /// <summary>True when a browser marked <paramref name="request"/> as sent by a page (<c>Origin</c>, any
+    /// <c>Sec-Fetch-*</c> header); curl, the CLI and the other clients send neither.</summary>
+    public static bool IsFromBrowser(HttpRequest request)
+    {
+        if (request.Headers.Origin.Count > 0)
+        {
+            return true;
+        }
+
+        foreach (var name in request.Headers.Keys)
+        {
+            if (name.StartsWith(SecFetchPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private string? Refusal(HttpRequest request)
+    {
+        var allowed = origins.AllowsAny;
+        var origin = request.Headers.Origin;
+        if (origin.Count > 0)
+        {
+            var value = origin.ToString();
+            allowed = origins.Allows(value);
+            if (!allowed && !IsOwnOrigin(request, value))
+            {
+                return $"Web pages of other origins may not use this server (it has no authentication): Origin '{value}' is not {OwnOrigin(request)}. To let pages of that origin in, add it to Http:AllowedOrigins.";
+            }
+        }
+
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (!allowed && (site.Equals("cross-site", StringComparison.OrdinalIgnoreCase) || site.Equals("same-site", StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"Web pages of other origins may not use this server (it has no authentication), and the browser marked this request as sent by one (Sec-Fetch-Site: {site}). Open the URL directly, or add the page's origin to Http:AllowedOrigins.";
+        }
+
+        return null;
+    }
+
+    private static string OwnOrigin(HttpRequest request) => request.Scheme + "://" + request.Host;
+
+    private static bool IsOwnOrigin(HttpRequest request, string origin) =>
+        request.Host.HasValue
+        && OriginAllowList.Canonical(origin) is { } canonical
+        && canonical == OriginAllowList.Canonical(OwnOrigin(request));
+
+    private bool IsCrossOriginRead(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (_openReads.Length == 0 || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method)))
+        {
+            return false;
+        }
+
+        // A compat API's own listener serves its API at the root and nothing else; other listeners serve it under its prefix.
+        var listener = context.Features.Get<CompatListenerFeature>()?.Api;
+        foreach (var api in _openReads)
+        {
+            var mount = listener is null ? api.Prefix : listener == api.Name ? "" : null;
+            if (mount is null || (mount.Length > 0 && !context.Request.Path.StartsWithSegments(mount, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (RequestReading.SegmentsFromPath(context, mount + "/") is { } segments && api.CrossOriginReads!(segments))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
