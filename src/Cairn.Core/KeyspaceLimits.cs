@@ -12,6 +12,9 @@ public sealed record KeyspaceLimits
     /// <summary>Most ops in one txn (both branches counted separately).</summary>
     public int MaxTxnOps { get; init; } = 128;
 
+    /// <summary>Most watches open at once (every stream and socket watch, and the server's own); 0: no limit.</summary>
+    public int MaxWatches { get; init; }
+
     /// <summary>Throws <see cref="LimitExceededException"/> or <see cref="InvalidArgumentException"/> when a request breaks a limit.</summary>
     public void Check(KvRequest request)
     {

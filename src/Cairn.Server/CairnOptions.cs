@@ -41,6 +41,12 @@ public sealed class CairnOptions
     /// (a duration; default 60s) at start.</summary>
     public TimeSpan BackendStartTimeout { get; internal set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a client may take to send a request's headers, from <c>Limits:RequestHeadersTimeout</c>.</summary>
+    public TimeSpan RequestHeadersTimeout { get; internal set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an idle keep-alive connection stays open, from <c>Limits:KeepAliveTimeout</c>.</summary>
+    public TimeSpan KeepAliveTimeout { get; internal set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The etcd backend's settings.</summary>
     public EtcdOptions Etcd { get; set; } = new();
 
@@ -63,5 +69,6 @@ public sealed class CairnOptions
         MaxKeyBytes = Limits.MaxKeyBytes,
         MaxValueBytes = Limits.MaxValueBytes,
         MaxTxnOps = Limits.MaxTxnOps,
+        MaxWatches = Limits.MaxWatches,
     };
 }

@@ -181,13 +181,26 @@ public sealed class CairnServer : IAsyncDisposable
         IReadOnlyList<CompatApi> compat)
     {
         var compatListeners = compat.ToDictionary(c => c.Name, _ => new List<ListenOptions>(), StringComparer.Ordinal);
+        var perAddress = new ConnectionLimits(options.Limits.MaxConnectionsPerAddress);
+        void LimitPerAddress(ListenerAddress listener, ListenOptions listen)
+        {
+            if (listener.UnixPath is null)
+            {
+                listen.Use(perAddress.Limit);
+            }
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes();
+            kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections > 0 ? options.Limits.MaxConnections : ConnectionLimits.DefaultMaxConnections();
+            kestrel.Limits.MaxConcurrentUpgradedConnections = kestrel.Limits.MaxConcurrentConnections;
+            kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = options.KeepAliveTimeout;
             foreach (var listener in listeners)
             {
-                listener.Bind(kestrel, null);
+                listener.Bind(kestrel, listen => LimitPerAddress(listener, listen));
             }
 
             // A compat API's listener marks each connection it accepts; routing then serves that API's root mount on it
@@ -199,6 +212,7 @@ public sealed class CairnServer : IAsyncDisposable
                 {
                     listener.Bind(kestrel, listen =>
                     {
+                        LimitPerAddress(listener, listen);
                         compatListeners[api.Name].Add(listen);
                         listen.Use(next => connection =>
                         {

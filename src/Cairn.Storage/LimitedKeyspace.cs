@@ -52,6 +52,33 @@ public sealed class LimitedKeyspace(IKeyspace inner, KeyspaceLimits limits) : De
     {
         ArgumentNullException.ThrowIfNull(request);
         Limits.CheckKey(request.Range.Key);
-        return Inner.WatchAsync(request, cancellationToken);
+        return Limits.MaxWatches > 0 ? CountedWatchAsync(request, cancellationToken) : Inner.WatchAsync(request, cancellationToken);
+    }
+
+    private int _watches;
+
+    /// <summary>Watches open now (counted only under a <see cref="KeyspaceLimits.MaxWatches"/> limit).</summary>
+    public int OpenWatches => Volatile.Read(ref _watches);
+
+    // A watch past the limit fails at once with 503 (retry later), before anything is asked of the store.
+    private async IAsyncEnumerable<WatchResponse> CountedWatchAsync(WatchRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _watches) > Limits.MaxWatches)
+        {
+            Interlocked.Decrement(ref _watches);
+            throw new UnavailableException($"Too many watches are open ({Limits.MaxWatches}, Limits:MaxWatches); retry later.");
+        }
+
+        try
+        {
+            await foreach (var response in Inner.WatchAsync(request, cancellationToken).ConfigureAwait(false))
+            {
+                yield return response;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _watches);
+        }
     }
 }

@@ -16,6 +16,9 @@ internal sealed class ServerProcess : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>Whether the child has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The id of the child process (the one <see cref="KillHard"/> kills).</summary>
     public int Pid => _process.Id;
 
@@ -24,15 +27,23 @@ internal sealed class ServerProcess : IDisposable
     /// <param name="deadline">How long it may take to become healthy.</param>
     /// <param name="environment">Extra settings as <c>CAIRN_*</c> environment variables (e.g.
     /// <c>CAIRN_JOURNAL__FOLDAGE</c>).</param>
-    public static async Task<ServerProcess> StartAsync(string dataDir, TimeSpan deadline, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="openFileLimit">The child's open-file limit (RLIMIT_NOFILE, set with prlimit), or null for this
+    /// process's own.</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, TimeSpan deadline, IReadOnlyDictionary<string, string>? environment = null, int? openFileLimit = null)
     {
         var socket = Path.Combine(dataDir, "cairn.sock");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(openFileLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (openFileLimit is { } limit)
+        {
+            info.ArgumentList.Add($"--nofile={limit}:{limit}");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cairn.dll"));
         foreach (var arg in new[] { "serve", "--data-dir", dataDir, "--listen", "unix:" + socket })
         {
