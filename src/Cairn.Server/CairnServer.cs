@@ -81,7 +81,7 @@ public sealed class CairnServer : IAsyncDisposable
         var dataDir = Path.GetFullPath(options.DataDir);
         try
         {
-            Directory.CreateDirectory(dataDir);
+            FileModes.MakePrivate(dataDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>
+/// What Cairn writes is its own: the data directory is 0700 and everything the process creates is 0600 (files) or
+/// 0700 (directories and Unix sockets), as etcd keeps its data directory. Done with the process's umask (077), so that
+/// every file SQLite, the volumes, the journal's spool and export and the snapshots create is covered without each
+/// choosing a mode; a module that must share a directory (the journal's secondary, between services) sets that
+/// directory's mode itself.
+/// </summary>
+internal static partial class FileModes
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Sets the umask to 077, creates <paramref name="dataDir"/> if missing, and makes it 0700 (an older data
+    /// directory made 0755 is closed too).</summary>
+    public static void MakePrivate(string dataDir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDir);
+            return;
+        }
+
+        // umask(2) has no .NET API; it is one libc call, process-wide, and cannot fail.
+        _ = umask(0b000_111_111);
+        Directory.CreateDirectory(dataDir, Private);
+        File.SetUnixFileMode(dataDir, Private);
+    }
+
+    [LibraryImport("libc", EntryPoint = "umask")]
+    private static partial uint umask(uint mask);
+}
