@@ -16,7 +16,7 @@
 #   flood      the server under `ulimit -n 4096`, 5,000 idle TCP connections opened to it (cairn-bench
 #              idle-connections): a normal client is still served, again once they are closed, and the server lives.
 #
-#   bench/reliability.sh                  every part, long form (about 10 minutes: 25 kills, 16 writers)
+#   bench/reliability.sh                  every part, long form (about 5 minutes: 25 kills, 16 writers)
 #   bench/reliability.sh --quick          every part, short form (about 1-2 minutes: 4 kills, 8 writers)
 #   bench/reliability.sh --quick kill9    only the parts named (kill9, diskfull, flood), in that form
 #   options: --kills N --writers N --connections N --disk-mib N --configuration Release|Debug

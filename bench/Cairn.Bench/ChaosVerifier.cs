@@ -92,6 +92,11 @@ internal static class ChaosVerifier
         {
             // chaos/ itself only with keys only: it finds keys outside the writers' prefixes without fetching every value.
             var range = await client.RangeAsync(new RangeRequest(KeyRange.Prefix(prefix)) { KeysOnly = prefix == "chaos/" }, cancellationToken).ConfigureAwait(false);
+            if (range.More)
+            {
+                throw new ArgumentException($"{prefix} holds more keys than one range answers ({range.Kvs.Count} of {range.Count}); run the writers with fewer --keys.");
+            }
+
             foreach (var kv in range.Kvs.Where(kv => !current.ContainsKey(kv.Key)))
             {
                 current[kv.Key] = kv;
