@@ -15,6 +15,9 @@ try
         "watch" => await WatchAsync(WatchOptions.Parse(args[1..])).ConfigureAwait(false),
         "report" => await Report.WriteAsync(args[1..]).ConfigureAwait(false),
         "free-port" => FreePort(),
+        "chaos-writer" => await ChaosWriter.RunAsync(ChaosOptions.Parse(args[1..]), Interruptible()).ConfigureAwait(false),
+        "chaos-verify" => await ChaosVerifier.RunAsync(ChaosOptions.Parse(args[1..]), CancellationToken.None).ConfigureAwait(false),
+        "idle-connections" => await IdleConnections.RunAsync(args[1..], Interruptible()).ConfigureAwait(false),
         _ => Usage(),
     };
 }
@@ -28,7 +31,21 @@ static int Usage()
 {
     Console.Error.WriteLine(Options.Usage);
     Console.Error.WriteLine(WatchOptions.Usage);
+    Console.Error.WriteLine(ChaosOptions.Usage);
+    Console.Error.WriteLine(IdleConnections.Usage);
     return 2;
+}
+
+// A token that Ctrl-C cancels, so the reliability drivers stop cleanly (their logs complete) when interrupted.
+static CancellationToken Interruptible()
+{
+    var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+    return cts.Token;
 }
 
 static async Task<int> WatchAsync(WatchOptions o)

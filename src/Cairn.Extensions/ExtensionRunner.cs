@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cairn.Core;
+using Cairn.Core.Concurrency;
 
 namespace Cairn.Extensions;
 
@@ -21,6 +22,15 @@ public sealed record ExtensionOptions
 
     /// <summary>Most bytes an executable may print.</summary>
     public int MaxOutputBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most runs at once (processes and in-process extensions alike). Default: the number of processors, at least 2.</summary>
+    public int MaxConcurrent { get; init; } = WorkGateOptions.DefaultMaxConcurrent;
+
+    /// <summary>Most calls waiting for a turn; the next is refused at once (503). Default 100.</summary>
+    public int MaxQueued { get; init; } = 100;
+
+    /// <summary>Longest wait for a turn before a call is refused (503). Default 30 s.</summary>
+    public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -31,22 +41,44 @@ public sealed record ExtensionOptions
 /// the arguments as its argv — no shell is involved — the query as <c>CAIRN_QUERY</c> (a JSON object) in its
 /// environment, no stdin, and must print one JSON value on stdout and exit 0).
 /// </summary>
-/// <remarks>Failures are exceptions with codes: unknown name → <c>not_found</c> (404), bad name → <c>invalid_argument</c>
+/// <remarks>At most <see cref="ExtensionOptions.MaxConcurrent"/> runs at once; further calls wait their turn in a queue of
+/// <see cref="ExtensionOptions.MaxQueued"/> (first come, first served; a cancelled call leaves it), and a call that finds
+/// the queue full or waits longer than <see cref="ExtensionOptions.QueueTimeout"/> is refused with <c>unavailable</c>
+/// (503, with a retry hint). Failures are exceptions with codes: unknown name → <c>not_found</c> (404), bad name → <c>invalid_argument</c>
 /// (400), exit status ≠ 0, output that is not JSON or is too long, or an extension that throws → <c>extension_failed</c>
 /// (502), too slow → <c>extension_timeout</c> (504; an executable is killed with its whole process tree; an in-process
 /// extension cannot be killed, it is abandoned and its token cancelled).</remarks>
-public sealed partial class ExtensionRunner
+public sealed partial class ExtensionRunner : IDisposable
 {
     private readonly ExtensionOptions _options;
+    private readonly WorkGate _gate;
     private readonly ConcurrentDictionary<string, ICairnExtension> _builtIns = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Path, DateTime Written), ICairnExtension> _loaded = new();
 
-    /// <summary>A runner over <see cref="ExtensionOptions.Directory"/>.</summary>
-    public ExtensionRunner(ExtensionOptions options)
+    /// <summary>A runner over <see cref="ExtensionOptions.Directory"/>; <paramref name="time"/> times the wait for a
+    /// turn (default: the system clock).</summary>
+    public ExtensionRunner(ExtensionOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options with { Directory = Path.GetFullPath(options.Directory) };
+        _gate = new WorkGate(
+            new WorkGateOptions
+            {
+                Name = "extension",
+                MaxConcurrent = options.MaxConcurrent,
+                MaxQueued = options.MaxQueued,
+                QueueTimeout = options.QueueTimeout,
+                SettingsSection = "Extensions",
+                Instruments = ExtensionMetrics.Gate,
+            },
+            time);
     }
+
+    /// <summary>Runs going on now.</summary>
+    public int Running => _gate.Running;
+
+    /// <summary>Calls waiting for a turn now.</summary>
+    public int Queued => _gate.Queued;
 
     /// <summary>The directory extensions are looked up in.</summary>
     public string Directory => _options.Directory;
@@ -79,6 +111,7 @@ public sealed partial class ExtensionRunner
         var request = new ExtensionRequest(name, arguments, query);
         if (_builtIns.TryGetValue(name, out var builtIn))
         {
+            using var permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             return await RunInProcessAsync(builtIn, request, cancellationToken).ConfigureAwait(false);
         }
 
@@ -86,6 +119,7 @@ public sealed partial class ExtensionRunner
         {
             if (File.Exists(dll))
             {
+                using var permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
                 return await RunInProcessAsync(Load(dll, name), request, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -93,11 +127,15 @@ public sealed partial class ExtensionRunner
         var executable = Path.Combine(_options.Directory, name);
         if (File.Exists(executable) && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(executable) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
         {
+            using var permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
             return await RunProcessAsync(executable, request, cancellationToken).ConfigureAwait(false);
         }
 
         throw new NotFoundException($"There is no extension '{name}' (looked for a built-in, {name}.dll and an executable '{name}' in {_options.Directory}).");
     }
+
+    /// <summary>Refuses the calls still waiting for a turn, and every later one.</summary>
+    public void Dispose() => _gate.Dispose();
 
     private async Task<byte[]> RunInProcessAsync(ICairnExtension extension, ExtensionRequest request, CancellationToken cancellationToken)
     {

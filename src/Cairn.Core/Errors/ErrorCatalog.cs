@@ -28,7 +28,7 @@ public static class ErrorCatalog
         new(ErrorCodes.Corrupt, 500, "Stored data is corrupt", p => new CorruptException(p.Detail)),
         new(ErrorCodes.Internal, 500, "Internal error", p => new InternalErrorException(p.Detail)),
         new(ErrorCodes.ExtensionFailed, 502, "Extension failed", p => new ExtensionFailedException(p.Detail)),
-        new(ErrorCodes.Unavailable, 503, "Store unavailable", p => new UnavailableException(p.Detail)),
+        new(ErrorCodes.Unavailable, 503, "Unavailable", p => new UnavailableException(p.Detail)),
         new(ErrorCodes.ExtensionTimeout, 504, "Extension timed out", p => new ExtensionTimeoutException(p.Detail)),
         new(ErrorCodes.InsufficientStorage, 507, "Insufficient storage", p => new InsufficientStorageException(p.Detail)),
     }.ToDictionary(e => e.Code, StringComparer.Ordinal);

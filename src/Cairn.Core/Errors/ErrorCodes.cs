@@ -34,7 +34,7 @@ public static class ErrorCodes
     /// <summary>Lease does not exist (never granted, revoked or expired).</summary>
     public const string LeaseNotFound = "lease_not_found";
 
-    /// <summary>Store unavailable; retry.</summary>
+    /// <summary>The store, or a queue such as the extensions', cannot take the request now; retry (HTTP 503).</summary>
     public const string Unavailable = "unavailable";
 
     /// <summary>No such route or resource.</summary>

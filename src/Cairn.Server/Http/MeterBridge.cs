@@ -9,7 +9,8 @@ namespace Cairn.Server.Http;
 /// Forwards the measurements of Cairn's own meters (<c>Cairn.*</c>, e.g. the SQLite writer's batch sizes) to
 /// prometheus-net so they appear on /metrics. prometheus-net's own meter adapter did not pick up these
 /// instruments in this host (Kestrel's appeared, ours never did), so the bridge is explicit and covers exactly
-/// the instrument kinds Cairn uses: histograms of double, counters of long.
+/// the instrument kinds Cairn uses: histograms of double, counters of long, and up-down counters of long (gauges: runs
+/// going on, calls waiting).
 /// </summary>
 internal sealed class MeterBridge : IHostedService, IDisposable
 {
@@ -31,6 +32,7 @@ internal sealed class MeterBridge : IHostedService, IDisposable
                     Buckets = instrument.Unit == "s" ? Histogram.ExponentialBuckets(0.0001, 2, 16) : Histogram.ExponentialBuckets(1, 2, 12),
                 }),
                 Counter<long> => Metrics.CreateCounter(instrument.Name, instrument.Description ?? instrument.Name),
+                UpDownCounter<long> => Metrics.CreateGauge(instrument.Name, instrument.Description ?? instrument.Name),
                 _ => null,
             };
             if (collector is not null)
@@ -39,7 +41,17 @@ internal sealed class MeterBridge : IHostedService, IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<double>((_, value, _, state) => ((Histogram)state!).Observe(value));
-        _listener.SetMeasurementEventCallback<long>((_, value, _, state) => ((Counter)state!).Inc(value));
+        _listener.SetMeasurementEventCallback<long>((_, value, _, state) =>
+        {
+            if (state is Gauge gauge)
+            {
+                gauge.Inc(value);
+            }
+            else
+            {
+                ((Counter)state!).Inc(value);
+            }
+        });
         _listener.Start();
     }
 

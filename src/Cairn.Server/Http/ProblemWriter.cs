@@ -9,9 +9,9 @@ namespace Cairn.Server.Http;
 internal static class ProblemWriter
 {
     public static Task WriteAsync(HttpContext context, CairnException error) =>
-        WriteAsync(context, error.Code, error.Message, error.Details);
+        WriteAsync(context, error.Code, error.Message, error.Details, retryAfter: (error as UnavailableException)?.RetryAfter);
 
-    public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null, int? status = null)
+    public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null, int? status = null, TimeSpan? retryAfter = null)
     {
         var statusCode = status ?? ErrorCatalog.StatusFor(code);
         var problem = new Dictionary<string, object?>
@@ -42,6 +42,11 @@ internal static class ProblemWriter
         context.Response.Clear();
         context.Response.Headers.Allow = allow;
         context.Response.Headers.ContentRange = contentRange;
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Durations.WholeSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/problem+json";
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: context.RequestAborted).ConfigureAwait(false);

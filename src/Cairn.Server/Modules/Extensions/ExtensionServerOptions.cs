@@ -16,4 +16,13 @@ public sealed class ExtensionServerOptions
 
     /// <summary>Most bytes an executable extension may print.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most extension runs at once (default: the number of processors, at least 2).</summary>
+    public int? MaxConcurrent { get; set; }
+
+    /// <summary>Most calls waiting for a turn; the next one is refused with 503 (default 100).</summary>
+    public int MaxQueued { get; set; } = 100;
+
+    /// <summary>Longest wait for a turn before a call is refused with 503 (a duration; default 30s).</summary>
+    public string? QueueTimeout { get; set; }
 }
