@@ -1,0 +1,51 @@
+using System.Net;
+
+namespace Cairn.Server.Tests;
+
+/// <summary>Inputs a fuzzing probe (and the generator in <c>FuzzTests</c>) found answered with 500: each is a 400 problem now, and
+/// the server goes on serving.</summary>
+public sealed class HostileInputTests(VolumeServerFixture fixture) : IClassFixture<VolumeServerFixture>, IAsyncLifetime
+{
+    private readonly HttpClient _http = fixture.TcpHttp();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // After each hostile request the server must still answer a good one.
+    public async Task DisposeAsync()
+    {
+        var put = await _http.PutAsync("/v1/kv/still/alive", new StringContent("yes"));
+        Assert.True(put.IsSuccessStatusCode);
+        Assert.Equal("yes", await _http.GetStringAsync("/v1/kv/still/alive"));
+        _http.Dispose();
+    }
+
+    [Theory]
+    [InlineData("/v1/blobs/x", "9223372036854775807")]
+    [InlineData("/v1/blobs/x", "-9223372036854775808")]
+    [InlineData("/v1/blobs/x", "9223372036854775807d")]
+    [InlineData("/v1/blobs/x", "10675199.02:48:05.4775807")]
+    [InlineData("/v1/kv/x", "9223372036854775807")]
+    [InlineData("/v1/kv/x", "-9223372036854775808")]
+    [InlineData("/v1/kv/x", "9223372036854775807d")]
+    [InlineData("/v1/kv/x", "10675199.02:48:05.4775807")]
+    public async Task Put_WithAnOutOfRangeTtl_Returns400InvalidArgument_AndStoresNothing(string path, string ttl)
+    {
+        var problem = await Problems.AssertAsync(await _http.PutAsync($"{path}?ttl={ttl}", new StringContent("v")), HttpStatusCode.BadRequest, "invalid_argument");
+
+        Assert.Contains("ttl", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(path)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("%00", "NUL")]
+    [InlineData("a%00b", "NUL")]
+    [InlineData("%2Fvolumes%00%2F", "NUL")]
+    public async Task VolumeRebuild_WithAnInvalidDirectory_Returns400InvalidArgument(string dir, string said)
+    {
+        var problem = await Problems.AssertAsync(await _http.PostAsync($"/v1/admin/volumes/rebuild?dir={dir}", null), HttpStatusCode.BadRequest, "invalid_argument");
+
+        Assert.Contains(said, problem.GetProperty("detail").GetString());
+        Assert.Contains(fixture.VolumeDir, problem.GetProperty("detail").GetString());
+    }
+}
