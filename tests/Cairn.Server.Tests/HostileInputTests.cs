@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Cairn.Server.Tests;
 
@@ -47,5 +48,30 @@ public sealed class HostileInputTests(VolumeServerFixture fixture) : IClassFixtu
 
         Assert.Contains(said, problem.GetProperty("detail").GetString());
         Assert.Contains(fixture.VolumeDir, problem.GetProperty("detail").GetString());
+    }
+
+    // Kestrel reports a chunk size beyond 32 bits as an IOException("Bad chunk size data") wrapping an OverflowException,
+    // not as a BadHttpRequestException; every endpoint that reads a body must still answer 400.
+    [Theory]
+    [InlineData("tcp", "PUT", "/v1/kv/chunked", "")]
+    [InlineData("unix", "PUT", "/v1/kv/chunked", "")]
+    [InlineData("tcp", "PUT", "/v1/blobs/chunked", "")]
+    [InlineData("tcp", "POST", "/v1/txn", "Content-Type: application/json\r\n")]
+    [InlineData("tcp", "POST", "/v1/leases", "Content-Type: application/json\r\n")]
+    [InlineData("tcp", "POST", "/v1/compact", "Content-Type: application/json\r\n")]
+    [InlineData("tcp", "POST", "/v1/journal/chunked-tx/begin", "Content-Type: application/json\r\n")]
+    [InlineData("tcp", "POST", "/compat/journal/chunked-tx/begin", "Content-Type: application/json\r\n")]
+    [InlineData("tcp", "PUT", "/compat/pulzar/add_key/chunked", "")]
+    public async Task ChunkedBody_WithAnOverflowingChunkSize_Returns400InvalidArgument(string transport, string method, string path, string headers)
+    {
+        var head = $"{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n";
+
+        var (status, answerHead, body) = await RawHttp.SendAsync(fixture.Endpoint(transport), head);
+
+        Assert.True(status == 400, $"expected 400, got {status}: {body}");
+        Assert.Contains("application/problem+json", answerHead);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("invalid_argument", problem.GetProperty("code").GetString());
+        Assert.Contains("request body", problem.GetProperty("detail").GetString());
     }
 }
