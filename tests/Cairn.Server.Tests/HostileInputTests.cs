@@ -3,9 +3,10 @@ using System.Text.Json;
 
 namespace Cairn.Server.Tests;
 
-/// <summary>Inputs a fuzzing probe (and the generator in <c>FuzzTests</c>) found answered with 500: each is a 400 problem now, and
+/// <summary>Inputs a fuzzing probe and the generator in <see cref="FuzzTests"/> found answered with a 500 (or refused
+/// after a write): each is now refused with a 400 problem before anything is stored, or read back as it was stored, and
 /// the server goes on serving.</summary>
-public sealed class HostileInputTests(VolumeServerFixture fixture) : IClassFixture<VolumeServerFixture>, IAsyncLifetime
+public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixture<JournalServerFixture>, IAsyncLifetime
 {
     private readonly HttpClient _http = fixture.TcpHttp();
 
@@ -47,7 +48,7 @@ public sealed class HostileInputTests(VolumeServerFixture fixture) : IClassFixtu
         var problem = await Problems.AssertAsync(await _http.PostAsync($"/v1/admin/volumes/rebuild?dir={dir}", null), HttpStatusCode.BadRequest, "invalid_argument");
 
         Assert.Contains(said, problem.GetProperty("detail").GetString());
-        Assert.Contains(fixture.VolumeDir, problem.GetProperty("detail").GetString());
+        Assert.Contains(Path.Combine(fixture.DataDir, "volumes"), problem.GetProperty("detail").GetString());
     }
 
     // Kestrel reports a chunk size beyond 32 bits as an IOException("Bad chunk size data") wrapping an OverflowException,
@@ -73,5 +74,21 @@ public sealed class HostileInputTests(VolumeServerFixture fixture) : IClassFixtu
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal("invalid_argument", problem.GetProperty("code").GetString());
         Assert.Contains("request body", problem.GetProperty("detail").GetString());
+    }
+
+    // Found by FuzzTests: the flag was read only to build the answer, after the value was stored.
+    [Theory]
+    [InlineData("0.0001")]
+    [InlineData("1e400")]
+    [InlineData("maybe")]
+    public async Task KvPut_WithABadPrevKvFlag_Returns400_AndStoresNothing(string flag)
+    {
+        var key = "prevkv/" + Guid.NewGuid().ToString("N");
+        var before = (await fixture.Server.Store.StatusAsync()).Revision;
+
+        await Problems.AssertAsync(await _http.PutAsync($"/v1/kv/{key}?prevKv={flag}", new StringContent("v")), HttpStatusCode.BadRequest, "invalid_argument");
+
+        Assert.Equal(before, (await fixture.Server.Store.StatusAsync()).Revision);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/v1/kv/" + key)).StatusCode);
     }
 }
