@@ -91,4 +91,83 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
         Assert.Equal(before, (await fixture.Server.Store.StatusAsync()).Revision);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/v1/kv/" + key)).StatusCode);
     }
+
+    // Found by FuzzTests: an escaped half of a surrogate pair is well-formed JSON, so the message was stored (or, when
+    // reading its fields failed on the way in, spooled to the secondary as if the store were down), and every read of
+    // the request after it was a 500.
+    [Theory]
+    [InlineData("/v1/journal", """{"host": "\ud800"}""")]
+    [InlineData("/v1/journal", """{"user_id": "x\udc00y"}""")]
+    [InlineData("/v1/journal", """{"\ud800": 1}""")]
+    [InlineData("/v1/journal", """ "\udc00" """)]
+    [InlineData("/compat/journal", """{"host": "\ud800"}""")]
+    [InlineData("/compat/journal", """[{"deep": ["\ud800"]}]""")]
+    public async Task JournalAppend_WithALoneSurrogateEscape_Returns400_AndStoresNothing(string prefix, string message)
+    {
+        var txid = JournalHttp.NewTxid("surrogate");
+
+        var problem = await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"{prefix}/{txid}/begin", message), HttpStatusCode.BadRequest, "invalid_argument");
+
+        Assert.Contains("surrogate", problem.GetProperty("detail").GetString());
+        await Problems.AssertAsync(await _http.GetAsync($"/v1/journal/{txid}"), HttpStatusCode.NotFound, "not_found");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/compat/journal/status/{txid}")).StatusCode);
+    }
+
+    // Found by FuzzTests: a message nested as deep as allowed (64) was stored, but the entry around it (one level more)
+    // and the history segment it is folded into (five more) were read with the parser's default limit of 64: every read
+    // of the request was a 500, before and after folding.
+    [Fact]
+    public async Task JournalMessage_NestedToTheLimit_ReadsBack_BeforeAndAfterFolding()
+    {
+        var txid = JournalHttp.NewTxid("deep");
+        var deepest = Nested(64);
+        await JournalHttp.AppendAsync(_http, txid, "begin", deepest);
+        await JournalHttp.AppendAsync(_http, txid, "commit", deepest);
+
+        await AssertReadsBackAsync(txid, deepest, "primary");
+
+        // Past the fold age, the export folds the request into history (or the leader's own pass, woken by the clock,
+        // already did); either way it is then read from history.
+        fixture.Clock.Advance(TimeSpan.FromHours(2));
+        var export = await _http.PostAsync("/v1/admin/journal/export", null);
+        Assert.True(export.IsSuccessStatusCode, await export.Content.ReadAsStringAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await _http.GetStringAsync($"/v1/journal/{txid}")).Contains("\"source\":\"history\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The request was not folded into history within 30 s.");
+            await Task.Delay(50);
+        }
+
+        await AssertReadsBackAsync(txid, deepest, "history");
+    }
+
+    [Fact]
+    public async Task JournalMessage_NestedDeeperThanTheLimit_Returns400()
+    {
+        var txid = JournalHttp.NewTxid("too-deep");
+
+        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/v1/journal/{txid}/begin", Nested(65)), HttpStatusCode.BadRequest, "invalid_argument");
+        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/compat/journal/{txid}/begin", Nested(65)), HttpStatusCode.BadRequest, "invalid_argument");
+    }
+
+    private async Task AssertReadsBackAsync(string txid, string message, string source)
+    {
+        var request = await _http.GetAsync($"/v1/journal/{txid}");
+        var body = await request.Content.ReadAsStringAsync();
+        Assert.True(request.StatusCode == HttpStatusCode.OK, $"GET /v1/journal/{txid}: {(int)request.StatusCode} {body}");
+        var steps = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 }).RootElement.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(["begin", "commit"], steps.Select(s => s.GetProperty("step").GetString()));
+        Assert.All(steps, s => Assert.Equal(source, s.GetProperty("source").GetString()));
+
+        var status = await _http.GetAsync($"/v1/journal/{txid}/status");
+        Assert.True(status.StatusCode == HttpStatusCode.OK, $"GET /v1/journal/{txid}/status: {(int)status.StatusCode} {await status.Content.ReadAsStringAsync()}");
+
+        var compat = await _http.GetAsync($"/compat/journal/status/{txid}");
+        var compatBody = await compat.Content.ReadAsStringAsync();
+        Assert.True(compat.StatusCode == HttpStatusCode.OK, $"GET /compat/journal/status/{txid}: {(int)compat.StatusCode} {compatBody}");
+        Assert.Equal("{\"status\": " + message + "}", compatBody);
+    }
+
+    // A JSON message of objects nested depth deep.
+    private static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
 }
