@@ -150,6 +150,23 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
         await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/compat/journal/{txid}/begin", Nested(65)), HttpStatusCode.BadRequest, "invalid_argument");
     }
 
+    // Found by FuzzTests: "now minus the age" went below DateTimeOffset.MinValue. Nothing is that old: an empty page.
+    [Theory]
+    [InlineData("?stuck=10675199d")]
+    [InlineData("?stuck=10675199.02:48:05.4775807")]
+    [InlineData("?stuck=10675199d&user=someone")]
+    [InlineData("?stuck=10675199d&verb=get&limit=5")]
+    public async Task StuckRequests_OlderThanTheCalendar_AreAnEmptyPage(string query)
+    {
+        await JournalHttp.AppendAsync(_http, JournalHttp.NewTxid("stuck-old"), "begin", """{"user_id": "someone", "verb": "get"}""");
+
+        var response = await _http.GetAsync("/v1/journal" + query);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
+        Assert.Equal(0, JsonDocument.Parse(body).RootElement.GetProperty("requests").GetArrayLength());
+    }
+
     private async Task AssertReadsBackAsync(string txid, string message, string source)
     {
         var request = await _http.GetAsync($"/v1/journal/{txid}");
