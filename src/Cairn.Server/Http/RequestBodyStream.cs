@@ -6,8 +6,9 @@ namespace Cairn.Server.Http;
 /// The request body, with its read failures marked as the client's. Kestrel reports most malformed bodies as a
 /// <see cref="BadHttpRequestException"/>, but a chunk size that overflows (<c>FFFFFFFFFFFFFFFFFF</c>) as a plain
 /// <see cref="IOException"/> ("Bad chunk size data"), and a connection that breaks mid-body as one too: indistinguishable,
-/// in the error map, from a disk's <see cref="IOException"/>. Any <see cref="IOException"/> from reading the body
-/// becomes a 400 <see cref="BadHttpRequestException"/> here, where it is still known to come from the client.
+/// in the error map, from a disk's <see cref="IOException"/>. Any other <see cref="IOException"/> from reading the body
+/// becomes a 400 <see cref="BadHttpRequestException"/> here, where it is still known to come from the client; Kestrel's
+/// own (an <see cref="IOException"/> too) pass unchanged, with their status (413 for a body over the limit).
 /// </summary>
 internal sealed class RequestBodyStream(Stream inner) : Stream
 {
@@ -32,7 +33,7 @@ internal sealed class RequestBodyStream(Stream inner) : Stream
         {
             read = inner.ReadAsync(buffer, cancellationToken);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not BadHttpRequestException)
         {
             throw Unreadable(ex);
         }
@@ -50,7 +51,7 @@ internal sealed class RequestBodyStream(Stream inner) : Stream
         {
             return inner.Read(buffer, offset, count);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not BadHttpRequestException)
         {
             throw Unreadable(ex);
         }
@@ -72,7 +73,7 @@ internal sealed class RequestBodyStream(Stream inner) : Stream
         {
             return await read.ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (ex is not BadHttpRequestException)
         {
             throw Unreadable(ex);
         }
