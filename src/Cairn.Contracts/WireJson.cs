@@ -18,6 +18,10 @@ public static class WireJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+
+            // Answers carry journal messages (nested up to JournalMessages.MaxDepth) a few levels down; the default
+            // limit, 64, would refuse to write or read the deepest message the journal accepts.
+            MaxDepth = JournalMessages.MaxDepth + 16,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

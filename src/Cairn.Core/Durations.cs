@@ -63,6 +63,11 @@ public static partial class Durations
         }
     }
 
+    /// <summary>The time <paramref name="age"/> before <paramref name="now"/>; <see cref="DateTimeOffset.MinValue"/> when
+    /// that is before the calendar begins (an age of <c>10675199d</c> is legal, and nothing is older).</summary>
+    public static DateTimeOffset Before(DateTimeOffset now, TimeSpan age) =>
+        age >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - age;
+
     /// <summary>Whole seconds, rounded up (a lease TTL of <c>1.2s</c> is 2 s, never 1).</summary>
     public static long WholeSeconds(TimeSpan duration) => (long)Math.Ceiling(duration.TotalSeconds);
 

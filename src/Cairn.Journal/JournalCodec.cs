@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Text.Json;
+using Cairn.Contracts;
 
 namespace Cairn.Journal;
 
@@ -38,7 +39,7 @@ public static class JournalCodec
         try
         {
             var json = Decompress(stored);
-            using var document = JsonDocument.Parse(json);
+            using var document = JsonDocument.Parse(json, EntryReading);
             var root = document.RootElement;
             return new JournalEntry(
                 root.GetProperty("txid").GetString() ?? throw new InvalidDataException("An entry without txid."),
@@ -103,6 +104,9 @@ public static class JournalCodec
     }
 
     /// <summary>The JSON options of stored records (snake_case-free camelCase, nulls omitted).</summary>
+    // An entry is an object around the message: one level more than the deepest message allowed.
+    private static readonly JsonDocumentOptions EntryReading = new() { MaxDepth = JournalMessages.MaxDepth + 1 };
+
     internal static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,

@@ -26,6 +26,11 @@ internal static class JournalHistory
     /// <summary>Largest status message copied into an archive pointer; a larger one is read from the segment.</summary>
     internal const int MaxPointerMessageBytes = 16 * 1024;
 
+    // A segment holds each message five levels down (segment, requests, request, steps, step), a pointer one level
+    // down: read with room for the deepest message allowed below that.
+    private static readonly JsonDocumentOptions SegmentReading = new() { MaxDepth = JournalMessages.MaxDepth + 5 };
+    private static readonly JsonReaderOptions PointerReading = new() { MaxDepth = JournalMessages.MaxDepth + 1 };
+
     /// <summary>The archived request <paramref name="txid"/>, or null when it was never folded (or was removed).</summary>
     public static async Task<JournalRequest?> ReadArchivedAsync(IKeyspace store, string txid, CancellationToken cancellationToken)
     {
@@ -138,7 +143,7 @@ internal static class JournalHistory
     {
         try
         {
-            using var document = JsonDocument.Parse(JournalCodec.Decompress(stored));
+            using var document = JsonDocument.Parse(JournalCodec.Decompress(stored), SegmentReading);
             var root = document.RootElement;
             var requests = new List<ArchivedRequest>();
             foreach (var request in root.GetProperty("requests").EnumerateArray())
@@ -197,7 +202,7 @@ internal static class JournalHistory
     {
         try
         {
-            var reader = new Utf8JsonReader(stored);
+            var reader = new Utf8JsonReader(stored, PointerReading);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
             var state = JournalStates.TryParse(root.GetProperty("state").GetString(), out var parsed) ? parsed : JournalState.Unknown;

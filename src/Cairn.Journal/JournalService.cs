@@ -241,7 +241,7 @@ public sealed partial class JournalService
             JournalNames.ValidateTxid(after);
         }
 
-        var cutoff = (_options.Time.GetUtcNow() - olderThan).ToUnixTimeMilliseconds();
+        var cutoff = Durations.Before(_options.Time.GetUtcNow(), olderThan).ToUnixTimeMilliseconds();
         return await PageAsync(
             JournalKeys.Open,
             after,

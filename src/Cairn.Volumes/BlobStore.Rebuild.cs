@@ -11,11 +11,12 @@ public sealed partial class BlobStore
     /// volumes) whose key has none: the seed's restore, for a keyspace that was lost or wiped. A key that already has
     /// metadata keeps it unless the file is newer; expired files are skipped; a file that fails its checksum is
     /// reported and left in place.</summary>
-    /// <exception cref="InvalidArgumentException"><paramref name="volumeDirectory"/> is not one of this node's volumes.</exception>
+    /// <exception cref="InvalidArgumentException"><paramref name="volumeDirectory"/> is empty, is not a valid path, or is
+    /// not one of this node's volumes.</exception>
     public async Task<RebuildResult> RebuildAsync(string volumeDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volumeDirectory);
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(volumeDirectory));
+        var full = Path.TrimEndingDirectorySeparator(FullVolumePath(volumeDirectory));
         var volume = _volumes.FirstOrDefault(v => string.Equals(v.Directory, full, StringComparison.Ordinal))
             ?? throw new InvalidArgumentException(
                 $"'{volumeDirectory}' is not one of this server's volume directories ({string.Join(", ", _volumes.Select(v => v.Directory))}); copy the files into one of them first.");
@@ -107,4 +108,29 @@ public sealed partial class BlobStore
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Volumes: '{Path}' is damaged and was not restored: {Reason}")]
     private static partial void LogCorrupt(ILogger logger, string path, string reason);
+
+    // The caller's text is a path from a request: Path.GetFullPath throws ArgumentException on an empty path or one with
+    // a NUL, which is the caller's mistake, not the server's.
+    private string FullVolumePath(string volumeDirectory)
+    {
+        var volumes = string.Join(", ", _volumes.Select(v => v.Directory));
+        if (volumeDirectory.Length == 0)
+        {
+            throw new InvalidArgumentException($"The volume directory is empty; give one of this server's volume directories ({volumes}).");
+        }
+
+        if (volumeDirectory.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidArgumentException($"The volume directory contains a NUL character, which no path can hold; give one of this server's volume directories ({volumes}).");
+        }
+
+        try
+        {
+            return Path.GetFullPath(volumeDirectory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InvalidArgumentException($"'{volumeDirectory}' is not a valid path ({ex.Message}); give one of this server's volume directories ({volumes}).");
+        }
+    }
 }

@@ -112,7 +112,7 @@ public sealed partial class BlobStore : IAsyncDisposable
         long? ttlSeconds = null;
         if (options.Ttl is { } ttl)
         {
-            ttlSeconds = (long)Math.Ceiling(ttl.TotalSeconds);
+            ttlSeconds = Durations.WholeSeconds(ttl);
             Leases.ValidateTtl(ttlSeconds.Value);
         }
 

@@ -128,6 +128,9 @@ internal static class KvEndpoints
         var value = await RequestReading.BodyAsync(context, limits.MaxValueBytes).ConfigureAwait(false);
         var condition = Precondition(context, key);
         var (lease, ttl) = LeaseForPut(context);
+
+        // Every parameter is read before the write: a bad one must refuse the request, not fail it after the commit.
+        var returnPrevKv = RequestReading.Flag(context, "prevKv");
         var (result, usedLease) = ttl is null
             ? await PutOnceAsync(store, key, value, condition, lease, context.RequestAborted).ConfigureAwait(false)
             : await PutWithOwnLeaseAsync(store, key, value, condition, ttl.Value, context.RequestAborted).ConfigureAwait(false);
@@ -140,7 +143,7 @@ internal static class KvEndpoints
         {
             Revision = result.Revision,
             Created = created,
-            PrevKv = RequestReading.Flag(context, "prevKv") && result.PrevKv is not null ? KeyValueDto.From(result.PrevKv) : null,
+            PrevKv = returnPrevKv && result.PrevKv is not null ? KeyValueDto.From(result.PrevKv) : null,
             Lease = usedLease == 0 ? null : usedLease,
         }).ConfigureAwait(false);
     }

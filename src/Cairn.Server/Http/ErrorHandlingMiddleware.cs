@@ -2,6 +2,7 @@ using System.Text.Json;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Server.Http;
@@ -11,6 +12,12 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        // A body that cannot be read is the client's error (400), never the server's: see RequestBodyStream.
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+        {
+            context.Request.Body = new RequestBodyStream(context.Request.Body);
+        }
+
         try
         {
             await next(context).ConfigureAwait(false);
@@ -38,7 +45,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            var error = new LimitExceededException("request", context.Request.ContentLength ?? 0, context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
+            var error = new LimitExceededException("request", context.Request.ContentLength ?? 0, context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0);
             await ProblemWriter.WriteAsync(context, error).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex)

@@ -10,10 +10,19 @@ namespace Cairn.Server.Http;
 /// <summary>Writes and reads bodies in Cairn's wire JSON.</summary>
 internal static class Json
 {
-    public static Task WriteAsync<T>(HttpContext context, T body)
+    public static async Task WriteAsync<T>(HttpContext context, T body)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, WireJson.Options, context.RequestAborted);
+        try
+        {
+            await JsonSerializer.SerializeAsync(context.Response.Body, body, WireJson.Options, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            // The error map reads a JsonException as a request body that is not JSON (400); an answer that cannot be
+            // written is the server's failure.
+            throw new InvalidOperationException($"The answer ({typeof(T).Name}) could not be written as JSON: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Reads the body as a <typeparamref name="T"/>, once <see cref="RequireJsonContentType"/> let it in.</summary>

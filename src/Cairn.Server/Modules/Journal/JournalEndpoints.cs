@@ -159,7 +159,7 @@ internal static class JournalEndpoints
             var onlyPaging = query with { After = null, Limit = DefaultPageSize } == new JournalQuery();
             page = onlyPaging
                 ? await journal.StuckAsync(age, query.After, query.Limit, context.RequestAborted).ConfigureAwait(false)
-                : await journal.ListAsync(StuckQuery(query, journal.Options.Time.GetUtcNow() - age), context.RequestAborted).ConfigureAwait(false);
+                : await journal.ListAsync(StuckQuery(query, Durations.Before(journal.Options.Time.GetUtcNow(), age)), context.RequestAborted).ConfigureAwait(false);
         }
         else
         {
