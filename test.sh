@@ -60,6 +60,16 @@ log="$(mktemp)"
 status=0
 dotnet test Cairn.sln --no-build -nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log" || status=$?
 
+# The reliability probes, short form (bench/reliability.sh: kill -9 with acked-write checks, a full disk, a connection
+# flood), on the binaries just built. Counted as one test.
+echo "== reliability (bench/reliability.sh --quick)"
+if bench/reliability.sh --quick --configuration Debug --no-build 2>&1 | tee -a "$log"; then
+  echo "Passed:     1" >>"$log"
+else
+  echo "Failed:     1" >>"$log"
+  status=1
+fi
+
 # One closing line that any CI reads: N passed, N failed, N skipped.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
