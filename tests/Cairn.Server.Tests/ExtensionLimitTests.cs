@@ -48,6 +48,8 @@ public sealed class ExtensionLimitTests(ExtensionLimitTests.Fixture fixture) : I
             Settings["Extensions:Directory"] = ExtensionsDir;
             Settings["Extensions:MaxConcurrent"] = MaxConcurrent.ToString(CultureInfo.InvariantCulture);
             Settings["Extensions:MaxQueued"] = MaxQueued.ToString(CultureInfo.InvariantCulture);
+            // A thousand calls at once from one address: past the per-address connection cap (1,000) otherwise.
+            Settings["Limits:MaxConnectionsPerAddress"] = "0";
             // Long enough that no run or wait is cut short on a loaded machine: these tests open the gates themselves.
             Settings["Extensions:QueueTimeout"] = "5m";
             Settings["Extensions:Timeout"] = "5m";
