@@ -65,7 +65,7 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
     [InlineData("tcp", "PUT", "/compat/pulzar/add_key/chunked", "")]
     public async Task ChunkedBody_WithAnOverflowingChunkSize_Returns400InvalidArgument(string transport, string method, string path, string headers)
     {
-        var head = $"{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n";
+        var head = $"{method} {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n";
 
         var (status, answerHead, body) = await RawHttp.SendAsync(fixture.Endpoint(transport), head);
 
