@@ -58,11 +58,11 @@ internal static class FuzzRoutes
             (1, JsonValue));
         var txn = ListOf(compare).SelectMany(c => ListOf(op), (c, s) => (c, s)).SelectMany(cs => ListOf(op), (cs, f) => (cs.c, cs.s, f))
             .SelectMany(parts => Gen.SubListOf(new[] { "\"compare\":" + parts.c, "\"success\":" + parts.s, "\"failure\":" + parts.f, "\"other\":1" }), (_, chosen) => "{" + string.Join(',', chosen) + "}");
-        return Request(Methods("POST"), Target(Gen.Constant("/v1/txn")), Headers("Accept"), Body(txn));
+        return Request(Methods("POST"), Target(Gen.Constant("/v1/txn")), Headers("Accept"), Body(txn), JsonMostly());
     }
 
     private static Gen<FuzzRequest> Leases() => Gen.Frequency(
-        (4, Request(Methods("POST"), Target(Gen.Constant("/v1/leases")), Headers(), Body(JsonObject(Gen.Frequency((3, Gen.Elements("1", "10", "60", "0", "-1", "315360000", "316224001")), (2, JsonValue)), "ttl", "id")))),
+        (4, Request(Methods("POST"), Target(Gen.Constant("/v1/leases")), Headers(), Body(JsonObject(Gen.Frequency((3, Gen.Elements("1", "10", "60", "0", "-1", "315360000", "316224001")), (2, JsonValue)), "ttl", "id")), JsonMostly())),
         (1, Request(Methods("GET"), Target(Gen.Constant("/v1/leases")), Headers(), NoBody())),
         (2, Request(Methods("GET", "DELETE"), Target(LeaseId.Select(id => "/v1/leases/" + id), "keys"), Headers(), NoBody())),
         (2, Request(Methods("POST"), Target(LeaseId.Select(id => "/v1/leases/" + id + "/keepalive")), Headers(), Body())));
@@ -72,7 +72,7 @@ internal static class FuzzRoutes
         (1, Request(Methods("GET"), Target(Name.Select(txid => $"/v1/journal/{txid}/events"), "fromRevision"), Headers("Last-Event-ID"), NoBody())));
 
     private static Gen<FuzzRequest> Status() => Gen.Frequency(
-        (3, Request(Methods("POST"), Target(Gen.Constant("/v1/compact")), Headers(), Body(JsonObject(Gen.Frequency((2, Gen.Elements("0", "1", "2", "99999999")), (2, JsonValue)), "revision", "compactRevision")))),
+        (3, Request(Methods("POST"), Target(Gen.Constant("/v1/compact")), Headers(), Body(JsonObject(Gen.Frequency((2, Gen.Elements("0", "1", "2", "99999999")), (2, JsonValue)), "revision", "compactRevision")), JsonMostly())),
         (3, Request(Methods("GET"), Target(Gen.Elements("/v1/status", "/healthz", "/readyz", "/v1/cluster/nodes", "/v1/status/", "/v1/cluster/nodes/x"), "x"), Headers("Accept"), NoBody())),
         (1, Request(Methods("GET"), Target(Gen.Constant("/metrics")), Headers("Accept"), NoBody())),
         (1, Request(Methods("GET"), Target(Gen.Frequency((3, Gen.Constant("v1")), (1, Name)).Select(d => $"/openapi/{d}.json")), Headers(), NoBody())));
@@ -136,7 +136,8 @@ internal static class FuzzRoutes
 
     private static Gen<byte[]?> NoBody() => Gen.Frequency((6, Gen.Constant<byte[]?>(null)), (1, Body()));
 
-    // A journal message is refused unless it says it is JSON: say so mostly, to reach the parser.
+    // A JSON body (a journal message, a txn, a lease grant, a compaction) is refused unless it says it is JSON: say so
+    // mostly, to reach the parser.
     private static Gen<string?> JsonMostly() => Gen.Frequency((4, Gen.Constant<string?>("application/json")), (1, ContentType));
 
     private static Gen<FuzzRequest> Request(Gen<string> method, Gen<string> target, Gen<IReadOnlyList<(string Name, string Value)>> headers, Gen<byte[]?> body, Gen<string?>? contentType = null) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Cairn.Core;
 using FsCheck;
 using FsCheck.Fluent;
@@ -131,8 +132,9 @@ public sealed class FuzzTests(FuzzServerFixture fixture, ITestOutputHelper outpu
             using var response = await fixture.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             var status = (int)response.StatusCode;
 
-            // A watch that started streams until the client leaves: its status is the answer.
-            var text = request.Streams && status < 300 ? "(stream)" : await response.Content.ReadAsStringAsync(deadline.Token);
+            // A watch that started streams until the client leaves: its status is the answer. Bytes, not a string: a blob
+            // is answered with the Content-Type it was stored with, whose charset may be anything ("nope").
+            var text = request.Streams && status < 300 ? "(stream)" : Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(deadline.Token));
             return (status, text);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
