@@ -138,7 +138,7 @@ public sealed partial class SqliteKeyspace
 
     // SQLITE_FULL: SQLite turns ENOSPC (and a full temp store) into this code.
     private static bool IsNoSpace(Exception ex) =>
-        ex is SqliteException { SqliteErrorCode: 13 } || (ex is IOException && (ex.HResult & 0xFFFF) == 28);
+        ex is SqliteException { SqliteErrorCode: 13 } || (ex is IOException io && Core.IO.DiskSpace.IsFull(io));
 
     private void TryRollback()
     {

@@ -98,7 +98,7 @@ public sealed partial class BlobStore
                 },
                 volume);
         }
-        catch (IOException ex) when (IsDiskFull(ex))
+        catch (IOException ex) when (Cairn.Core.IO.DiskSpace.IsFull(ex))
         {
             DeleteQuietly(tmp);
             DeleteQuietly(final);
@@ -151,7 +151,6 @@ public sealed partial class BlobStore
             $"No volume has room for {(length is { } l ? l + " more bytes" : "another blob")} while keeping {_options.MinFreeBytes} bytes free (Volumes:MinFreeBytes).");
     }
 
-    private static bool IsDiskFull(IOException ex) => ex.HResult is 28 or unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.Ordinal);
 
     private static void DeleteQuietly(string path)
     {

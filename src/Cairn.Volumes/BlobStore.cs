@@ -43,11 +43,7 @@ public sealed partial class BlobStore : IAsyncDisposable
     }
 
     /// <summary>Free space and size of a volume's file system; replaceable so that tests can steer placement.</summary>
-    internal Func<string, (long Free, long Total)> SpaceProbe { get; set; } = directory =>
-    {
-        var drive = new DriveInfo(directory);
-        return (drive.AvailableFreeSpace, drive.TotalSize);
-    };
+    internal Func<string, (long Free, long Total)> SpaceProbe { get; set; } = Cairn.Core.IO.DiskSpace.Of;
 
     private TimeProvider Time => _options.Time;
 

@@ -72,8 +72,8 @@ internal static class HostSettings
             throw new StartupException("Limits:MaxConnections, MaxConnectionsPerAddress and MaxWatches must be 0 (default / no cap) or positive.");
         }
 
-        options.RequestHeadersTimeout = Positive("Limits:RequestHeadersTimeout", Settings.Duration("Limits:RequestHeadersTimeout", options.Limits.RequestHeadersTimeout, TimeSpan.FromSeconds(30)));
-        options.KeepAliveTimeout = Positive("Limits:KeepAliveTimeout", Settings.Duration("Limits:KeepAliveTimeout", options.Limits.KeepAliveTimeout, TimeSpan.FromMinutes(2)));
+        options.RequestHeadersTimeout = Settings.Duration("Limits:RequestHeadersTimeout", options.Limits.RequestHeadersTimeout, TimeSpan.FromSeconds(30));
+        options.KeepAliveTimeout = Settings.Duration("Limits:KeepAliveTimeout", options.Limits.KeepAliveTimeout, TimeSpan.FromMinutes(2));
         options.BackendStartTimeout = Settings.Duration("Backend:StartTimeout", configuration["Backend:StartTimeout"], TimeSpan.FromSeconds(60));
         var ttl = Settings.Duration("Cluster:NodeTtl", options.Cluster.NodeTtl, TimeSpan.FromSeconds(10), legacySetting: "Cluster:NodeTtlSeconds", legacyValue: options.Cluster.NodeTtlSeconds);
         if (ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromHours(1))
@@ -82,9 +82,6 @@ internal static class HostSettings
         }
 
         options.Cluster.Ttl = ttl;
-
-        static TimeSpan Positive(string setting, TimeSpan value) =>
-            value > TimeSpan.Zero ? value : throw new StartupException($"{setting} must be a positive duration.");
 
         // Unique per process, and per server in a process (tests run several): host, pid and a random suffix.
         options.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..4]}";

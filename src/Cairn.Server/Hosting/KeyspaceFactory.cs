@@ -77,7 +77,7 @@ internal static partial class KeyspaceFactory
         long total;
         try
         {
-            total = new DriveInfo(dataDir).TotalSize;
+            total = Cairn.Core.IO.DiskSpace.Of(dataDir).Total;
         }
         catch (IOException)
         {

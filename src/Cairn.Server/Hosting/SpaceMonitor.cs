@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Core.IO;
 using Cairn.Storage.Space;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
         try
         {
-            if (quota.Evaluate(Interlocked.Read(ref _used), Interlocked.Read(ref _reusable), local.PendingBytes, Disk(directory)) is { } reason)
+            if (quota.Evaluate(Interlocked.Read(ref _used), Interlocked.Read(ref _reusable), local.PendingBytes, DiskSpace.Of(directory)) is { } reason)
             {
                 LogRaised(logger, reason);
                 alarm.Raise(reason, time.GetUtcNow());
@@ -112,7 +113,7 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
             Interlocked.Exchange(ref _used, space.UsedBytes);
             Interlocked.Exchange(ref _reusable, space.ReusableBytes);
             Volatile.Write(ref _directory, space.Directory);
-            return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, Disk(space.Directory));
+            return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, DiskSpace.Of(space.Directory));
         }
 
         if (quota.QuotaBytes > 0)
@@ -123,12 +124,6 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
         // No quota of Cairn's: a no-space error of the backend's raised the alarm; the next write tries again.
         return null;
-    }
-
-    private static (long Free, long Total) Disk(string directory)
-    {
-        var drive = new DriveInfo(directory);
-        return (drive.AvailableFreeSpace, drive.TotalSize);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
