@@ -194,8 +194,8 @@ public sealed class CairnServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes();
-            kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections > 0 ? options.Limits.MaxConnections : ConnectionLimits.DefaultMaxConnections();
-            kestrel.Limits.MaxConcurrentUpgradedConnections = kestrel.Limits.MaxConcurrentConnections;
+            (kestrel.Limits.MaxConcurrentConnections, kestrel.Limits.MaxConcurrentUpgradedConnections) =
+                ConnectionLimits.Split(options.Limits.MaxConnections > 0 ? options.Limits.MaxConnections : ConnectionLimits.DefaultMaxConnections());
             kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
             kestrel.Limits.KeepAliveTimeout = options.KeepAliveTimeout;
             foreach (var listener in listeners)

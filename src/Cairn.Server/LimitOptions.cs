@@ -15,7 +15,8 @@ public sealed class LimitOptions
     /// <summary>Most ops in one txn branch.</summary>
     public int MaxTxnOps { get; set; } = 128;
 
-    /// <summary>Most concurrent connections over all listeners; past it a new connection is closed at once. 0 (default):
+    /// <summary>Most concurrent connections over all listeners, a quarter of them at most watch sockets (WebSockets);
+    /// past it a new connection is closed at once (a watch socket past its share is answered 503). 0 (default):
     /// the process's open-file limit less a reserve (a tenth of it, at least 256) for the store, volumes, extensions and
     /// the runtime, so that a flood of connections never runs the process out of file descriptors.</summary>
     public int MaxConnections { get; set; }

@@ -12,6 +12,8 @@ namespace Cairn.Storage;
 /// <param name="limits">The limits enforced.</param>
 public sealed class LimitedKeyspace(IKeyspace inner, KeyspaceLimits limits) : DelegatingKeyspace(inner)
 {
+    private int _watches;
+
     /// <summary>The limits enforced.</summary>
     public KeyspaceLimits Limits { get; } = limits ?? throw new ArgumentNullException(nameof(limits));
 
@@ -52,33 +54,19 @@ public sealed class LimitedKeyspace(IKeyspace inner, KeyspaceLimits limits) : De
     {
         ArgumentNullException.ThrowIfNull(request);
         Limits.CheckKey(request.Range.Key);
-        return Limits.MaxWatches > 0 ? CountedWatchAsync(request, cancellationToken) : Inner.WatchAsync(request, cancellationToken);
-    }
+        if (Limits.MaxWatches <= 0)
+        {
+            return Inner.WatchAsync(request, cancellationToken);
+        }
 
-    private int _watches;
-
-    /// <summary>Watches open now (counted only under a <see cref="KeyspaceLimits.MaxWatches"/> limit).</summary>
-    public int OpenWatches => Volatile.Read(ref _watches);
-
-    // A watch past the limit fails at once with 503 (retry later), before anything is asked of the store.
-    private async IAsyncEnumerable<WatchResponse> CountedWatchAsync(WatchRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
+        // Counted when asked for, not when first enumerated: an event stream refuses a watch past the limit with a 503
+        // before it sends its headers. Released when its enumerator is disposed.
         if (Interlocked.Increment(ref _watches) > Limits.MaxWatches)
         {
             Interlocked.Decrement(ref _watches);
             throw new UnavailableException($"Too many watches are open ({Limits.MaxWatches}, Limits:MaxWatches); retry later.");
         }
 
-        try
-        {
-            await foreach (var response in Inner.WatchAsync(request, cancellationToken).ConfigureAwait(false))
-            {
-                yield return response;
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _watches);
-        }
+        return new CountedWatch(Inner.WatchAsync(request, cancellationToken), () => Interlocked.Decrement(ref _watches));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Cairn.Contracts;
@@ -30,7 +31,17 @@ internal static class WatchEndpoints
         {
             // A watch lasts until the client leaves or the server stops: shutdown must not wait for watchers to hang up.
             using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            WebSocket socket;
+            try
+            {
+                socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException) when (!context.Response.HasStarted)
+            {
+                // Kestrel refuses the upgrade when the upgraded connections' share of Limits:MaxConnections is taken.
+                throw new UnavailableException("Too many watch sockets are open (a quarter of Limits:MaxConnections); retry later, or watch over /v1/watch as an event stream.");
+            }
+
             var logger = context.RequestServices.GetRequiredService<ILogger<WatchSocket>>();
             await new WatchSocket(socket, store, logger).RunAsync(ending.Token).ConfigureAwait(false);
             return;

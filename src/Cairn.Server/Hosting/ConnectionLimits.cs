@@ -24,6 +24,18 @@ internal sealed class ConnectionLimits(int perAddress)
         return (int)Math.Clamp(limit - reserve, 64, 1_000_000);
     }
 
+    /// <summary>
+    /// Shares <paramref name="budget"/> connections between HTTP connections and upgraded ones (watch sockets), which
+    /// Kestrel counts apart: an upgraded connection leaves <c>MaxConcurrentConnections</c> and counts against
+    /// <c>MaxConcurrentUpgradedConnections</c> only. Giving each the whole budget would let twice the budget be open,
+    /// past the open-file limit; a quarter goes to sockets (each carries any number of watches).
+    /// </summary>
+    public static (long Http, long Upgraded) Split(int budget)
+    {
+        var upgraded = Math.Max(1, budget / 4);
+        return (Math.Max(1, budget - upgraded), upgraded);
+    }
+
     // The soft RLIMIT_NOFILE, from /proc/self/limits ("Max open files  4096  524288  files"); null where unknown.
     private static long? OpenFileLimit()
     {
@@ -44,9 +56,6 @@ internal sealed class ConnectionLimits(int perAddress)
 
         return null;
     }
-
-    /// <summary>Connections open now from <paramref name="address"/>.</summary>
-    public int OpenFrom(IPAddress address) => _open.GetValueOrDefault(Normalize(address));
 
     /// <summary>The middleware for a TCP listener: counts each connection against its client address, and closes one past
     /// the cap at once.</summary>

@@ -45,27 +45,32 @@ internal static class ServerSentEvents
         // A stream lasts until the client leaves or the server stops: shutdown must not wait for watchers to hang up.
         var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        RevisionHeader.Set(context, revision);
-        var body = context.Response.Body;
-        await WriteAsync(body, new SseEvent("created", null, new WatchCreatedDto { StartRevision = startRevision, Revision = revision }), context.RequestAborted).ConfigureAwait(false);
-        try
+        // Asked for before the headers go: a store that refuses it (too many watches) is answered with a problem.
+        var stream = items(ending.Token).GetAsyncEnumerator(ending.Token);
+        await using (stream.ConfigureAwait(false))
         {
-            await foreach (var item in items(ending.Token).ConfigureAwait(false))
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            RevisionHeader.Set(context, revision);
+            var body = context.Response.Body;
+            await WriteAsync(body, new SseEvent("created", null, new WatchCreatedDto { StartRevision = startRevision, Revision = revision }), context.RequestAborted).ConfigureAwait(false);
+            try
             {
-                await WriteAsync(body, describe(item), ending.Token).ConfigureAwait(false);
+                while (await stream.MoveNextAsync().ConfigureAwait(false))
+                {
+                    await WriteAsync(body, describe(stream.Current), ending.Token).ConfigureAwait(false);
+                }
             }
-        }
-        catch (OperationCanceledException) when (ending.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-        {
-            // The server is stopping: end the stream; the client reconnects with Last-Event-ID.
-        }
-        catch (CairnException ex)
-        {
-            // Headers are gone; say why the stream ends as a last event, in the same problem shape.
-            await WriteAsync(body, new SseEvent("error", null, new StreamErrorDto { Code = ex.Code, Detail = ex.Message, Details = ex.Details }), CancellationToken.None).ConfigureAwait(false);
+            catch (OperationCanceledException) when (ending.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The server is stopping: end the stream; the client reconnects with Last-Event-ID.
+            }
+            catch (CairnException ex)
+            {
+                // Headers are gone; say why the stream ends as a last event, in the same problem shape.
+                await WriteAsync(body, new SseEvent("error", null, new StreamErrorDto { Code = ex.Code, Detail = ex.Message, Details = ex.Details }), CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 
