@@ -249,6 +249,20 @@ part_diskfull() {
     [[ $status == 2* ]] || { refusal="$refusal; 1 KiB kv PUT: $status $(code_of_body)"; break; }
     kvs=$((kvs + 1))
   done
+  # "Full" is a band: once refused, the server checkpoints and truncates its write-ahead log, which can give back
+  # enough room to take a few more writes. Fill again until it stays refused with the log truncated.
+  local round wal="$mnt/data/cairn.db-wal"
+  for round in 1 2 3 4 5 6 7 8 9 10; do
+    local until=$((SECONDS + 15))
+    until [[ ! -s "$wal" ]] || [[ "$(req GET /readyz)" == 200 ]] || (( SECONDS >= until )); do sleep 0.2; done
+    [[ "$(req GET /readyz)" == 200 ]] || break
+    for i in $(seq 1 4000); do
+      status=$(req PUT "/v1/kv/fill/r$round-$i" --data-binary @"$dir/64k"); seen[$status]=$(( ${seen[$status]:-0} + 1 ))
+      [[ $status == 2* ]] || break
+      kvs=$((kvs + 1))
+    done
+  done
+
   local tally="" s
   for s in "${!seen[@]}"; do tally="$tally $s×${seen[$s]}"; done
   echo "   filled: $blobs blobs of 1 MiB, $kvs kv puts; $(df -h --output=used,avail "$mnt" | tail -n1 | awk '{print $1 " used, " $2 " free"}'); answers:$tally"
