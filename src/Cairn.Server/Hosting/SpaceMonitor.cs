@@ -23,6 +23,14 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
     private long _reusable;
     private string? _directory;
 
+    // Bytes of disk that writes may take before the next quick look: half the room the last look saw.
+    private long _budget;
+
+    // What a write takes on disk at most, per byte of key and value and per write: the value goes into the live table
+    // and the history, each written to the write-ahead log and then to the database; and a write changes a few pages.
+    private const long DiskBytesPerByte = 4;
+    private const long DiskBytesPerWrite = 16 * 1024;
+
     /// <summary>How often the store's space is looked at.</summary>
     public static TimeSpan Interval { get; } = TimeSpan.FromSeconds(1);
 
@@ -40,15 +48,20 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
     }
 
     /// <summary>
-    /// Before a write that adds data: a look at the write-ahead log's size and the filesystem's free space (a
-    /// <c>stat</c> and a <c>statvfs</c>, a few microseconds next to a write's fsync) with the rest as the last full
-    /// look found it, which raises the alarm when the floor is reached; clearing it is left to
-    /// the full look. A disk fills faster than the periodic look sees: a 256 KiB put takes about 1 MiB of disk until
-    /// its WAL is checkpointed (the value is in the live table and the history, each written to the WAL and then to the
-    /// database).
+    /// Before a write that adds <paramref name="bytes"/> of keys and values: once the writes since the last look may have
+    /// taken half the room it saw, a look at the write-ahead log's size and the filesystem's free space (a <c>stat</c>
+    /// and a <c>statvfs</c>) with the rest as the last full look found it, which raises the alarm when the floor is
+    /// reached; clearing it is left to the full look. A disk fills faster than the periodic look sees (a 256 KiB put
+    /// takes about 1 MiB of disk until checkpointed), and looking before every write cost 5–15 % of the puts per
+    /// second: far from full, a look is rare.
     /// </summary>
-    public void QuickLook()
+    public void QuickLook(long bytes)
     {
+        if (Interlocked.Add(ref _budget, -(bytes * DiskBytesPerByte + DiskBytesPerWrite)) > 0)
+        {
+            return;
+        }
+
         var directory = Volatile.Read(ref _directory);
         if (directory is null || alarm.IsRaised || store is not ISpaceReporting local)
         {
@@ -57,7 +70,9 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
         try
         {
-            if (quota.Evaluate(Interlocked.Read(ref _used), Interlocked.Read(ref _reusable), local.PendingBytes, DiskSpace.Of(directory)) is { } reason)
+            var (used, reusable, pending, disk) = (Interlocked.Read(ref _used), Interlocked.Read(ref _reusable), local.PendingBytes, DiskSpace.Of(directory));
+            Interlocked.Exchange(ref _budget, quota.Headroom(used, reusable, pending, disk) / 2);
+            if (quota.Evaluate(used, reusable, pending, disk) is { } reason)
             {
                 LogRaised(logger, reason);
                 alarm.Raise(reason, time.GetUtcNow());
@@ -113,7 +128,9 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
             Interlocked.Exchange(ref _used, space.UsedBytes);
             Interlocked.Exchange(ref _reusable, space.ReusableBytes);
             Volatile.Write(ref _directory, space.Directory);
-            return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, DiskSpace.Of(space.Directory));
+            var disk = DiskSpace.Of(space.Directory);
+            Interlocked.Exchange(ref _budget, quota.Headroom(space.UsedBytes, space.ReusableBytes, space.PendingBytes, disk) / 2);
+            return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, disk);
         }
 
         if (quota.QuotaBytes > 0)

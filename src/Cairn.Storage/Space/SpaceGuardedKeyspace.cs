@@ -15,9 +15,10 @@ namespace Cairn.Storage.Space;
 /// <param name="time">The clock for the alarm's time.</param>
 /// <param name="freed">Called after a delete, a compaction or a revoke succeeded while the alarm was raised, so that the
 /// monitor looks again at once rather than on its next round.</param>
-/// <param name="adding">Called before each write that adds data, so that a monitor can take a quick look (the disk fills
-/// faster than a periodic look sees).</param>
-public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, TimeProvider time, Action? freed = null, Action? adding = null)
+/// <param name="adding">Called before each write that adds data with the bytes of keys and values it writes, so that a
+/// monitor can take a quick look when they may have used up the room it last saw (the disk fills faster than a periodic
+/// look sees).</param>
+public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, TimeProvider time, Action? freed = null, Action<long>? adding = null)
     : DelegatingKeyspace(inner)
 {
     /// <summary>The alarm this store obeys.</summary>
@@ -25,20 +26,20 @@ public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, Time
 
     /// <inheritdoc />
     public override ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken = default) =>
-        AddingAsync(() => Inner.PutAsync(request, cancellationToken));
+        AddingAsync(Size(request), () => Inner.PutAsync(request, cancellationToken));
 
     /// <inheritdoc />
     public override ValueTask<TxnResult> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Success.Any(op => op is PutRequest) || request.Failure.Any(op => op is PutRequest)
-            ? AddingAsync(() => Inner.TxnAsync(request, cancellationToken))
+            ? AddingAsync(request.Success.Concat(request.Failure).OfType<PutRequest>().Sum(Size), () => Inner.TxnAsync(request, cancellationToken))
             : FreeingAsync(() => Inner.TxnAsync(request, cancellationToken));
     }
 
     /// <inheritdoc />
     public override ValueTask<LeaseGrant> GrantLeaseAsync(long ttlSeconds, long id = 0, CancellationToken cancellationToken = default) =>
-        AddingAsync(() => Inner.GrantLeaseAsync(ttlSeconds, id, cancellationToken));
+        AddingAsync(0, () => Inner.GrantLeaseAsync(ttlSeconds, id, cancellationToken));
 
     /// <inheritdoc />
     public override ValueTask<DeleteResult> DeleteAsync(DeleteRequest request, CancellationToken cancellationToken = default) =>
@@ -52,9 +53,11 @@ public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, Time
     public override ValueTask<long> RevokeLeaseAsync(long id, CancellationToken cancellationToken = default) =>
         FreeingAsync(() => Inner.RevokeLeaseAsync(id, cancellationToken));
 
-    private async ValueTask<T> AddingAsync<T>(Func<ValueTask<T>> write)
+    private static long Size(PutRequest put) => put.Key.Length + (long)put.Value.Length;
+
+    private async ValueTask<T> AddingAsync<T>(long bytes, Func<ValueTask<T>> write)
     {
-        adding?.Invoke();
+        adding?.Invoke(bytes);
         if (Alarm.Reason is { } reason)
         {
             throw new InsufficientStorageException(

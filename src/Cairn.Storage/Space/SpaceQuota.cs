@@ -44,6 +44,19 @@ public sealed record SpaceQuota(long QuotaBytes, long MinFreeBytes)
         return null;
     }
 
+    /// <summary>How many more bytes can land before <see cref="Evaluate"/> gives a reason: the room under the quota or
+    /// above the free-space floor, whichever is less (long.MaxValue when neither applies).</summary>
+    public long Headroom(long usedBytes, long reusableBytes, long pendingBytes, (long Free, long Total)? disk)
+    {
+        var room = QuotaBytes > 0 ? QuotaBytes - usedBytes : long.MaxValue;
+        if (disk is { } d)
+        {
+            room = Math.Min(room, d.Free + reusableBytes - pendingBytes - MinFreeOn(d.Total));
+        }
+
+        return room;
+    }
+
     private static string Format(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GiB",
