@@ -238,7 +238,7 @@ public sealed class CairnServer : IAsyncDisposable
         services.AddSingleton<IKeyspace>(sp =>
         {
             var monitor = sp.GetRequiredService<SpaceMonitor>();
-            return new LimitedKeyspace(new SpaceGuardedKeyspace(store, alarm, time, monitor.CheckSoon, monitor.QuickLook), options.KeyspaceLimits());
+            return new LimitedKeyspace(new SpaceGuardedKeyspace(store, alarm, time, monitor.CheckSoon, monitor.QuickLook, monitor.ReleaseReserveAsync), options.KeyspaceLimits());
         });
         services.AddSingleton(options.KeyspaceLimits());
         services.AddSingleton(new NodeInfo(options.NodeId!, time.GetUtcNow(), time));

@@ -26,7 +26,7 @@ public sealed class DiskFullTests : IDisposable
 
     private string DataDir => Path.Combine(_mount, "data");
 
-    private string Ballast => Path.Combine(_mount, "ballast");
+    private string Filler => Path.Combine(_mount, "filler");
 
     // Blobs check their own free-space floor first (Volumes:MinFreeBytes, 64 MiB by default: more than this disk);
     // a small one lets them reach the store's alarm, which is what is tested here.
@@ -114,24 +114,76 @@ public sealed class DiskFullTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, (await client.PutAsync("/v1/blobs/full/after", new ByteArrayContent(value))).StatusCode);
     }
 
+    [Fact]
+    public async Task ADiskFilledToTheLastByteByAnotherProgram_StillTakesDeletesAndCompaction()
+    {
+        using var server = await ServerProcess.StartAsync(DataDir, TimeSpan.FromSeconds(60), Settings);
+        using var http = ServerFixture.UnixHttpClient(server.SocketPath);
+        var value = RandomNumberGenerator.GetBytes(64 * 1024);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/v1/kv/last/{i:D2}", new ByteArrayContent(value))).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/v1/blobs/last/blob", new ByteArrayContent(value))).StatusCode);
+        var reserve = Path.Combine(DataDir, "cairn.reserve");
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(reserve)), TimeSpan.FromSeconds(30), $"the server reserves room beside its store; {Files()}");
+
+        // The server's own checkpoints may still be writing: fill until nothing more fits, twice over.
+        FillDisk(leave: 0);
+        FillDisk(leave: 0, name: "filler2");
+        Assert.Equal(0, new DriveInfo(_mount).AvailableFreeSpace);
+
+        var deleted = await http.DeleteAsync("/v1/kv/last/00");
+        Assert.True(deleted.IsSuccessStatusCode, $"a kv DELETE on a full disk: {(int)deleted.StatusCode} {await deleted.Content.ReadAsStringAsync()}; {Files()}; server output:{Environment.NewLine}{server.Output}");
+        var blob = await http.DeleteAsync("/v1/blobs/last/blob");
+        Assert.True(blob.IsSuccessStatusCode, $"a blob DELETE on a full disk: {(int)blob.StatusCode} {await blob.Content.ReadAsStringAsync()}");
+        var range = await http.DeleteAsync("/v1/kv/last/?prefix=true");
+        Assert.True(range.IsSuccessStatusCode, $"a prefix DELETE on a full disk: {(int)range.StatusCode} {await range.Content.ReadAsStringAsync()}");
+        using (var status = JsonDocument.Parse(await http.GetStringAsync("/v1/status")))
+        {
+            var revision = status.RootElement.GetProperty("revision").GetInt64();
+            var compact = await http.PostAsync("/v1/compact", new StringContent($$"""{"revision":{{revision}}}""", Encoding.UTF8, "application/json"));
+            Assert.True(compact.IsSuccessStatusCode, $"compaction on a full disk: {await compact.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/kv/last/05")).StatusCode);
+
+        // The other program's files go: writes resume without a restart, and the room is reserved again.
+        File.Delete(Filler);
+        File.Delete(Path.Combine(_mount, "filler2"));
+        await Eventually.UntilAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), $"/readyz is ready once the disk has room; server output:{Environment.NewLine}{server.Output}");
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/v1/kv/last/after", new ByteArrayContent(value))).StatusCode);
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(reserve)), TimeSpan.FromSeconds(30), $"the reserve is made again; {Files()}");
+    }
+
     private string Files() =>
         string.Join(", ", Directory.GetFiles(_mount, "*", SearchOption.AllDirectories).Select(f => $"{Path.GetRelativePath(_mount, f)} {new FileInfo(f).Length}"));
 
-    // Writes a file that takes all but about `leave` bytes of the disk (the store may still be checkpointing).
-    private void FillDisk(long leave)
+    // Writes a file that takes all but about `leave` bytes of the disk (the store may still be checkpointing); with
+    // leave 0, every byte: 64 KiB at a time, then 4 KiB (tmpfs hands out pages).
+    private void FillDisk(long leave, string name = "filler")
     {
-        using var ballast = new FileStream(Ballast, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        var chunk = new byte[64 * 1024];
-        try
+        using var filler = new FileStream(Path.Combine(_mount, name), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        foreach (var size in new[] { 64 * 1024, 4096 })
         {
-            while (new DriveInfo(_mount).AvailableFreeSpace > leave + chunk.Length)
+            var chunk = new byte[size];
+            try
             {
-                ballast.Write(chunk);
+                while (leave == 0 || new DriveInfo(_mount).AvailableFreeSpace > leave + chunk.Length)
+                {
+                    filler.Write(chunk);
+                }
             }
-        }
-        catch (IOException)
-        {
-            // Full already: the store took the rest meanwhile.
+            catch (IOException)
+            {
+                // Full: the store took the rest meanwhile, or this chunk does not fit; a smaller one may.
+            }
+
+            if (leave != 0)
+            {
+                return;
+            }
         }
     }
 

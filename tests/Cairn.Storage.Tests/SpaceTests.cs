@@ -80,12 +80,61 @@ public sealed class SpaceTests
         Assert.Equal(time.GetUtcNow(), alarm.Since);
     }
 
+    [Fact]
+    public async Task ADeleteOnADiskFullToTheLastByte_IsTriedOnceMore_AfterTheReserveIsGivenBack()
+    {
+        var inner = new CountingStore { Full = true };
+        var alarm = new SpaceAlarm();
+        var releases = 0;
+        await using var store = new SpaceGuardedKeyspace(inner, alarm, new FakeTimeProvider(), release: _ =>
+        {
+            releases++;
+            inner.Full = false; // the reserve's room is back
+            return ValueTask.FromResult(true);
+        });
+
+        await store.DeleteAsync(new DeleteRequest(KeyRange.Single("k")));
+        Assert.Equal((1, 1), (releases, inner.Writes));
+        Assert.False(alarm.IsRaised);
+
+        // No reserve left: the no-space error goes to the caller and raises the alarm; a put is never retried.
+        inner.Full = true;
+        await using var bare = new SpaceGuardedKeyspace(inner, alarm, new FakeTimeProvider(), release: _ => ValueTask.FromResult(false));
+        await Assert.ThrowsAsync<InsufficientStorageException>(() => bare.CompactAsync(5).AsTask());
+        Assert.True(alarm.IsRaised);
+        await Assert.ThrowsAsync<InsufficientStorageException>(() => store.PutAsync(new PutRequest("k", new byte[] { 1 })).AsTask());
+        Assert.Equal(1, releases);
+    }
+
+    [Fact]
+    public void Reserve_IsAFileOfTheSizeAsked_GivenBackOnce_AndMadeAgain()
+    {
+        var directory = Directory.CreateTempSubdirectory("cairn-reserve-");
+        try
+        {
+            var reserve = new SpaceReserve(Path.Combine(directory.FullName, SpaceReserve.FileName));
+            Assert.True(reserve.Ensure(3 << 20));
+            Assert.False(reserve.Ensure(3 << 20));
+            Assert.Equal(3 << 20, new FileInfo(reserve.Path).Length);
+            Assert.True(reserve.Release());
+            Assert.False(reserve.Release());
+            Assert.False(reserve.IsHeld);
+            Assert.True(reserve.Ensure(1 << 20));
+            Assert.Equal([SpaceReserve.FileName], directory.GetFiles().Select(f => f.Name));
+            Assert.Equal((1L << 20, 4L << 20, 128L << 20), (SpaceReserve.SizeFor(0), SpaceReserve.SizeFor(4 << 20), SpaceReserve.SizeFor(1L << 30)));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     // Answers every write with an empty result (or the engine's own no-space error) and counts them.
     private sealed class CountingStore : IKeyspace
     {
         public int Writes { get; private set; }
 
-        public bool Full { get; init; }
+        public bool Full { get; set; }
 
         private T Write<T>(T result)
         {

@@ -11,7 +11,9 @@ namespace Cairn.Server.Hosting;
 /// through the API while it is raised. A local store (<see cref="ISpaceReporting"/>) is measured against
 /// <see cref="SpaceQuota"/> with its filesystem's free space; while it is short, the store gives back what it can (its
 /// WAL). A remote store is measured by its size, when a quota is set; otherwise its own quota (etcd's) speaks through
-/// its no-space errors, which raise the alarm until the next look.
+/// its no-space errors, which raise the alarm until the next look. Beside a local store it keeps a
+/// <see cref="SpaceReserve"/>, made when the disk has room for it and given back (<see cref="ReleaseReserveAsync"/>) when a
+/// delete or a compaction finds the disk full to the last byte.
 /// </summary>
 internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, SpaceQuota quota, TimeProvider time, ILogger<SpaceMonitor> logger)
     : BackgroundService
@@ -25,6 +27,9 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
     // Bytes of disk that writes may take before the next quick look: half the room the last look saw.
     private long _budget;
+
+    // The room kept for deletes and compaction on a full disk, once the store's directory is known.
+    private SpaceReserve? _reserve;
 
     // What a write takes on disk at most, per byte of key and value and per write: the value goes into the live table
     // and the history, each written to the write-ahead log and then to the database; and a write changes a few pages.
@@ -84,6 +89,35 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
         }
     }
 
+    /// <summary>Gives back the reserved room beside a local store, when a write that frees space found the disk full, and
+    /// has the store checkpoint its write-ahead log in it and truncate the log (which gives back the log's room: the
+    /// reserve is as large as the log may grow).</summary>
+    /// <returns>Whether room was given back (the write may be tried again).</returns>
+    public async ValueTask<bool> ReleaseReserveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Volatile.Read(ref _reserve)?.Release() != true)
+            {
+                return false;
+            }
+        }
+        catch (IOException ex)
+        {
+            LogCheckFailed(logger, ex.Message);
+            return false;
+        }
+
+        LogReserveReleased(logger);
+        if (store is ISpaceReporting local)
+        {
+            await local.ReclaimAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        CheckSoon();
+        return true;
+    }
+
     /// <summary>Looks once: raises or clears the alarm. A store that does not answer leaves the alarm as it is.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
@@ -129,7 +163,9 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
             Interlocked.Exchange(ref _reusable, space.ReusableBytes);
             Volatile.Write(ref _directory, space.Directory);
             var disk = DiskSpace.Of(space.Directory);
-            Interlocked.Exchange(ref _budget, quota.Headroom(space.UsedBytes, space.ReusableBytes, space.PendingBytes, disk) / 2);
+            var headroom = quota.Headroom(space.UsedBytes, space.ReusableBytes, space.PendingBytes, disk);
+            KeepReserve(space.Directory, headroom, quota.MinFreeOn(disk.Total));
+            Interlocked.Exchange(ref _budget, headroom / 2);
             return quota.Evaluate(space.UsedBytes, space.ReusableBytes, space.PendingBytes, disk);
         }
 
@@ -141,6 +177,36 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
         // No quota of Cairn's: a no-space error of the backend's raised the alarm; the next write tries again.
         return null;
+    }
+
+    // Makes the reserve when it is missing and the disk has room for twice its size above the floor (so that making it
+    // does not itself raise the alarm).
+    private void KeepReserve(string directory, long headroom, long floor)
+    {
+        var reserve = Volatile.Read(ref _reserve);
+        if (reserve is null)
+        {
+            reserve = new SpaceReserve(Path.Combine(directory, SpaceReserve.FileName));
+            Volatile.Write(ref _reserve, reserve);
+        }
+
+        var size = SpaceReserve.SizeFor(floor);
+        if (headroom <= 2 * size || reserve.IsHeld)
+        {
+            return;
+        }
+
+        try
+        {
+            if (reserve.Ensure(size))
+            {
+                LogReserveMade(logger, size);
+            }
+        }
+        catch (IOException ex)
+        {
+            LogCheckFailed(logger, ex.Message);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -175,6 +241,12 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Space is back: accepting writes again")]
     private static partial void LogCleared(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The disk is full: gave back the reserved room (cairn.reserve) so that deletes and compaction can run; it is made again once the disk has room")]
+    private static partial void LogReserveReleased(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reserved {Bytes} bytes beside the store (cairn.reserve) for deletes and compaction on a full disk")]
+    private static partial void LogReserveMade(ILogger logger, long bytes);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not measure the store's space: {Reason}")]
     private static partial void LogCheckFailed(ILogger logger, string reason);

@@ -18,7 +18,16 @@ namespace Cairn.Storage.Space;
 /// <param name="adding">Called before each write that adds data with the bytes of keys and values it writes, so that a
 /// monitor can take a quick look when they may have used up the room it last saw (the disk fills faster than a periodic
 /// look sees).</param>
-public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, TimeProvider time, Action? freed = null, Action<long>? adding = null)
+/// <param name="release">Called when a delete, a compaction or a revoke failed for want of space: gives back reserved
+/// room (<see cref="SpaceReserve"/>) and says whether it did, in which case the write is tried once more (the failed one
+/// made no change).</param>
+public sealed class SpaceGuardedKeyspace(
+    IKeyspace inner,
+    SpaceAlarm alarm,
+    TimeProvider time,
+    Action? freed = null,
+    Action<long>? adding = null,
+    Func<CancellationToken, ValueTask<bool>>? release = null)
     : DelegatingKeyspace(inner)
 {
     /// <summary>The alarm this store obeys.</summary>
@@ -79,6 +88,19 @@ public sealed class SpaceGuardedKeyspace(IKeyspace inner, SpaceAlarm alarm, Time
     {
         try
         {
+            try
+            {
+                return await write().ConfigureAwait(false);
+            }
+            catch (InsufficientStorageException) when (release is not null)
+            {
+                // The disk is full to the last byte: the reserve is given back, and the write gets one more try in it.
+                if (!await release(CancellationToken.None).ConfigureAwait(false))
+                {
+                    throw;
+                }
+            }
+
             return await write().ConfigureAwait(false);
         }
         catch (InsufficientStorageException ex)
