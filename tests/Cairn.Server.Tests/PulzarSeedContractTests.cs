@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+
+namespace Cairn.Server.Tests;
+
+/// <summary>
+/// What scripts and web pages written for the original Pulzar rely on, on every backend: CORS open to every origin
+/// (or to <c>Pulzar:AllowedOrigins</c>), <c>eq</c> winning over <c>lt</c>/<c>gt</c> in a search, <c>temporal=-1</c> and
+/// <c>0</c> meaning no expiry, the seed's fields in <c>/admin/status</c>, and the body of a missing key's 404. Each test
+/// starts a server of its own (SQLite, or the assembly's etcd) with a Pulzar listener, over real TCP.
+/// </summary>
+public abstract class PulzarSeedContractTests : IAsyncLifetime
+{
+    private const string Page = "http://dashboard.example:8080";
+    private const string OtherPage = "http://evil.example";
+
+    private readonly List<CairnServer> _servers = [];
+    private readonly List<string> _dirs = [];
+
+    /// <summary>The backend's name as <c>/admin/status</c> reports it.</summary>
+    protected abstract string Backend { get; }
+
+    /// <summary>What <c>psize</c> must be: the store's page size, or null where the backend does not tell.</summary>
+    protected abstract long? PageSize { get; }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+
+        foreach (var dir in _dirs.Where(Directory.Exists))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Settings that put a server on the backend (for etcd: its endpoint, once it is emptied).</summary>
+    protected abstract Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync();
+
+    [Fact]
+    public async Task NativeApi_StillRefusesPagesOfOtherOrigins_AndSendsNoCorsHeader()
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(MainApi(server)) };
+
+        using var kv = await http.SendAsync(FromPage(HttpMethod.Put, "/v1/kv/native/x", OtherPage, "evil"));
+        using var blob = await http.SendAsync(FromPage(HttpMethod.Put, "/v1/blobs/native/x.txt", OtherPage, "evil"));
+        using var status = await http.SendAsync(FromPage(HttpMethod.Get, "/v1/admin/status", OtherPage));
+        using var preflight = await http.SendAsync(Preflight("/v1/kv/native/x", OtherPage, "PUT"));
+
+        foreach (var response in new[] { kv, blob, status })
+        {
+            await Problems.AssertAsync(response, HttpStatusCode.Forbidden, "forbidden");
+            Assert.Null(AllowOrigin(response));
+        }
+
+        Assert.NotEqual(HttpStatusCode.NoContent, preflight.StatusCode);
+        Assert.Null(AllowOrigin(preflight));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/kv/native/x")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/blobs/native/x.txt")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    [InlineData("-1.5")]
+    [InlineData("")]
+    public async Task Temporal_NotAWholeNumber_Is400_AndNothingIsWritten(string temporal)
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+
+        using var add = await http.PutAsync($"/add_key/temporal/bad.txt?temporal={temporal}", new StringContent("x"));
+
+        var problem = await Problems.AssertAsync(add, HttpStatusCode.BadRequest, "invalid_argument");
+        Assert.Contains("temporal", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/get_key/temporal/bad.txt")).StatusCode);
+    }
+
+    [Fact]
+    public async Task MissingKey_Is404_WithAStableBody()
+    {
+        var server = await StartAsync();
+
+        var get = await Curl.RunAsync("-s", "-w", "\n%{http_code} %{content_type}", "-X", "GET", "-L", Pulzar(server) + "/get_key/seed/none.bin");
+        var delete = await Curl.RunAsync("-s", "-w", "\n%{http_code} %{content_type}", "-X", "DELETE", "-L", Pulzar(server) + "/delete_key/seed/none.bin");
+
+        // Scripts that matched the original's 200 "key not found" match this body instead (README: differences).
+        Assert.Equal(
+            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key \u0027seed/none.bin\u0027 not found.","code":"key_not_found","instance":"/get_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
+            get.Stdout);
+        Assert.Equal(
+            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key \u0027seed/none.bin\u0027 not found.","code":"key_not_found","instance":"/delete_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
+            delete.Stdout);
+    }
+
+    private static string D(DateTime day) => day.ToString("MM-dd-yyyy", CultureInfo.InvariantCulture);
+
+    private static long? Number(JsonElement json, string name) =>
+        json.GetProperty(name) is { ValueKind: JsonValueKind.Number } value ? value.GetInt64() : null;
+
+    private static string Pulzar(CairnServer server) => server.CompatAddresses("pulzar").Single();
+
+    private static string MainApi(CairnServer server) => server.Addresses.Single(a => a.StartsWith("http://", StringComparison.Ordinal));
+
+    private static string? AllowOrigin(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? string.Join(",", values) : null;
+
+    // What fetch() on a page of another origin sends: Origin, and the browser's Sec-Fetch-* marks.
+    private static HttpRequestMessage FromPage(HttpMethod method, string path, string origin, string? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body);
+        }
+
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+        request.Headers.Add("Sec-Fetch-Mode", "cors");
+        return request;
+    }
+
+    private static HttpRequestMessage Preflight(string path, string origin, string method)
+    {
+        var request = FromPage(HttpMethod.Options, path, origin);
+        request.Headers.Add("Access-Control-Request-Method", method);
+        request.Headers.Add("Access-Control-Request-Headers", "content-type");
+        return request;
+    }
+
+    private async Task<CairnServer> StartAsync(params (string Setting, string Value)[] extra)
+    {
+        var dir = Directory.CreateTempSubdirectory("cairn-pulzar-").FullName;
+        _dirs.Add(dir);
+        var settings = new Dictionary<string, string?>
+        {
+            ["DataDir"] = dir,
+            ["Durability"] = "None",
+            ["Listen:0"] = "http://127.0.0.1:0",
+            ["Pulzar:Listen:0"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (setting, value) in await BackendSettingsAsync())
+        {
+            settings[setting] = value;
+        }
+
+        foreach (var (setting, value) in extra)
+        {
+            settings[setting] = value;
+        }
+
+        var server = await CairnServer.StartAsync([], settings);
+        _servers.Add(server);
+        return server;
+    }
+}
