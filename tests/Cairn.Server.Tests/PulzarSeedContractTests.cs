@@ -66,6 +66,24 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    public async Task Temporal_MinusOneOrZero_MeansNoExpiry(string temporal)
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+
+        var add = await Curl.RunAsync("-s", "-w", " %{http_code}", "-X", "PUT", "--data-binary", "kept", $"{Pulzar(server)}/add_key/temporal/forever.txt?temporal={temporal}");
+
+        Assert.Equal("record added\n 201", add.Stdout);
+        using var main = new HttpClient { BaseAddress = new Uri(MainApi(server)) };
+        using var head = await main.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/v1/blobs/temporal/forever.txt"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Null(head.Content.Headers.Expires);
+        Assert.Equal("kept", await http.GetStringAsync("/get_key/temporal/forever.txt"));
+    }
+
+    [Theory]
     [InlineData("abc")]
     [InlineData("1.5")]
     [InlineData("-1.5")]

@@ -13,8 +13,9 @@ namespace Cairn.Server.Modules.Volumes;
 
 /// <summary>
 /// The seed's Pulzar (VariDB) API, kept as its contract with its bugs fixed: <c>PUT /add_key/&lt;key&gt;[?temporal=DAYS]</c>
-/// → 201 "record added" (an existing key → 406 and the stored value untouched), <c>GET /get_key/&lt;key&gt;</c> → the
-/// bytes, <c>DELETE /delete_key/&lt;key&gt;</c>, <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
+/// (<c>-1</c> or <c>0</c>: no expiry) → 201 "record added" (an existing key → 406 and the stored value untouched),
+/// <c>GET /get_key/&lt;key&gt;</c> → the bytes, <c>DELETE /delete_key/&lt;key&gt;</c>,
+/// <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
 /// <c>GET /third_party/&lt;app&gt;/&lt;args…&gt;</c> (extensions), <c>GET /admin/status</c>, <c>/admin/network[/&lt;node&gt;]</c>.
 /// Served under <c>/compat/pulzar</c> on every listener and at the root of each <c>Pulzar:Listen</c> listener. Values
 /// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file.
@@ -117,12 +118,13 @@ internal static class PulzarCompatEndpoints
         TimeSpan? ttl = null;
         if (RequestReading.Text(context, "temporal") is { } temporal)
         {
-            if (!int.TryParse(temporal, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) || days is < 1 or > MaxTemporalDays)
+            if (!int.TryParse(temporal, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var days) || days > MaxTemporalDays)
             {
-                throw new InvalidArgumentException($"'temporal' is a whole number of days from 1 to {MaxTemporalDays}; got '{temporal}'.");
+                throw new InvalidArgumentException($"'temporal' is a whole number of days up to {MaxTemporalDays}; -1 (the original's \"permanent\") or 0 means no expiry; got '{temporal}'.");
             }
 
-            ttl = TimeSpan.FromDays(days);
+            // The original's clients send -1 for "permanent" (it kept every negative for good); 0 means no expiry too.
+            ttl = days > 0 ? TimeSpan.FromDays(days) : null;
         }
 
         try
