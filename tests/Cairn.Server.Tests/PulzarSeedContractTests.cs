@@ -65,6 +65,27 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/blobs/native/x.txt")).StatusCode);
     }
 
+    [Fact]
+    public async Task Search_EqWinsOverLtAndGt()
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/add_key/eq/first-report.txt", new StringContent("1"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/add_key/eq/second-report.txt", new StringContent("2"))).StatusCode);
+        var today = DateTime.UtcNow;
+        var yesterday = D(today.AddDays(-1));
+
+        async Task<string[]> KeysAsync(string query) =>
+            [.. JsonDocument.Parse(await http.GetStringAsync("/third_party/search/report" + query)).RootElement
+                .GetProperty("results").EnumerateArray().Select(r => r.GetProperty("key").GetString()!)];
+
+        // lt/gt alone still filter; with eq they are not looked at (the original's "eq has precedence").
+        Assert.Empty(await KeysAsync($"?lt={D(today)}"));
+        Assert.Equal(["eq/first-report.txt", "eq/second-report.txt"], await KeysAsync($"?eq={D(today)}&lt={D(today)}"));
+        Assert.Equal(["eq/first-report.txt", "eq/second-report.txt"], await KeysAsync($"?gt={D(today)}&eq={D(today)}&lt={yesterday}"));
+        Assert.Empty(await KeysAsync($"?eq={yesterday}&gt={yesterday}"));
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("0")]
