@@ -122,6 +122,30 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminStatus_HasTheSeedsFields_WithTheStoresFigures()
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/add_key/status/one.bin", new ByteArrayContent(new byte[5000]))).StatusCode);
+
+        var status = JsonDocument.Parse(await http.GetStringAsync("/admin/status")).RootElement;
+
+        // The seed's fields, flat, as LMDB's stat named them; null where the store cannot tell (documented).
+        Assert.Equal(PageSize, Number(status, "psize"));
+        foreach (var unknown in new[] { "depth", "branch_pages", "leaf_pages", "overflow_pages" })
+        {
+            Assert.Equal(JsonValueKind.Null, status.GetProperty(unknown).ValueKind);
+        }
+
+        Assert.Equal(1, status.GetProperty("entries").GetInt64());
+
+        // Cairn's own, beside them.
+        Assert.Equal(5000, status.GetProperty("bytes").GetInt64());
+        Assert.Equal(Backend, status.GetProperty("backend").GetString());
+        Assert.True(status.GetProperty("dbSizeBytes").GetInt64() > 0);
+    }
+
+    [Fact]
     public async Task MissingKey_Is404_WithAStableBody()
     {
         var server = await StartAsync();
