@@ -43,6 +43,121 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
     protected abstract Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync();
 
     [Fact]
+    public async Task Preflight_FromAPageOfAnyOrigin_Is204_WithTheSeedsCorsHeaders()
+    {
+        var server = await StartAsync();
+
+        foreach (var (endpoint, path) in new[] { (Pulzar(server), "/add_key/cors/a.txt"), (MainApi(server), "/compat/pulzar/add_key/cors/a.txt"), (Pulzar(server), "/delete_key/cors/a.txt") })
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(endpoint) };
+            using var response = await http.SendAsync(Preflight(path, OtherPage, "PUT"));
+
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Equal("*", AllowOrigin(response));
+            var methods = response.Headers.GetValues("Access-Control-Allow-Methods").SelectMany(v => v.Split(',')).Select(m => m.Trim()).ToHashSet();
+            Assert.Superset(new HashSet<string> { "GET", "PUT", "POST", "DELETE", "HEAD" }, methods);
+            Assert.Contains("content-type", string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
+        }
+
+        // A plain OPTIONS (curl -X OPTIONS), not a preflight, is answered too.
+        var options = await Curl.RunAsync("-s", "-i", "-X", "OPTIONS", Pulzar(server) + "/get_key/any");
+        Assert.StartsWith("HTTP/1.1 204", options.Stdout);
+        Assert.Contains("Allow: GET, HEAD, PUT, POST, DELETE, OPTIONS", options.Stdout);
+    }
+
+    [Fact]
+    public async Task APageOfAnyOrigin_AddsReadsSearchesAndDeletes_AndReadsEveryAnswer()
+    {
+        var server = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+
+        using var add = await http.SendAsync(FromPage(HttpMethod.Put, "/add_key/cors/page.txt", OtherPage, "from a page"));
+        using var again = await http.SendAsync(FromPage(HttpMethod.Put, "/add_key/cors/page.txt", OtherPage, "again"));
+        using var get = await http.SendAsync(FromPage(HttpMethod.Get, "/get_key/cors/page.txt", OtherPage));
+        using var search = await http.SendAsync(FromPage(HttpMethod.Get, "/third_party/search/page", OtherPage));
+        using var status = await http.SendAsync(FromPage(HttpMethod.Get, "/admin/status", OtherPage));
+        using var delete = await http.SendAsync(FromPage(HttpMethod.Delete, "/delete_key/cors/page.txt", OtherPage));
+        using var missing = await http.SendAsync(FromPage(HttpMethod.Get, "/get_key/cors/page.txt", OtherPage));
+
+        Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        Assert.Equal(HttpStatusCode.NotAcceptable, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("from a page", await get.Content.ReadAsStringAsync());
+        Assert.Contains("cors/page.txt", await search.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        foreach (var response in new[] { add, again, get, search, status, delete, missing })
+        {
+            Assert.Equal("*", AllowOrigin(response));
+        }
+
+        // The same under /compat/pulzar on the main listener.
+        using var main = new HttpClient { BaseAddress = new Uri(MainApi(server)) };
+        using var compat = await main.SendAsync(FromPage(HttpMethod.Put, "/compat/pulzar/add_key/cors/main.txt", OtherPage, "x"));
+        Assert.Equal(HttpStatusCode.Created, compat.StatusCode);
+        Assert.Equal("*", AllowOrigin(compat));
+    }
+
+    [Fact]
+    public async Task WithAllowedOriginsSet_OnlyThosePagesGetIn_AndOthersAreRefusedAsBefore()
+    {
+        var server = await StartAsync(("Pulzar:AllowedOrigins", Page + ", http://second.example"));
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+
+        using var preflight = await http.SendAsync(Preflight("/add_key/list/a.txt", Page, "PUT"));
+        using var add = await http.SendAsync(FromPage(HttpMethod.Put, "/add_key/list/a.txt", Page, "listed"));
+        using var second = await http.SendAsync(FromPage(HttpMethod.Get, "/get_key/list/a.txt", "http://second.example"));
+        Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
+        Assert.Equal(Page, AllowOrigin(preflight));
+        Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        Assert.Equal(Page, AllowOrigin(add));
+        Assert.Equal("listed", await second.Content.ReadAsStringAsync());
+        Assert.Equal("http://second.example", AllowOrigin(second));
+
+        using var otherPreflight = await http.SendAsync(Preflight("/add_key/list/b.txt", OtherPage, "PUT"));
+        Assert.Null(AllowOrigin(otherPreflight));
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "/add_key/list/b.txt"), (HttpMethod.Get, "/get_key/list/a.txt"), (HttpMethod.Delete, "/delete_key/list/a.txt"), (HttpMethod.Get, "/admin/status") })
+        {
+            using var response = await http.SendAsync(FromPage(method, path, OtherPage, method == HttpMethod.Post ? "evil" : null));
+            var problem = await Problems.AssertAsync(response, HttpStatusCode.Forbidden, "forbidden");
+            Assert.Contains("Pulzar:AllowedOrigins", problem.GetProperty("detail").GetString());
+            Assert.Null(AllowOrigin(response));
+        }
+
+        var stored = await Curl.RunAsync("-s", "-o", "/dev/null", "-w", "%{http_code}", Pulzar(server) + "/get_key/list/b.txt");
+        Assert.Equal("404", stored.Stdout);
+        Assert.Equal("listed", await http.GetStringAsync("/get_key/list/a.txt"));
+    }
+
+    [Fact]
+    public async Task WithAllowedOriginsNone_PagesOfOtherOriginsAreRefused_AsOnV1()
+    {
+        var server = await StartAsync(("Pulzar:AllowedOrigins", "none"));
+        using var http = new HttpClient { BaseAddress = new Uri(Pulzar(server)) };
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/add_key/closed/secret.txt", new StringContent("secret"))).StatusCode);
+
+        foreach (var request in new[]
+        {
+            Preflight("/add_key/closed/other.txt", OtherPage, "PUT"),
+            FromPage(HttpMethod.Get, "/get_key/closed/secret.txt", OtherPage),
+            FromPage(HttpMethod.Get, "/third_party/search/secret", OtherPage),
+            FromPage(HttpMethod.Get, "/admin/status", OtherPage),
+            FromPage(HttpMethod.Delete, "/delete_key/closed/secret.txt", OtherPage),
+            FromPage(HttpMethod.Put, "/add_key/closed/other.txt", OtherPage, "evil"),
+        })
+        {
+            using var response = await http.SendAsync(request);
+            var problem = await Problems.AssertAsync(response, HttpStatusCode.Forbidden, "forbidden");
+            Assert.Contains("Http:AllowedOrigins", problem.GetProperty("detail").GetString());
+            Assert.Null(AllowOrigin(response));
+        }
+
+        Assert.Equal("secret", await http.GetStringAsync("/get_key/closed/secret.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/get_key/closed/other.txt")).StatusCode);
+    }
+
+    [Fact]
     public async Task NativeApi_StillRefusesPagesOfOtherOrigins_AndSendsNoCorsHeader()
     {
         var server = await StartAsync();

@@ -27,6 +27,9 @@ internal static class PulzarCompatEndpoints
 
     private const int MaxTemporalDays = 3650;
 
+    /// <summary>The methods the API answers (besides <c>OPTIONS</c>): what web pages of other origins may use.</summary>
+    public static readonly IReadOnlyList<string> Methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
+
     /// <summary>Maps the API on <paramref name="mount"/>: one route for every path under it, dispatched on the raw
     /// segments (a key may hold any character, also an encoded slash).</summary>
     public static void Map(CompatMount mount)
@@ -35,23 +38,22 @@ internal static class PulzarCompatEndpoints
         mount.Endpoints.Map("/{**rest}", (HttpContext context, BlobStore blobs) => HandleAsync(context, blobs, path)).ExcludeFromDescription();
     }
 
-    /// <summary>
-    /// True for the read routes any web page may call: <c>admin/status</c>, <c>admin/network</c> and
-    /// <c>admin/network/&lt;node&gt;</c>. The seed answered every request with <c>Access-Control-Allow-Origin: *</c> so
-    /// that its dashboard, a page of another origin, could read these; they show figures of the store and its nodes, no
-    /// key and no value. <c>get_key</c> and <c>third_party</c> (values, keys found by search, extensions run) are not
-    /// among them, nor is any write.
-    /// </summary>
-    public static bool IsCrossOriginRead(IReadOnlyList<string> segments) =>
-        segments is ["admin", "status"] or ["admin", "network"] or ["admin", "network", _];
-
     private static async Task HandleAsync(HttpContext context, BlobStore blobs, string mount)
     {
+        var method = context.Request.Method;
+        if (HttpMethods.IsOptions(method))
+        {
+            // A browser's preflight never gets here (the CORS policy answers it); a plain OPTIONS is answered as the
+            // original did, on any path.
+            context.Response.Headers.Allow = string.Join(", ", Methods) + ", OPTIONS";
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
         var services = context.RequestServices;
         var segments = RequestReading.SegmentsFromPath(context, mount + "/")
             ?? throw new NotFoundException($"No Pulzar route for {context.Request.Path}.");
         var route = segments.Count > 0 ? segments[0] : "";
-        var method = context.Request.Method;
         switch (route)
         {
             case "add_key":
