@@ -245,12 +245,23 @@ public sealed class CairnServer : IAsyncDisposable
         services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners));
         services.AddHostedService<MeterBridge>();
         services.AddSingleton<MatcherPolicy, CompatListenerPolicy>();
+        services.AddCors(cors =>
+        {
+            foreach (var api in compat.Where(c => c.Cors is not null))
+            {
+                cors.AddPolicy(api.Name, api.Cors!.Policy());
+            }
+        });
         services.AddOpenApi();
 
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RawPathGuard>(modules.SelectMany(m => m.RawPathPrefixes).Distinct(StringComparer.Ordinal).ToList());
-        app.UseMiddleware<BrowserGuard>(OriginAllowList.Parse(options.Http.AllowedOrigins), HostAllowList.Parse(options.Http.AllowedHosts), compat);
+        // Routing before the guard, which reads the endpoint's metadata (CompatCors); CORS after it, on the endpoints
+        // that carry a policy (a compat API open to other origins) and on no other.
+        app.UseRouting();
+        app.UseMiddleware<BrowserGuard>(OriginAllowList.Parse("Http:AllowedOrigins", options.Http.AllowedOrigins), HostAllowList.Parse(options.Http.AllowedHosts));
+        app.UseCors();
         app.UseHttpMetrics();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         KeyspaceApi.Map(app);
@@ -261,10 +272,10 @@ public sealed class CairnServer : IAsyncDisposable
 
         foreach (var api in compat)
         {
-            api.Map(new CompatMount(app.MapGroup(api.Prefix), api.Prefix));
+            api.Map(new CompatMount(Cors(app.MapGroup(api.Prefix), api), api.Prefix));
             if (api.Listeners.Count > 0)
             {
-                api.Map(new CompatMount(app.MapGroup("/").WithMetadata(new CompatRootMetadata(api.Name)).ExcludeFromDescription(), ""));
+                api.Map(new CompatMount(Cors(app.MapGroup("/").WithMetadata(new CompatRootMetadata(api.Name)), api).ExcludeFromDescription(), ""));
             }
         }
 
@@ -272,6 +283,10 @@ public sealed class CairnServer : IAsyncDisposable
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
+
+    // A compat API open to pages of other origins: its policy, and its list for the browser guard.
+    private static RouteGroupBuilder Cors(RouteGroupBuilder group, CompatApi api) =>
+        api.Cors is { } cors ? group.RequireCors(api.Name).WithMetadata(cors) : group;
 
     /// <summary>Stops listening, finishes in-flight requests, stops every module's background work (the cluster member
     /// resigns leadership and revokes the node lease), closes the store and removes the Unix sockets.</summary>

@@ -158,7 +158,8 @@ public sealed partial class SqliteKeyspace : IKeyspace, ISpaceReporting
             {
                 var (revision, compact) = session.ReadMeta();
                 var keys = (long)session.Command("SELECT count(*) FROM kv").ExecuteScalar()!;
-                return new StoreStatus(revision, compact, keys, SizeOnDisk(), BackendName);
+                var pageSize = (long)session.Command("PRAGMA page_size").ExecuteScalar()!;
+                return new StoreStatus(revision, compact, keys, SizeOnDisk(), BackendName) { PageSize = pageSize };
             }));
         });
 

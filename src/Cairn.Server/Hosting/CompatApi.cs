@@ -21,10 +21,9 @@ internal sealed record CompatApi(
     Action<CompatMount> Map)
 {
     /// <summary>
-    /// The GET routes of the API that a web page of any origin may call and read, given the path segments after the
-    /// mount; null when there are none (the usual case). They pass the browser guard and are answered with
-    /// <c>Access-Control-Allow-Origin: *</c>, for a seed whose own web pages read them across origins. Only routes
-    /// that show no stored data belong here: every other request from a page of another origin is refused.
+    /// Which web pages of other origins may call the API and read its answers (CORS), on both its mounts; null (the
+    /// usual case) when pages of other origins are refused as everywhere else (<see cref="Http.BrowserGuard"/>). Only a
+    /// seed whose own contract had web pages of any origin call it belongs here.
     /// </summary>
-    public Func<IReadOnlyList<string>, bool>? CrossOriginReads { get; init; }
+    public CompatCors? Cors { get; init; }
 }

@@ -54,7 +54,7 @@ internal static class HostSettings
         options.Http.AllowedHosts = [.. Settings.List(configuration, "Http:AllowedHosts")];
 
         // Parsed here only to refuse a bad entry before anything starts; the browser guard parses them again.
-        _ = OriginAllowList.Parse(options.Http.AllowedOrigins);
+        _ = OriginAllowList.Parse("Http:AllowedOrigins", options.Http.AllowedOrigins);
         _ = HostAllowList.Parse(options.Http.AllowedHosts);
 
         if (options.Limits.MaxKeyBytes <= 0 || options.Limits.MaxValueBytes <= 0 || options.Limits.MaxRequestBytes <= 0 || options.Limits.MaxTxnOps <= 0)

@@ -11,15 +11,13 @@ namespace Cairn.Server.Http;
 /// whose <c>Origin</c> is not the server's own (<c>scheme://Host</c>) nor in <c>Http:AllowedOrigins</c> (<c>null</c> is
 /// another origin), or that is marked <c>cross-site</c> or <c>same-site</c> without an allowed origin, is refused with a
 /// 403 problem before anything else reads it; so is a <c>Host</c> that <see cref="HostAllowList"/> refuses. Clients that
-/// are not browsers send none of these marks. The one exception is the read routes a compat API declares open to every
-/// page (<see cref="CompatApi.CrossOriginReads"/>): they are answered to any origin, with
-/// <c>Access-Control-Allow-Origin: *</c>, as the seed answered its dashboard.
+/// are not browsers send none of these marks. The one exception is a compat API that its seed's contract opens to pages
+/// of other origins (<see cref="CompatApi.Cors"/>, the Pulzar API): on its endpoints the origins of its own list get in
+/// too, and the CORS policy that follows this guard answers them.
 /// </summary>
-internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins, HostAllowList hosts, IReadOnlyList<CompatApi> compat)
+internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins, HostAllowList hosts)
 {
     private const string SecFetchPrefix = "Sec-Fetch-";
-
-    private readonly CompatApi[] _openReads = [.. compat.Where(c => c.CrossOriginReads is not null)];
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -28,20 +26,14 @@ internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins
             throw new ForbiddenException(badHost);
         }
 
-        if (IsCrossOriginRead(context))
+        // Routing has run: an endpoint of an API open to other origins carries their list.
+        var refusal = Refusal(context.Request, origins);
+        if (refusal is not null && context.GetEndpoint()?.Metadata.GetMetadata<CompatCors>() is { } open)
         {
-            // Set as the answer starts, so that an error answer (whose headers the problem writer clears) carries it too.
-            context.Response.OnStarting(
-                static state =>
-                {
-                    ((HttpResponse)state).Headers.AccessControlAllowOrigin = "*";
-                    return Task.CompletedTask;
-                },
-                context.Response);
-            return next(context);
+            refusal = Refusal(context.Request, open.Origins);
         }
 
-        if (Refusal(context.Request) is { } refusal)
+        if (refusal is not null)
         {
             throw new ForbiddenException(refusal);
         }
@@ -69,7 +61,7 @@ internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins
         return false;
     }
 
-    private string? Refusal(HttpRequest request)
+    private static string? Refusal(HttpRequest request, OriginAllowList origins)
     {
         var allowed = origins.AllowsAny;
         var origin = request.Headers.Origin;
@@ -79,14 +71,14 @@ internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins
             allowed = origins.Allows(value);
             if (!allowed && !IsOwnOrigin(request, value))
             {
-                return $"Web pages of other origins may not use this server (it has no authentication): Origin '{value}' is not {OwnOrigin(request)}. To let pages of that origin in, add it to Http:AllowedOrigins.";
+                return $"Web pages of other origins may not use this server (it has no authentication): Origin '{value}' is not {OwnOrigin(request)}. To let pages of that origin in, add it to {origins.Setting}.";
             }
         }
 
         var site = request.Headers["Sec-Fetch-Site"].ToString();
         if (!allowed && (site.Equals("cross-site", StringComparison.OrdinalIgnoreCase) || site.Equals("same-site", StringComparison.OrdinalIgnoreCase)))
         {
-            return $"Web pages of other origins may not use this server (it has no authentication), and the browser marked this request as sent by one (Sec-Fetch-Site: {site}). Open the URL directly, or add the page's origin to Http:AllowedOrigins.";
+            return $"Web pages of other origins may not use this server (it has no authentication), and the browser marked this request as sent by one (Sec-Fetch-Site: {site}). Open the URL directly, or add the page's origin to {origins.Setting}.";
         }
 
         return null;
@@ -98,31 +90,4 @@ internal sealed class BrowserGuard(RequestDelegate next, OriginAllowList origins
         request.Host.HasValue
         && OriginAllowList.Canonical(origin) is { } canonical
         && canonical == OriginAllowList.Canonical(OwnOrigin(request));
-
-    private bool IsCrossOriginRead(HttpContext context)
-    {
-        var method = context.Request.Method;
-        if (_openReads.Length == 0 || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method)))
-        {
-            return false;
-        }
-
-        // A compat API's own listener serves its API at the root and nothing else; other listeners serve it under its prefix.
-        var listener = context.Features.Get<CompatListenerFeature>()?.Api;
-        foreach (var api in _openReads)
-        {
-            var mount = listener is null ? api.Prefix : listener == api.Name ? "" : null;
-            if (mount is null || (mount.Length > 0 && !context.Request.Path.StartsWithSegments(mount, StringComparison.Ordinal)))
-            {
-                continue;
-            }
-
-            if (RequestReading.SegmentsFromPath(context, mount + "/") is { } segments && api.CrossOriginReads!(segments))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

@@ -2,24 +2,29 @@ using Cairn.Server.Hosting;
 
 namespace Cairn.Server.Http;
 
-/// <summary>The origins of <c>Http:AllowedOrigins</c>, compared in one canonical form (<c>scheme://host:port</c>, lower
-/// case, the port always written), so that <c>http://localhost:80</c> and <c>http://LOCALHOST</c> are the same origin.</summary>
+/// <summary>The origins of a setting such as <c>Http:AllowedOrigins</c>, compared in one canonical form
+/// (<c>scheme://host:port</c>, lower case, the port always written), so that <c>http://localhost:80</c> and
+/// <c>http://LOCALHOST</c> are the same origin.</summary>
 internal sealed class OriginAllowList
 {
     private readonly HashSet<string> _origins;
 
-    private OriginAllowList(HashSet<string> origins, bool any)
+    private OriginAllowList(string setting, HashSet<string> origins, bool any)
     {
+        Setting = setting;
         _origins = origins;
         AllowsAny = any;
     }
 
+    /// <summary>The setting the list comes from, for messages: <c>Http:AllowedOrigins</c>, <c>Pulzar:AllowedOrigins</c>.</summary>
+    public string Setting { get; }
+
     /// <summary>True when the list holds <c>*</c>: every origin is allowed.</summary>
     public bool AllowsAny { get; }
 
-    /// <summary>The list of <paramref name="entries"/>.</summary>
+    /// <summary>The list of <paramref name="entries"/>, the value of <paramref name="setting"/>.</summary>
     /// <exception cref="StartupException">An entry is not an origin.</exception>
-    public static OriginAllowList Parse(IEnumerable<string> entries)
+    public static OriginAllowList Parse(string setting, IEnumerable<string> entries)
     {
         var origins = new HashSet<string>(StringComparer.Ordinal);
         var any = false;
@@ -32,11 +37,11 @@ internal sealed class OriginAllowList
             else
             {
                 origins.Add(Canonical(entry.TrimEnd('/')) ?? throw new StartupException(
-                    $"Http:AllowedOrigins holds origins such as http://localhost:3000 (scheme, host and port; no path), or *; got '{entry}'."));
+                    $"{setting} holds origins such as http://localhost:3000 (scheme, host and port; no path), or *; got '{entry}'."));
             }
         }
 
-        return new OriginAllowList(origins, any);
+        return new OriginAllowList(setting, origins, any);
     }
 
     /// <summary>True when <paramref name="origin"/> (an <c>Origin</c> header's value) is allowed.</summary>

@@ -30,7 +30,8 @@ internal static class AdminVolumeEndpoints
         await Json.WriteAsync(context, new VolumeRebuildDto { Scanned = result.Scanned, Restored = result.Restored, Skipped = result.Skipped, Corrupt = result.Corrupt }).ConfigureAwait(false);
     }
 
-    /// <summary>Store statistics: <c>entries</c> (blob keys), their bytes, the keyspace's figures.</summary>
+    /// <summary>Store statistics: <c>entries</c> (blob keys), their bytes, the keyspace's figures, and the Pulzar seed's
+    /// page fields (<see cref="AdminStatusDto"/>: what the store knows, null for the rest).</summary>
     public static async Task StatusAsync(HttpContext context, BlobStore blobs, IKeyspace store)
     {
         var status = await blobs.StatusAsync(context.RequestAborted).ConfigureAwait(false);
@@ -39,6 +40,7 @@ internal static class AdminVolumeEndpoints
         await Json.WriteAsync(context, new AdminStatusDto
         {
             Entries = status.Entries,
+            PageSize = keyspace.PageSize,
             Bytes = status.Bytes,
             InlineEntries = status.InlineEntries,
             FileEntries = status.Entries - status.InlineEntries,

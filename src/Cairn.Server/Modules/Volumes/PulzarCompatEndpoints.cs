@@ -13,8 +13,9 @@ namespace Cairn.Server.Modules.Volumes;
 
 /// <summary>
 /// The seed's Pulzar (VariDB) API, kept as its contract with its bugs fixed: <c>PUT /add_key/&lt;key&gt;[?temporal=DAYS]</c>
-/// → 201 "record added" (an existing key → 406 and the stored value untouched), <c>GET /get_key/&lt;key&gt;</c> → the
-/// bytes, <c>DELETE /delete_key/&lt;key&gt;</c>, <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
+/// (<c>-1</c> or <c>0</c>: no expiry) → 201 "record added" (an existing key → 406 and the stored value untouched),
+/// <c>GET /get_key/&lt;key&gt;</c> → the bytes, <c>DELETE /delete_key/&lt;key&gt;</c>,
+/// <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
 /// <c>GET /third_party/&lt;app&gt;/&lt;args…&gt;</c> (extensions), <c>GET /admin/status</c>, <c>/admin/network[/&lt;node&gt;]</c>.
 /// Served under <c>/compat/pulzar</c> on every listener and at the root of each <c>Pulzar:Listen</c> listener. Values
 /// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file.
@@ -26,6 +27,9 @@ internal static class PulzarCompatEndpoints
 
     private const int MaxTemporalDays = 3650;
 
+    /// <summary>The methods the API answers (besides <c>OPTIONS</c>): what web pages of other origins may use.</summary>
+    public static readonly IReadOnlyList<string> Methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
+
     /// <summary>Maps the API on <paramref name="mount"/>: one route for every path under it, dispatched on the raw
     /// segments (a key may hold any character, also an encoded slash).</summary>
     public static void Map(CompatMount mount)
@@ -34,23 +38,22 @@ internal static class PulzarCompatEndpoints
         mount.Endpoints.Map("/{**rest}", (HttpContext context, BlobStore blobs) => HandleAsync(context, blobs, path)).ExcludeFromDescription();
     }
 
-    /// <summary>
-    /// True for the read routes any web page may call: <c>admin/status</c>, <c>admin/network</c> and
-    /// <c>admin/network/&lt;node&gt;</c>. The seed answered every request with <c>Access-Control-Allow-Origin: *</c> so
-    /// that its dashboard, a page of another origin, could read these; they show figures of the store and its nodes, no
-    /// key and no value. <c>get_key</c> and <c>third_party</c> (values, keys found by search, extensions run) are not
-    /// among them, nor is any write.
-    /// </summary>
-    public static bool IsCrossOriginRead(IReadOnlyList<string> segments) =>
-        segments is ["admin", "status"] or ["admin", "network"] or ["admin", "network", _];
-
     private static async Task HandleAsync(HttpContext context, BlobStore blobs, string mount)
     {
+        var method = context.Request.Method;
+        if (HttpMethods.IsOptions(method))
+        {
+            // A browser's preflight never gets here (the CORS policy answers it); a plain OPTIONS is answered as the
+            // original did, on any path.
+            context.Response.Headers.Allow = string.Join(", ", Methods) + ", OPTIONS";
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
         var services = context.RequestServices;
         var segments = RequestReading.SegmentsFromPath(context, mount + "/")
             ?? throw new NotFoundException($"No Pulzar route for {context.Request.Path}.");
         var route = segments.Count > 0 ? segments[0] : "";
-        var method = context.Request.Method;
         switch (route)
         {
             case "add_key":
@@ -117,12 +120,13 @@ internal static class PulzarCompatEndpoints
         TimeSpan? ttl = null;
         if (RequestReading.Text(context, "temporal") is { } temporal)
         {
-            if (!int.TryParse(temporal, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) || days is < 1 or > MaxTemporalDays)
+            if (!int.TryParse(temporal, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var days) || days > MaxTemporalDays)
             {
-                throw new InvalidArgumentException($"'temporal' is a whole number of days from 1 to {MaxTemporalDays}; got '{temporal}'.");
+                throw new InvalidArgumentException($"'temporal' is a whole number of days up to {MaxTemporalDays}; -1 (the original's \"permanent\") or 0 means no expiry; got '{temporal}'.");
             }
 
-            ttl = TimeSpan.FromDays(days);
+            // The original's clients send -1 for "permanent" (it kept every negative for good); 0 means no expiry too.
+            ttl = days > 0 ? TimeSpan.FromDays(days) : null;
         }
 
         try

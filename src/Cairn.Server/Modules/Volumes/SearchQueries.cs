@@ -9,7 +9,8 @@ namespace Cairn.Server.Modules.Volumes;
 
 /// <summary>Reads a blob search from a request: key text, and creation dates <c>eq</c> (on), <c>lt</c> (before),
 /// <c>gt</c> (after); <c>lt</c> and <c>gt</c> together mean "between". The Pulzar route takes the seed's
-/// <c>mm-dd-yyyy</c>; the native one takes ISO <c>yyyy-mm-dd</c> (and the seed's form too).</summary>
+/// <c>mm-dd-yyyy</c>, and <c>eq</c> there wins over <c>lt</c>/<c>gt</c>; the native one takes ISO <c>yyyy-mm-dd</c> (and the
+/// seed's form too), and every date given filters.</summary>
 internal static class SearchQueries
 {
     private static readonly string[] SeedFormats = ["MM-dd-yyyy", "M-d-yyyy"];
@@ -39,15 +40,23 @@ internal static class SearchQueries
     /// <summary>The seed's <c>third_party/search/&lt;text&gt;?eq=|lt=|gt=</c> with <c>mm-dd-yyyy</c> dates.</summary>
     public static BlobQuery Seed(HttpContext context, string text) => Seed(name => RequestReading.Text(context, name), text);
 
-    /// <summary>The same, from any source of parameters (the built-in search extension).</summary>
-    public static BlobQuery Seed(Func<string, string?> parameter, string text) => new()
+    /// <summary>The same, from any source of parameters (the built-in search extension). As in the original's search,
+    /// <c>eq</c> has precedence: given with <c>lt</c> or <c>gt</c>, only <c>eq</c> filters (the others are still checked
+    /// to be dates).</summary>
+    public static BlobQuery Seed(Func<string, string?> parameter, string text)
     {
-        Text = text,
-        CreatedOn = Date(parameter, "eq", SeedFormats, "mm-dd-yyyy"),
-        CreatedBefore = Date(parameter, "lt", SeedFormats, "mm-dd-yyyy"),
-        CreatedAfter = Date(parameter, "gt", SeedFormats, "mm-dd-yyyy"),
-        Limit = 10_000,
-    };
+        var on = Date(parameter, "eq", SeedFormats, "mm-dd-yyyy");
+        var before = Date(parameter, "lt", SeedFormats, "mm-dd-yyyy");
+        var after = Date(parameter, "gt", SeedFormats, "mm-dd-yyyy");
+        return new()
+        {
+            Text = text,
+            CreatedOn = on,
+            CreatedBefore = on is null ? before : null,
+            CreatedAfter = on is null ? after : null,
+            Limit = 10_000,
+        };
+    }
 
     private static DateOnly? Date(HttpContext context, string name, string[] formats, string shown) =>
         Date(n => RequestReading.Text(context, n), name, formats, shown);

@@ -1,4 +1,5 @@
 using Cairn.Server.Hosting;
+using Cairn.Server.Http;
 using Cairn.Server.Modules.Extensions;
 using Cairn.Server.Snapshots;
 using Cairn.Volumes;
@@ -16,6 +17,8 @@ namespace Cairn.Server.Modules.Volumes;
 /// </summary>
 internal sealed class VolumesModule : ICairnModule
 {
+    private const string PulzarAllowedOrigins = "Pulzar:AllowedOrigins";
+
     private CompatApi? _compat;
 
     public string Name => "volumes";
@@ -45,10 +48,27 @@ internal sealed class VolumesModule : ICairnModule
         services.AddSingleton(sp => new BuiltInExtension("search", new SearchExtension(sp.GetRequiredService<BlobStore>())));
         _compat = new CompatApi("pulzar", "Pulzar", PulzarCompatEndpoints.Prefix, "Pulzar:Listen", pulzarListeners, PulzarCompatEndpoints.Map)
         {
-            CrossOriginReads = PulzarCompatEndpoints.IsCrossOriginRead,
+            Cors = PulzarCors(context.List(PulzarAllowedOrigins)),
         };
         return true;
     }
+
+    /// <summary>
+    /// Why the Pulzar API, unlike the rest of the server, lets web pages of other origins in: the seed answered every
+    /// request with <c>Access-Control-Allow-Origin: *</c>, and pages of any origin (its dashboard, users' own tools) call
+    /// it, writes included. That is its contract, and the API has no credentials a page could borrow; what a page gains is
+    /// the browser's reach (localhost, the intranet), as with the seed. So by default (no <c>Pulzar:AllowedOrigins</c>)
+    /// a page of any origin may call it and read the answers, on its own listeners and under <c>/compat/pulzar</c>, and
+    /// so read, add and delete the blobs that <c>/v1/blobs</c> (closed to such pages) serves. A list narrows that to
+    /// its origins; <c>none</c> closes the API to pages of other origins, as <c>/v1</c> is.
+    /// </summary>
+    /// <exception cref="StartupException">An entry is not an origin.</exception>
+    private static CompatCors? PulzarCors(IReadOnlyList<string> origins) => origins switch
+    {
+        ["none"] => null,
+        [] => new CompatCors(OriginAllowList.Parse(PulzarAllowedOrigins, ["*"]), PulzarCompatEndpoints.Methods),
+        _ => new CompatCors(OriginAllowList.Parse(PulzarAllowedOrigins, origins), PulzarCompatEndpoints.Methods),
+    };
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
