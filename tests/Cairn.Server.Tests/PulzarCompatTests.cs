@@ -119,10 +119,13 @@ public sealed class PulzarCompatTests(VolumeServerFixture fixture) : IClassFixtu
         Assert.Equal(["search/alpha-report.txt", "search/beta-report.txt"], await KeysAsync("report"));
         Assert.Equal(["search/alpha-report.txt"], await KeysAsync("alpha"));
         Assert.Equal(2, (await KeysAsync($"report?eq={D(today)}")).Length);
-        Assert.Empty(await KeysAsync($"report?lt={D(today)}"));
-        Assert.Equal(2, (await KeysAsync($"report?gt={D(today.AddDays(-1))}")).Length);
-        Assert.Equal(2, (await KeysAsync($"report?gt={D(today.AddDays(-1))}&lt={D(today.AddDays(1))}")).Length);
-        Assert.Empty(await KeysAsync($"report?gt={D(today)}&lt={D(today.AddDays(1))}"));
+        // lt and gt take their own day in, as the original's <= and >= did.
+        Assert.Empty(await KeysAsync($"report?lt={D(today.AddDays(-1))}"));
+        Assert.Equal(2, (await KeysAsync($"report?lt={D(today)}")).Length);
+        Assert.Equal(2, (await KeysAsync($"report?gt={D(today)}")).Length);
+        Assert.Empty(await KeysAsync($"report?gt={D(today.AddDays(1))}"));
+        Assert.Equal(2, (await KeysAsync($"report?gt={D(today)}&lt={D(today)}")).Length);
+        Assert.Empty(await KeysAsync($"report?gt={D(today.AddDays(1))}&lt={D(today.AddDays(2))}"));
 
         var url = JsonDocument.Parse(await http.GetStringAsync("/third_party/search/alpha")).RootElement.GetProperty("results")[0].GetProperty("url").GetString()!;
         Assert.Equal(Bytes(100, 1), await http.GetByteArrayAsync(url));

@@ -195,7 +195,7 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
                 .GetProperty("results").EnumerateArray().Select(r => r.GetProperty("key").GetString()!)];
 
         // lt/gt alone still filter; with eq they are not looked at (the original's "eq has precedence").
-        Assert.Empty(await KeysAsync($"?lt={D(today)}"));
+        Assert.Empty(await KeysAsync($"?lt={yesterday}"));
         Assert.Equal(["eq/first-report.txt", "eq/second-report.txt"], await KeysAsync($"?eq={D(today)}&lt={D(today)}"));
         Assert.Equal(["eq/first-report.txt", "eq/second-report.txt"], await KeysAsync($"?gt={D(today)}&eq={D(today)}&lt={yesterday}"));
         Assert.Empty(await KeysAsync($"?eq={yesterday}&gt={yesterday}"));

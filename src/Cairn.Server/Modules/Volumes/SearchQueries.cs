@@ -42,7 +42,8 @@ internal static class SearchQueries
 
     /// <summary>The same, from any source of parameters (the built-in search extension). As in the original's search,
     /// <c>eq</c> has precedence: given with <c>lt</c> or <c>gt</c>, only <c>eq</c> filters (the others are still checked
-    /// to be dates).</summary>
+    /// to be dates); and <c>lt</c> and <c>gt</c> take their own day in (the original compared with <c>&lt;=</c> and
+    /// <c>&gt;=</c>), where the native route's are strict.</summary>
     public static BlobQuery Seed(Func<string, string?> parameter, string text)
     {
         var on = Date(parameter, "eq", SeedFormats, "mm-dd-yyyy");
@@ -52,8 +53,8 @@ internal static class SearchQueries
         {
             Text = text,
             CreatedOn = on,
-            CreatedBefore = on is null ? before : null,
-            CreatedAfter = on is null ? after : null,
+            CreatedBefore = on is null ? before?.AddDays(1) : null,
+            CreatedAfter = on is null ? after?.AddDays(-1) : null,
             Limit = 10_000,
         };
     }
