@@ -4,10 +4,11 @@ namespace Cairn.Server.Hosting;
 
 /// <summary>
 /// What Cairn writes is its own: the data directory is 0700 and everything the process creates is 0600 (files) or
-/// 0700 (directories and Unix sockets), as etcd keeps its data directory. Done with the process's umask (077), so that
-/// every file SQLite, the volumes, the journal's spool and export and the snapshots create is covered without each
-/// choosing a mode; a module that must share a directory (the journal's secondary, between services) sets that
-/// directory's mode itself.
+/// 0700 (directories), as etcd keeps its data directory. Done with the process's umask (077), so that every file
+/// SQLite, the volumes, the journal's spool and export and the snapshots create is covered without each choosing a
+/// mode; a module that must share a directory (the journal's secondary, between services) sets that directory's mode
+/// itself, and each Unix socket gets the mode its listener gives (<see cref="UnixSocketOptions"/>: 0700 unless set,
+/// 0666 for the journal's).
 /// </summary>
 internal static partial class FileModes
 {
