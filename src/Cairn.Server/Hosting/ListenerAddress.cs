@@ -108,11 +108,17 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
         {
             probe.Connect(new UnixDomainSocketEndPoint(UnixPath));
         }
-        catch (SocketException)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
             // Nobody listens: a socket file left behind by a server that died. Safe to replace.
             File.Delete(UnixPath);
             return;
+        }
+        catch (SocketException ex)
+        {
+            // Not refused but not answered either (e.g. another user's socket this process may not connect to): whether a
+            // server is behind it is unknown, so it is not removed.
+            throw new StartupException($"Cannot listen on unix:{UnixPath}: a socket is there and connecting to it failed ({ex.Message}); remove it if no server uses it, or choose another path.");
         }
 
         throw new StartupException($"Cannot listen on unix:{UnixPath}: another process is already serving on it.");
