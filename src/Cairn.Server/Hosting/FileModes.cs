@@ -16,12 +16,19 @@ internal static partial class FileModes
 
     /// <summary>Sets the umask to 077, creates <paramref name="dataDir"/> if missing, and makes it 0700 (an older data
     /// directory made 0755 is closed too).</summary>
+    /// <exception cref="StartupException"><paramref name="dataDir"/> is a directory every user shares (sticky bit, as
+    /// /tmp): closing it would lock every other user out of it.</exception>
     public static void MakePrivate(string dataDir)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(dataDir);
             return;
+        }
+
+        if (Directory.Exists(dataDir) && File.GetUnixFileMode(dataDir).HasFlag(UnixFileMode.StickyBit))
+        {
+            throw new StartupException($"The data directory '{dataDir}' is a directory every user shares (it has the sticky bit, as /tmp has); Cairn makes its data directory 0700, which would lock everyone else out of it. Choose a directory of Cairn's own, e.g. {Path.Combine(dataDir, "cairn")}.");
         }
 
         // umask(2) has no .NET API; it is one libc call, process-wide, and cannot fail.
