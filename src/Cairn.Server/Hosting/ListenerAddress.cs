@@ -22,14 +22,15 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
         {
             var path = text["unix:".Length..];
             var query = path.IndexOf('?', StringComparison.Ordinal);
+            if (query >= 0 && OperatingSystem.IsWindows())
+            {
+                throw new StartupException($"Listener '{text}': a Unix socket's mode, owner and group cannot be set on Windows.");
+            }
+
             var options = query < 0 ? new UnixSocketOptions(defaultSocketMode, null, null) : UnixSocketOptions.Parse(text, path[(query + 1)..], defaultSocketMode);
             if (query >= 0)
             {
                 path = path[..query];
-                if (OperatingSystem.IsWindows())
-                {
-                    throw new StartupException($"Listener '{text}': a Unix socket's mode, owner and group cannot be set on Windows.");
-                }
             }
 
             if (path.StartsWith("//", StringComparison.Ordinal))

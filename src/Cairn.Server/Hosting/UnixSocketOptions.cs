@@ -13,12 +13,12 @@ namespace Cairn.Server.Hosting;
 /// <param name="Group">The group as written and its group id; null: the server's group.</param>
 internal sealed record UnixSocketOptions(UnixFileMode Mode, UnixSocketOptions.Id? Owner, UnixSocketOptions.Id? Group)
 {
-    /// <summary>0700, <c>srwx------</c>: only the server's user connects. The default of the main listeners and Pulzar's, as the
-    /// process's umask (077) made them before a mode could be set.</summary>
+    /// <summary>0700, <c>srwx------</c>: only the server's user connects. The default of the main listeners and
+    /// Pulzar's, as the process's umask (077) made them before a mode could be set.</summary>
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>0666, <c>srw-rw-rw-</c>: every local user connects. The journal's default: its clients are other services' users,
-    /// and the seed's socket was world-writable (0777; execute means nothing on a socket).</summary>
+    /// <summary>0666, <c>srw-rw-rw-</c>: every local user connects. The journal's default: its clients are other
+    /// services' users, and the seed's socket was world-writable (0777; execute means nothing on a socket).</summary>
     public const UnixFileMode Shared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
         | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
 
@@ -72,9 +72,6 @@ internal sealed record UnixSocketOptions(UnixFileMode Mode, UnixSocketOptions.Id
 
         return new UnixSocketOptions(mode, owner, group);
     }
-
-    /// <summary>The mode in octal, as chmod takes it: <c>0660</c>.</summary>
-    public string DescribeMode() => $"0{Convert.ToString((int)Mode, 8)}";
 
     private static UnixFileMode ParseMode(string listener, string value)
     {
