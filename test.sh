@@ -11,11 +11,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real servers and tools the tests run: etcd (Debian's etcd-server), and curl (the Pulzar API's tests run the seed's
-# own curl command lines). Installed when missing.
+# Real servers and tools the tests run: etcd (Debian's etcd-server), curl (the Pulzar API's tests run the seed's own
+# curl command lines), and Debian's python3 with requests_unixsocket (the journal's tests run the seed's Python client,
+# as user nobody, with /usr/bin/python3 whatever else is first on PATH). Installed when missing.
 missing=""
 command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
+/usr/bin/python3 -c 'import requests_unixsocket' >/dev/null 2>&1 || missing="$missing python3-requests-unixsocket"
 if [ -n "$missing" ]; then
   echo "== installing$missing"
   if [ "$(id -u)" -ne 0 ]; then

@@ -11,7 +11,7 @@ internal static class ServeCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the embedded store and the default Unix socket (default ./data)." };
         var listen = new Option<string[]>("--listen")
         {
-            Description = "A listener, http://HOST:PORT or unix:PATH; repeat for several (default http://127.0.0.1:7070 and unix:DATADIR/cairn.sock).",
+            Description = "A listener, http://HOST:PORT or unix:PATH[?mode=0660&owner=USER&group=GROUP] (a socket is 0700 unless mode is given); repeat for several (default http://127.0.0.1:7070 and unix:DATADIR/cairn.sock).",
             AllowMultipleArgumentsPerToken = false,
         };
         var durability = new Option<string?>("--durability") { Description = "full (fsync every commit, default) or none (survives a crash of the process, not of the machine)." };
@@ -24,7 +24,7 @@ internal static class ServeCommand
         var nodeId = new Option<string?>("--node-id") { Description = "This node's id in the cluster (default HOSTNAME-PID-RANDOM)." };
         var journalListen = new Option<string[]>("--journal-listen")
         {
-            Description = "A listener that serves the seed-compatible journal API at its root (e.g. unix:/tmp/journal.sock); repeat for several.",
+            Description = "A listener that serves the seed-compatible journal API at its root (e.g. unix:/tmp/journal.sock, a socket every user may connect to: mode 0666 unless ?mode=…&owner=…&group=… says otherwise); repeat for several.",
             AllowMultipleArgumentsPerToken = false,
         };
         var journalConfig = new Option<string?>("--journal-config") { Description = "The seed's journal YAML config file (journal: primary/secondary); its secondary is used." };

@@ -15,8 +15,10 @@ public sealed class CairnOptions
     public string DataDir { get; set; } = "./data";
 
     /// <summary>
-    /// Listeners: <c>http://HOST:PORT</c> or <c>unix:PATH</c>. A comma-separated string is accepted too.
-    /// Default: <c>http://127.0.0.1:7070</c> and <c>unix:DATADIR/cairn.sock</c>.
+    /// Listeners: <c>http://HOST:PORT</c> or <c>unix:PATH</c>, a Unix socket with its mode, owner and group after
+    /// <c>?</c> (<c>unix:/run/cairn/cairn.sock?mode=0660&amp;group=app</c>; 0700 and the server's own user and group
+    /// unless given). A comma-separated string is accepted too. Default: <c>http://127.0.0.1:7070</c> and
+    /// <c>unix:DATADIR/cairn.sock</c>.
     /// </summary>
     public List<string> Listen { get; set; } = [];
 

@@ -72,7 +72,7 @@ public sealed class CairnServer : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         HostSettings.ConfigureSources(builder.Configuration, args, overrides);
         var options = HostSettings.Read(builder.Configuration);
-        var listeners = options.EffectiveListeners().Select(ListenerAddress.Parse).ToList();
+        var listeners = options.EffectiveListeners().Select(l => ListenerAddress.Parse(l)).ToList();
         if (listeners.Count == 0)
         {
             throw new StartupException("No listeners are configured; set Listen (e.g. http://127.0.0.1:7070).");
@@ -155,19 +155,26 @@ public sealed class CairnServer : IAsyncDisposable
         }
     }
 
-    // A compat API's own listener serves that API and nothing else, so it cannot be a listener of anything else too.
+    // A compat API's own listener serves that API and nothing else, so it cannot be a listener of anything else too; and a
+    // Unix socket path is one listener.
     private static void CheckListeners(IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<CompatApi> compat)
     {
         var taken = listeners.Select(l => (Listener: l, Setting: "Listen")).ToList();
         foreach (var api in compat)
         {
-            if (api.Listeners.FirstOrDefault(l => l.Tcp?.Port != 0 && taken.Any(t => t.Listener == l)) is { } both)
+            if (api.Listeners.FirstOrDefault(l => l.Tcp?.Port != 0 && taken.Any(t => t.Listener.SameAddress(l))) is { } both)
             {
-                var other = taken.First(t => t.Listener == both).Setting;
+                var other = taken.First(t => t.Listener.SameAddress(both)).Setting;
                 throw new StartupException($"Listener {both} is in both {other} and {api.ListenSetting}; a {api.Title} listener serves only the {api.Title} API, so give it an address of its own.");
             }
 
             taken.AddRange(api.Listeners.Select(l => (l, api.ListenSetting)));
+        }
+
+        // One socket file is one listener (settings in different places could otherwise give it different modes).
+        if (taken.Where(t => t.Listener.UnixPath is not null).GroupBy(t => t.Listener.UnixPath).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new StartupException($"Listener unix:{twice.Key} is given twice in {twice.First().Setting}; give each listener a path of its own.");
         }
     }
 
@@ -252,6 +259,11 @@ public sealed class CairnServer : IAsyncDisposable
                 cors.AddPolicy(api.Name, api.Cors!.Policy());
             }
         });
+        if (!OperatingSystem.IsWindows())
+        {
+            UnixSocketTransportFactory.Register(services, listeners.Concat(compat.SelectMany(c => c.Listeners)));
+        }
+
         services.AddOpenApi();
 
         var app = builder.Build();

@@ -49,7 +49,8 @@ public sealed class ClusterTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            // A directory of its own: start-up makes the data directory 0700 before it opens the backend.
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-startup-" + Guid.NewGuid().ToString("N")[..8]),
             ["Listen:0"] = "http://127.0.0.1:0",
             ["Backend"] = "zookeper",
         }));
@@ -63,7 +64,8 @@ public sealed class ClusterTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            // A directory of its own: start-up makes the data directory 0700 before it opens the backend.
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-startup-" + Guid.NewGuid().ToString("N")[..8]),
             ["Listen:0"] = "http://127.0.0.1:0",
             ["Backend"] = "etcd",
         }));

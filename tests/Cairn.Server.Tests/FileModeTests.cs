@@ -59,6 +59,33 @@ public sealed class FileModeTests(ServerFixture fixture) : IClassFixture<ServerF
         }
     }
 
+    [Fact]
+    public async Task ADataDirectoryEveryUserShares_IsAStartupError_AndKeepsItsMode()
+    {
+        // As /tmp: a server started with --data-dir /tmp would otherwise close it (0700) to every other user.
+        var shared = Path.Combine(Path.GetTempPath(), "cairn-shared-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(shared);
+        const UnixFileMode Tmp = UnixFileMode.StickyBit | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(shared, Tmp);
+        try
+        {
+            var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
+            {
+                ["DataDir"] = shared,
+                ["Listen:0"] = "http://127.0.0.1:0",
+            }));
+
+            Assert.Contains("every user shares", error.Message, StringComparison.Ordinal);
+            Assert.Equal(Tmp, File.GetUnixFileMode(shared));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(shared));
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
     private static (int Code, string Error) RunAsNobody(params string[] command)
     {
         var info = new ProcessStartInfo("runuser") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };

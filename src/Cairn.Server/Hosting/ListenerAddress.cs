@@ -5,17 +5,34 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Cairn.Server.Hosting;
 
-/// <summary>A parsed listener: a TCP endpoint or a Unix socket path.</summary>
+/// <summary>A parsed listener: a TCP endpoint, or a Unix socket path with the mode, owner and group of its socket
+/// (<see cref="SocketOptions"/>).</summary>
 internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
 {
-    // sun_path in struct sockaddr_un holds 108 bytes including the terminating NUL.
-    private const int MaxUnixPathBytes = 107;
+    /// <summary>A Unix listener's socket settings (<c>unix:PATH?mode=0660&amp;owner=…&amp;group=…</c>); null for TCP.</summary>
+    public UnixSocketOptions? SocketOptions { get; init; }
 
-    public static ListenerAddress Parse(string text)
+    /// <summary>Reads <c>http://HOST:PORT</c> or <c>unix:PATH</c>, with options after <c>?</c> for a Unix socket.</summary>
+    /// <param name="text">The listener as configured.</param>
+    /// <param name="defaultSocketMode">A Unix socket's mode when the listener gives none.</param>
+    /// <exception cref="StartupException">The listener cannot work; the message names it.</exception>
+    public static ListenerAddress Parse(string text, UnixFileMode defaultSocketMode = UnixSocketOptions.Private)
     {
         if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
         {
             var path = text["unix:".Length..];
+            var query = path.IndexOf('?', StringComparison.Ordinal);
+            if (query >= 0 && OperatingSystem.IsWindows())
+            {
+                throw new StartupException($"Listener '{text}': a Unix socket's mode, owner and group cannot be set on Windows.");
+            }
+
+            var options = query < 0 ? new UnixSocketOptions(defaultSocketMode, null, null) : UnixSocketOptions.Parse(text, path[(query + 1)..], defaultSocketMode);
+            if (query >= 0)
+            {
+                path = path[..query];
+            }
+
             if (path.StartsWith("//", StringComparison.Ordinal))
             {
                 path = path[2..];
@@ -27,17 +44,27 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
             }
 
             var full = Path.GetFullPath(path);
-            if (System.Text.Encoding.UTF8.GetByteCount(full) > MaxUnixPathBytes)
+            if (System.Text.Encoding.UTF8.GetByteCount(full) > UnixSocketBinder.MaxPathBytes)
             {
-                throw new StartupException($"Unix socket path '{full}' is longer than {MaxUnixPathBytes} bytes, the limit of the operating system; choose a shorter path.");
+                throw new StartupException($"Unix socket path '{full}' is longer than {UnixSocketBinder.MaxPathBytes} bytes, the limit of the operating system; choose a shorter path.");
             }
 
-            return new ListenerAddress(null, full);
+            if (!OperatingSystem.IsWindows() && UnixSocketBinder.StagedPathBytes(full) > UnixSocketBinder.MaxPathBytes)
+            {
+                throw new StartupException($"Unix socket path '{full}' is in a directory whose path is too long: the socket is bound first in a private directory beside it ({Path.GetDirectoryName(full)}/.cairn.XXXXXX/s), and that path must fit in {UnixSocketBinder.MaxPathBytes} bytes; choose a shorter directory.");
+            }
+
+            return new ListenerAddress(null, full) { SocketOptions = options };
         }
 
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
         {
             throw new StartupException($"Listener '{text}' is not understood; use http://HOST:PORT or unix:/path/to/socket.");
+        }
+
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new StartupException($"Listener '{text}' has options after '?' or '#'; only a Unix listener takes options (unix:/path?mode=0660).");
         }
 
         IPAddress address;
@@ -52,6 +79,10 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
 
         return new ListenerAddress(new IPEndPoint(address, uri.Port), null);
     }
+
+    /// <summary>Whether this listener and <paramref name="other"/> are the same address (whatever their socket
+    /// settings).</summary>
+    public bool SameAddress(ListenerAddress other) => Equals(Tcp, other.Tcp) && UnixPath == other.UnixPath;
 
     /// <summary>Checks a Unix socket path before binding: its directory must exist, and a socket file left by a dead
     /// server is removed, while one a live server answers on is an error.</summary>
@@ -78,11 +109,17 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
         {
             probe.Connect(new UnixDomainSocketEndPoint(UnixPath));
         }
-        catch (SocketException)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
             // Nobody listens: a socket file left behind by a server that died. Safe to replace.
             File.Delete(UnixPath);
             return;
+        }
+        catch (SocketException ex)
+        {
+            // Not refused but not answered either (e.g. another user's socket this process may not connect to): whether a
+            // server is behind it is unknown, so it is not removed.
+            throw new StartupException($"Cannot listen on unix:{UnixPath}: a socket is there and connecting to it failed ({ex.Message}); remove it if no server uses it, or choose another path.");
         }
 
         throw new StartupException($"Cannot listen on unix:{UnixPath}: another process is already serving on it.");

@@ -39,7 +39,9 @@ internal sealed record ModuleContext(IConfiguration Configuration, CairnOptions 
     /// <c>CAIRN_JOURNAL__LISTEN</c> gives it), split and trimmed.</summary>
     public IReadOnlyList<string> List(string setting) => Settings.List(Configuration, setting);
 
-    /// <summary>The listeners a list setting names (<c>http://IP:PORT</c>, <c>unix:PATH</c>).</summary>
+    /// <summary>The listeners a list setting names (<c>http://IP:PORT</c>, <c>unix:PATH?mode=…&amp;owner=…&amp;group=…</c>),
+    /// a Unix socket <paramref name="defaultSocketMode"/> unless it gives a mode.</summary>
     /// <exception cref="StartupException">One of them is not understood.</exception>
-    public IReadOnlyList<ListenerAddress> Listeners(string setting) => [.. List(setting).Select(ListenerAddress.Parse)];
+    public IReadOnlyList<ListenerAddress> Listeners(string setting, UnixFileMode defaultSocketMode = UnixSocketOptions.Private) =>
+        [.. List(setting).Select(l => ListenerAddress.Parse(l, defaultSocketMode))];
 }

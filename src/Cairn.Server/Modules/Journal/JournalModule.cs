@@ -31,8 +31,10 @@ internal sealed class JournalModule : ICairnModule
     {
         var settings = context.Bind<JournalServerOptions>(Section);
 
-        // CAIRN_JOURNAL__LISTEN="unix:/tmp/journal.sock,http://…" arrives as one string.
-        var listeners = context.Listeners(Section + ":Listen");
+        // CAIRN_JOURNAL__LISTEN="unix:/tmp/journal.sock,http://…" arrives as one string. Its sockets are 0666 unless
+        // they say otherwise: the journal's clients are other services, under users of their own, and the seed's socket
+        // was open to every local user too.
+        var listeners = context.Listeners(Section + ":Listen", UnixSocketOptions.Shared);
         if (!settings.Enabled)
         {
             return listeners.Count == 0

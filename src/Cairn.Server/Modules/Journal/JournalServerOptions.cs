@@ -37,7 +37,9 @@ public sealed class JournalServerOptions
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Listeners (<c>unix:/tmp/journal.sock</c>, <c>http://127.0.0.1:7071</c>) that serve the seed-compatible
-    /// journal API at their root, and nothing else. A comma-separated string is accepted too.</summary>
+    /// journal API at their root, and nothing else. A comma-separated string is accepted too. Their Unix sockets are
+    /// 0666 (every local user may append, as with the seed) unless the listener says otherwise
+    /// (<c>unix:/run/journal.sock?mode=0660&amp;group=app</c>).</summary>
     public List<string> Listen { get; set; } = [];
 
     /// <summary>The seed's YAML config file (<c>journal: {primary: …, secondary: nfs:///path}</c>); its
