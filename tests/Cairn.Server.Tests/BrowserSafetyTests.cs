@@ -354,7 +354,7 @@ public sealed class BrowserSafetyTests(ServerFixture fixture, AllowListServerFix
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-unstarted-" + Guid.NewGuid().ToString("N")), // never /tmp itself: start-up would close it
             ["Listen:0"] = "http://127.0.0.1:0",
             [setting] = value,
         }));

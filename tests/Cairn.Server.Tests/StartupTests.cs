@@ -36,7 +36,7 @@ public sealed class StartupTests
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-unstarted-" + Guid.NewGuid().ToString("N")), // never /tmp itself: start-up would close it
             ["Listen:0"] = listener,
         }));
 
@@ -48,7 +48,7 @@ public sealed class StartupTests
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-unstarted-" + Guid.NewGuid().ToString("N")), // never /tmp itself: start-up would close it
             ["Listen:0"] = "unix:/tmp/" + new string('s', 200) + ".sock",
         }));
 
@@ -60,7 +60,7 @@ public sealed class StartupTests
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => CairnServer.StartAsync([], new Dictionary<string, string?>
         {
-            ["DataDir"] = Path.GetTempPath(),
+            ["DataDir"] = Path.Combine(Path.GetTempPath(), "cairn-unstarted-" + Guid.NewGuid().ToString("N")), // never /tmp itself: start-up would close it
             ["Durability"] = "sometimes",
         }));
 
