@@ -203,7 +203,7 @@ public sealed partial class JournalSpool
 
         try
         {
-            var entry = JournalCodec.DecodeEntry(bytes, 0, JournalSource.Secondary);
+            var entry = JournalCodec.DecodeStored(bytes, 0, JournalSource.Secondary);
             return Path.GetFileName(path) == entry.Txid + Separator + entry.Step ? entry : null;
         }
         catch (InvalidDataException)
