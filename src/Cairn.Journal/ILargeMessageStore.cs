@@ -3,7 +3,7 @@ namespace Cairn.Journal;
 /// <summary>
 /// Where the journal keeps entries too large for the keyspace (over <see cref="JournalOptions.InlineThreshold"/>
 /// compressed): the server gives it the Volumes blob store. The step key then holds a small pointer to the content.
-/// Names are the journal's own (<c>journal/&lt;txid&gt;/&lt;step&gt;/&lt;id&gt;</c>), each used for one content only;
+/// Names are the journal's own (<c>journal/&lt;id&gt;</c>, 40 characters), each used for one content only;
 /// an implementation keeps them apart from anything its users can name, list or change.
 /// </summary>
 /// <remarks>

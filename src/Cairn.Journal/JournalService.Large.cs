@@ -29,7 +29,8 @@ public sealed partial class JournalService
         }
 
         var id = Guid.NewGuid().ToString("N");
-        var large = new LargeMessageRef($"journal/{entry.Txid}/{entry.Step}/{id}", encoded.Length, JournalCodec.DecompressedLength(encoded));
+        // The name is short and of one length whatever the txid (the content says whose entry it is).
+        var large = new LargeMessageRef("journal/" + id, encoded.Length, JournalCodec.DecompressedLength(encoded));
         var pending = await PendingMessages.TryRecordAsync(_store, id, large.Name, _options.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The large-message id {id} is taken.");
         AppendResult? result;
@@ -74,7 +75,7 @@ public sealed partial class JournalService
         {
             await _large!.PutAsync(large.Name, encoded, cancellationToken).ConfigureAwait(false);
         }
-        catch (LimitExceededException ex)
+        catch (LimitExceededException ex) when (ex.What == "blob")
         {
             throw new LimitExceededException(
                 "message",

@@ -49,7 +49,7 @@ public abstract class LargeMessageBehaviour(Backend backend) : IAsyncLifetime
         Assert.True(appended.Created);
         Assert.Equal(commit, appended.Entry.Message.ToArray());
         var name = Assert.Single(_contents.Names);
-        Assert.StartsWith("journal/tx-big/commit/", name, StringComparison.Ordinal);
+        Assert.StartsWith("journal/", name, StringComparison.Ordinal);
         await AssertKeyspaceValuesAreSmallAsync();
         Assert.Empty(await PendingAsync());
 
