@@ -3,7 +3,9 @@ namespace Cairn.Journal;
 /// <summary>
 /// Where the journal keeps things in the keyspace. Everything is under <c>/cairn/journal/</c>:
 /// <list type="bullet">
-/// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>).</item>
+/// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>),
+/// or, for an entry over <see cref="JournalOptions.InlineThreshold"/>, a pointer to it in the
+/// <see cref="ILargeMessageStore"/>.</item>
 /// <item><c>requests/&lt;txid&gt;</c> — the request's summary (state, step names, times, fields), JSON; changed in the
 /// same transaction as each step.</item>
 /// <item><c>open/&lt;txid&gt;</c> — present while the request is in progress (written and removed in the same
