@@ -417,8 +417,15 @@ public sealed partial class JournalService
 
         Spool.RemoveStaleTemporaries(TimeSpan.FromHours(1));
         var moved = 0;
-        foreach (var entry in Spool.ReadAll())
+        foreach (var (txid, step) in Spool.List())
         {
+            // One entry in memory at a time: after an outage the secondary may hold many large ones. One that is gone
+            // meanwhile was replayed by another node.
+            if (ReadSpooled(txid, step) is not { } entry)
+            {
+                continue;
+            }
+
             try
             {
                 await WritePrimaryAsync(entry, cancellationToken).ConfigureAwait(false);
