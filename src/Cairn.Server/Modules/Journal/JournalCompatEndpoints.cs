@@ -98,7 +98,7 @@ internal static class JournalCompatEndpoints
         catch (UnavailableException ex) when (ex.Message.StartsWith("Unsaved Journal entry", StringComparison.Ordinal))
         {
             // The seed's own answer when neither the primary nor the secondary took the entry.
-            await WriteSeedJsonAsync(context, StatusCodes.Status500InternalServerError, "message", JsonSerializer.SerializeToUtf8Bytes($"Unsaved Journal entry -- {txid}##{step}")).ConfigureAwait(false);
+            await WriteSeedJsonAsync(context, StatusCodes.Status500InternalServerError, "message", JsonSerializer.Serialize($"Unsaved Journal entry -- {txid}##{step}")).ConfigureAwait(false);
             return;
         }
 
@@ -119,8 +119,12 @@ internal static class JournalCompatEndpoints
         await WriteSeedJsonAsync(context, code, "status", body).ConfigureAwait(false);
     }
 
-    // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already, and is written as it is (a
-    // message may be megabytes: it is not copied into a string or a new buffer on its way out).
+    // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already.
+    private static Task WriteSeedJsonAsync(HttpContext context, int status, string name, string jsonValue) =>
+        WriteSeedJsonAsync(context, status, name, Encoding.UTF8.GetBytes(jsonValue));
+
+    // The same with the value as UTF-8, written as it is: a message may be megabytes, and is not copied into a string
+    // or a new buffer on its way out.
     private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, ReadOnlyMemory<byte> jsonValue)
     {
         var head = Encoding.UTF8.GetBytes("{\"" + name + "\": ");
