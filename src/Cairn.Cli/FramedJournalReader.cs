@@ -21,7 +21,9 @@ internal sealed record JournalFrame(int Number, string Txid, string Step, byte[]
 /// </summary>
 internal static class FramedJournalReader
 {
-    public const int DefaultMaxMessageBytes = 1024 * 1024;
+    /// <summary>The server's default limit on a message (<c>Journal:MaxMessageBytes</c>): a larger length is garbage or
+    /// a message the server would refuse anyway.</summary>
+    public const int DefaultMaxMessageBytes = 16 * 1024 * 1024;
 
     public static async IAsyncEnumerable<JournalFrame> ReadAsync(Stream input, int maxMessageBytes = DefaultMaxMessageBytes, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -34,7 +34,7 @@ internal static class JournalCommands
         };
         var maxMessageBytes = new Option<int>("--max-message-bytes")
         {
-            Description = "With --framed: the largest frame accepted (default 1048576).",
+            Description = "With --framed: the largest frame accepted (default 16777216, the server's default limit).",
             DefaultValueFactory = _ => FramedJournalReader.DefaultMaxMessageBytes,
         };
         var command = new Command("append", "Append a step of a request; a step that exists already keeps its first message.")

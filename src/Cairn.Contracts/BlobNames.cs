@@ -14,6 +14,13 @@ public static class BlobNames
     /// <summary>Longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 1024;
 
+    /// <summary>Keys under this prefix are Cairn's own (the journal keeps its large messages there): <c>/v1/blobs</c>
+    /// and the Pulzar API refuse them, and listings and searches leave them out.</summary>
+    public const string ReservedPrefix = ".cairn/";
+
+    /// <summary>True when <paramref name="key"/> is under <see cref="ReservedPrefix"/>.</summary>
+    public static bool IsReserved(string key) => key.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+
     /// <summary>Throws <see cref="InvalidArgumentException"/> unless <paramref name="key"/> is a usable blob key.</summary>
     public static void ValidateKey(string? key)
     {

@@ -35,7 +35,7 @@ public sealed partial class JournalArchiver
             else
             {
                 var path = Path.Combine(directory, JournalExportFile.NameOf(cursor));
-                WriteDurably(directory, path, JournalExportFile.Render(segment), cursor);
+                await WriteDurablyAsync(directory, path, segment, cancellationToken).ConfigureAwait(false);
                 files.Add(path);
             }
 
@@ -62,14 +62,16 @@ public sealed partial class JournalArchiver
         return files;
     }
 
-    private static void WriteDurably(string directory, string path, byte[] bytes, long number)
+    private async Task WriteDurablyAsync(string directory, string path, HistorySegment segment, CancellationToken cancellationToken)
     {
-        var temporary = Path.Combine(directory, JournalExportFile.TemporaryNameOf(number));
+        var temporary = Path.Combine(directory, JournalExportFile.TemporaryNameOf(segment.Number));
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
             {
-                stream.Write(bytes);
+                await JournalExportFile.WriteAsync(segment, stream, WithMessageAsync, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -81,6 +83,12 @@ public sealed partial class JournalArchiver
             File.Delete(temporary);
         }
     }
+
+    // A folded step with its message. Export comes before retention, so a content that is gone is lost: the export
+    // stops there (and is tried again at the next pass) rather than write a file without it.
+    private async Task<JournalEntry> WithMessageAsync(JournalEntry step, CancellationToken cancellationToken) =>
+        await LargeMessages.ReadAsync(_journal.LargeMessageStore, step, cancellationToken).ConfigureAwait(false)
+        ?? throw new CorruptException($"The message of {step.Txid}/{step.Step} is lost: its large-message content '{step.Large!.Name}' is missing; segment export stops here.");
 
     // Temporary files of segments already exported were left by a writer that died mid-write: nobody will rename them.
     private static void RemoveTemporaries(string directory, long below)

@@ -90,8 +90,10 @@ public sealed partial class JournalArchiver
                 }
 
                 var summary = JournalCodec.DecodeSummary(batch[i], summaryKvs[0].Value.Span, summaryKvs[0].ModRevision);
+                // A step whose entry is in the large-message store stays a pointer: the segment takes it over, and the
+                // content stays where it is (retention removes it with the segment).
                 var steps = stepKvs
-                    .Select(kv => JournalCodec.DecodeEntry(kv.Value.Span, kv.ModRevision, JournalSource.Primary))
+                    .Select(kv => JournalCodec.DecodeStored(kv.Value, kv.ModRevision, JournalSource.Primary))
                     .OrderBy(s => s.At).ThenBy(s => s.Revision)
                     .ToList();
                 if (IsFoldable(summary, cutoff) && JournalStates.From(steps.Select(s => s.Step)).IsFinished())
@@ -181,7 +183,9 @@ public sealed partial class JournalArchiver
     {
         var state = JournalStates.From(request.Steps.Select(s => s.Step));
         var deciding = state == JournalState.Committed ? JournalNames.Commit : JournalNames.Abort;
-        var message = request.Steps.First(s => s.Step == deciding).Message;
-        return JournalHistory.EncodePointer(number, state, message);
+        var step = request.Steps.First(s => s.Step == deciding);
+
+        // A large message is never copied into the pointer: a status reads it from the large-message store.
+        return JournalHistory.EncodePointer(number, state, step.Large is null ? step.Message : default);
     }
 }

@@ -9,6 +9,10 @@ public sealed partial class JournalArchiver
     /// one txn; a segment not yet exported is kept (when export is on). Stops at the first segment that must stay:
     /// segments are numbered in fold order, so the ones after it are younger or not exported either.
     /// </summary>
+    /// <remarks>The large messages a segment points to are removed just before it, so that nothing is left that no key
+    /// points to whatever is killed when: a removal cut short is done again by the next pass (removing a content twice
+    /// is harmless). Meanwhile a read of such a request finds a content gone, and answers it as removed, which it is
+    /// about to be.</remarks>
     private async Task<int> RemoveExpiredAsync(CancellationToken cancellationToken)
     {
         var exportCursor = long.MaxValue;
@@ -33,10 +37,26 @@ public sealed partial class JournalArchiver
                 return removed;
             }
 
-            var segment = JournalHistory.DecodeSegment(kv.Value.Span);
+            var segment = JournalHistory.DecodeSegment(kv.Value);
             if (segment.Folded >= cutoff)
             {
                 return removed;
+            }
+
+            var contents = LargeMessages.NamesOf(segment.Requests.SelectMany(r => r.Steps)).ToList();
+            if (contents.Count > 0)
+            {
+                if (_journal.LargeMessageStore is not { } large)
+                {
+                    // Removing the segment would leave its contents behind for good: it waits for a node with Volumes.
+                    LogKeptForLargeMessages(_logger, segment.Number, contents.Count);
+                    return removed;
+                }
+
+                foreach (var name in contents)
+                {
+                    await large.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var ops = new List<KvRequest> { new DeleteRequest(KeyRange.Single(kv.Key)) };

@@ -48,14 +48,21 @@ public sealed partial class JournalArchiver
     /// <summary>
     /// One pass: fold finished requests older than <see cref="JournalOptions.FoldAge"/> into new segments; write every
     /// segment not yet exported to <see cref="JournalOptions.ExportDirectory"/> (when set); remove exported segments
-    /// older than <see cref="JournalOptions.Retention"/>. Safe to interrupt at any point: the next pass (on any node)
-    /// finishes the work without losing or repeating a row.
+    /// older than <see cref="JournalOptions.Retention"/>, with their large messages; remove large messages left by a
+    /// crash (no step took them within <see cref="JournalOptions.PendingGrace"/>). Safe to interrupt at any point: the
+    /// next pass (on any node) finishes the work without losing or repeating a row.
     /// </summary>
     public async Task<ExportReport> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var folded = await FoldAsync(cancellationToken).ConfigureAwait(false);
         var files = await ExportAsync(cancellationToken).ConfigureAwait(false);
         var removed = await RemoveExpiredAsync(cancellationToken).ConfigureAwait(false);
+        var abandoned = await RemoveAbandonedAsync(cancellationToken).ConfigureAwait(false);
+        if (abandoned > 0)
+        {
+            LogAbandoned(_logger, abandoned);
+        }
+
         if (folded > 0 || files.Count > 0 || removed > 0)
         {
             LogPass(_logger, folded, files.Count, removed);
@@ -108,6 +115,12 @@ public sealed partial class JournalArchiver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Journal fold of {Count} requests kept losing races with concurrent writers; they are tried again at the next pass")]
     private static partial void LogFoldContended(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal segment {Segment} is past retention but kept: its {Count} large messages are in Volumes, which is not enabled on this node")]
+    private static partial void LogKeptForLargeMessages(ILogger logger, long segment, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} large journal messages that no step took (left by a crash or a failed append)")]
+    private static partial void LogAbandoned(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Journal segment {Segment} was removed before it was exported (export was off); skipped")]
     private static partial void LogSkippedRemoved(ILogger logger, long segment);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -47,29 +48,37 @@ internal static class JournalExportFile
             && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out number);
     }
 
-    /// <summary>The gzip CSV of <paramref name="segment"/>.</summary>
-    public static byte[] Render(HistorySegment segment)
+    /// <summary>
+    /// Writes the gzip CSV of <paramref name="segment"/> to <paramref name="destination"/>, row by row: a step's message
+    /// is read (by <paramref name="withMessage"/>, from the large-message store when it is there) just before its row
+    /// and let go after it, so a segment of large messages never sits in memory whole.
+    /// </summary>
+    public static async Task WriteAsync(
+        HistorySegment segment,
+        Stream destination,
+        Func<JournalEntry, CancellationToken, Task<JournalEntry>> withMessage,
+        CancellationToken cancellationToken)
     {
-        var csv = new StringBuilder(Header.Length + 2 + (segment.Requests.Count * 512));
-        csv.Append(Header).Append("\r\n");
-        foreach (var request in segment.Requests)
+        // The same segment gives the same sequence of writes into the compressor, so the same bytes.
+        var gzip = new GZipStream(destination, CompressionLevel.Optimal, leaveOpen: true);
+        await using (gzip.ConfigureAwait(false))
         {
-            foreach (var step in request.Steps)
+            var output = new BufferedStream(gzip, 64 * 1024);
+            await using (output.ConfigureAwait(false))
             {
-                AppendRow(csv, step);
+                await output.WriteAsync(Encoding.UTF8.GetBytes(Header + "\r\n"), cancellationToken).ConfigureAwait(false);
+                foreach (var request in segment.Requests)
+                {
+                    foreach (var step in request.Steps)
+                    {
+                        await WriteRowAsync(output, await withMessage(step, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
         }
-
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            gzip.Write(Encoding.UTF8.GetBytes(csv.ToString()));
-        }
-
-        return output.ToArray();
     }
 
-    private static void AppendRow(StringBuilder csv, JournalEntry step)
+    private static async Task WriteRowAsync(Stream output, JournalEntry step, CancellationToken cancellationToken)
     {
         var fields = JournalFields.FromMessage(step.Message.Span);
         string?[] values =
@@ -86,53 +95,117 @@ internal static class JournalExportFile
             fields.AuthUserId,
             fields.Role,
             fields.Cm,
-            Payload(step.Message.Span),
         ];
-        for (var i = 0; i < values.Length; i++)
+        foreach (var value in values)
         {
-            if (i > 0)
+            await WriteFieldAsync(output, value is null ? default : Encoding.UTF8.GetBytes(value), cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Comma, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (payload, rented) = PayloadOf(step.Message);
+        try
+        {
+            await WriteFieldAsync(output, payload, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (rented is not null)
             {
-                csv.Append(',');
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        await output.WriteAsync(CrLf, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The message's payload as UTF-8 text: a string's value (unescaped), anything else as its JSON text, null or absent
+    // (or a message that is not an object) as nothing. The last "payload" counts, as a JSON document's lookup has it.
+    // The text is a slice of the message, or of a pooled buffer (returned to the caller to give back) when the string
+    // holds escapes.
+    private static (ReadOnlyMemory<byte> Text, byte[]? Rented) PayloadOf(ReadOnlyMemory<byte> message)
+    {
+        var reader = new Utf8JsonReader(message.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return (default, null);
+        }
+
+        ReadOnlyMemory<byte> text = default;
+        byte[]? rented = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isPayload = reader.ValueTextEquals("payload"u8);
+            reader.Read();
+            if (!isPayload)
+            {
+                reader.Skip();
+                continue;
             }
 
-            AppendField(csv, values[i]);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+                rented = null;
+            }
+
+            var start = (int)reader.TokenStartIndex;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Null:
+                    text = default;
+                    break;
+                case JsonTokenType.String when reader.ValueIsEscaped:
+                    rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+                    text = rented.AsMemory(0, reader.CopyString(rented));
+                    break;
+                case JsonTokenType.String:
+                    text = message.Slice(start + 1, reader.ValueSpan.Length);
+                    break;
+                default:
+                    reader.Skip();
+                    text = message[start..(int)reader.BytesConsumed];
+                    break;
+            }
         }
 
-        csv.Append("\r\n");
+        return (text, rented);
     }
 
-    // The message's payload: a string as is, anything else as its JSON text, null or absent as nothing.
-    private static string? Payload(ReadOnlySpan<byte> message)
+    // A CSV field: as is, or quoted (quotes doubled) when it holds a comma, quote or line break. Bytes of multi-byte
+    // UTF-8 characters are never ASCII, so looking at bytes is looking at characters.
+    private static async Task WriteFieldAsync(Stream output, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
     {
-        var reader = new Utf8JsonReader(message);
-        using var document = JsonDocument.ParseValue(ref reader);
-        if (document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("payload", out var payload))
-        {
-            return null;
-        }
-
-        return payload.ValueKind switch
-        {
-            JsonValueKind.Null => null,
-            JsonValueKind.String => payload.GetString(),
-            _ => payload.GetRawText(),
-        };
-    }
-
-    private static void AppendField(StringBuilder csv, string? value)
-    {
-        if (string.IsNullOrEmpty(value))
+        if (value.IsEmpty)
         {
             return;
         }
 
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        if (value.Span.IndexOfAny(",\"\r\n"u8) < 0)
         {
-            csv.Append(value);
+            await output.WriteAsync(value, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        csv.Append('"').Append(value.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        await output.WriteAsync(Quote, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var quote = value.Span.IndexOf((byte)'"');
+            if (quote < 0)
+            {
+                await output.WriteAsync(value, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+
+            // Up to and with the quote, then the quote again.
+            await output.WriteAsync(value[..(quote + 1)], cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Quote, cancellationToken).ConfigureAwait(false);
+            value = value[(quote + 1)..];
+        }
+
+        await output.WriteAsync(Quote, cancellationToken).ConfigureAwait(false);
     }
+
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private static readonly byte[] Comma = ","u8.ToArray();
+    private static readonly byte[] Quote = "\""u8.ToArray();
 }

@@ -48,30 +48,43 @@ public sealed record JournalFields
     public string? Cm { get; init; }
 
     /// <summary>The fields of one JSON message (a message that is not an object has none).</summary>
+    /// <remarks>Read token by token, without copying the message (which may be many megabytes): only the top-level
+    /// properties are looked at, and when one appears twice the last one counts, as a JSON document's lookup does.</remarks>
     public static JournalFields FromMessage(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return Empty;
         }
 
+        var values = new string?[Names.Length];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var index = IndexOf(ref reader);
+            reader.Read();
+            if (index >= 0)
+            {
+                values[index] = Text(ref reader);
+            }
+
+            reader.Skip();
+        }
+
         return new JournalFields
         {
-            TransactionId = Text(root, "transaction_id"),
-            RequestId = Text(root, "request_id"),
-            Host = Text(root, "host"),
-            Resource = Text(root, "resource"),
-            ResourceGroup = Text(root, "resourcegroup"),
-            Verb = Text(root, "verb"),
-            Pk = Text(root, "pk") ?? Text(root, "resourcepk"),
-            Date = Text(root, "date"),
-            UserId = Text(root, "user_id"),
-            AuthUserId = Text(root, "authuser_id"),
-            Role = Text(root, "role"),
-            Cm = Text(root, "cm"),
+            TransactionId = values[0],
+            RequestId = values[1],
+            Host = values[2],
+            Resource = values[3],
+            ResourceGroup = values[4],
+            Verb = values[5],
+            Pk = values[6] ?? values[7],
+            Date = values[8],
+            UserId = values[9],
+            AuthUserId = values[10],
+            Role = values[11],
+            Cm = values[12],
         };
     }
 
@@ -96,18 +109,37 @@ public sealed record JournalFields
         };
     }
 
-    // A string field as is; a number or boolean as its JSON text; null, absent, empty, objects and arrays as null.
-    private static string? Text(JsonElement root, string name)
+    // The message properties read, in the order FromMessage takes them.
+    private static readonly byte[][] Names =
+    [
+        "transaction_id"u8.ToArray(), "request_id"u8.ToArray(), "host"u8.ToArray(), "resource"u8.ToArray(),
+        "resourcegroup"u8.ToArray(), "verb"u8.ToArray(), "pk"u8.ToArray(), "resourcepk"u8.ToArray(), "date"u8.ToArray(),
+        "user_id"u8.ToArray(), "authuser_id"u8.ToArray(), "role"u8.ToArray(), "cm"u8.ToArray(),
+    ];
+
+    // The index in Names of the property name the reader is on (escapes undone), or -1.
+    private static int IndexOf(ref Utf8JsonReader reader)
     {
-        if (!root.TryGetProperty(name, out var value))
+        for (var i = 0; i < Names.Length; i++)
         {
-            return null;
+            if (reader.ValueTextEquals(Names[i]))
+            {
+                return i;
+            }
         }
 
-        var text = value.ValueKind switch
+        return -1;
+    }
+
+    // A string field as is; a number or boolean as its JSON text; null, empty, objects and arrays as null.
+    private static string? Text(ref Utf8JsonReader reader)
+    {
+        var text = reader.TokenType switch
         {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+            JsonTokenType.True => "true",
+            JsonTokenType.False => "false",
             _ => null,
         };
         return string.IsNullOrEmpty(text) ? null : text;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Cairn.Contracts;
@@ -18,8 +19,10 @@ namespace Cairn.Journal;
 /// the pointers of its requests, in one transaction) only by retention. So a pointer always names a segment that
 /// exists, or the read raced with retention and the request is gone.
 /// <para>Segment: gzip JSON <c>{"segment":n,"folded":ms,"requests":[{"txid","steps":[{"step","at","node","revision","msg"}]}]}</c>,
-/// requests in txid order, steps in the order they were accepted. Pointer: JSON <c>{"segment":n,"state","message"}</c>,
-/// the message (commit, else abort) only when it is small, so a status answers without reading the segment.</para>
+/// requests in txid order, steps in the order they were accepted; a step whose entry is in the large-message store has
+/// <c>"large":{"name","bytes","length"}</c> instead of <c>"msg"</c> (the segment takes over the step key's pointer, and
+/// the content stays until retention removes the segment). Pointer: JSON <c>{"segment":n,"state","message"}</c>, the
+/// message (commit, else abort) only when it is small, so a status answers without reading the segment.</para>
 /// </remarks>
 internal static class JournalHistory
 {
@@ -31,7 +34,8 @@ internal static class JournalHistory
     private static readonly JsonDocumentOptions SegmentReading = new() { MaxDepth = JournalMessages.MaxDepth + 5 };
     private static readonly JsonReaderOptions PointerReading = new() { MaxDepth = JournalMessages.MaxDepth + 1 };
 
-    /// <summary>The archived request <paramref name="txid"/>, or null when it was never folded (or was removed).</summary>
+    /// <summary>The archived request <paramref name="txid"/>, or null when it was never folded (or was removed). Steps
+    /// whose entry is in the large-message store are not read: their <see cref="JournalEntry.Large"/> says where.</summary>
     public static async Task<JournalRequest?> ReadArchivedAsync(IKeyspace store, string txid, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -49,7 +53,12 @@ internal static class JournalHistory
 
     /// <summary>The status of archived request <paramref name="txid"/> from its pointer (one small read when the
     /// message is small), or null when it is not archived.</summary>
-    public static async Task<JournalStatus?> ReadArchivedStatusAsync(IKeyspace store, string txid, CancellationToken cancellationToken)
+    public static Task<JournalStatus?> ReadArchivedStatusAsync(IKeyspace store, string txid, CancellationToken cancellationToken) =>
+        ReadArchivedStatusAsync(store, null, txid, cancellationToken);
+
+    /// <summary>The status of archived request <paramref name="txid"/>, reading a large message from
+    /// <paramref name="large"/>; null when it is not archived (or retention is removing it).</summary>
+    public static async Task<JournalStatus?> ReadArchivedStatusAsync(IKeyspace store, ILargeMessageStore? large, string txid, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (await ReadPointerAsync(store, txid, cancellationToken).ConfigureAwait(false) is not { } pointer)
@@ -69,7 +78,8 @@ internal static class JournalHistory
         }
 
         var deciding = request.State == JournalState.Committed ? JournalNames.Commit : JournalNames.Abort;
-        return new JournalStatus(request.State, request.Steps.First(s => s.Step == deciding).Message);
+        var step = await LargeMessages.ReadAsync(large, request.Steps.First(s => s.Step == deciding), cancellationToken).ConfigureAwait(false);
+        return step is null ? null : new JournalStatus(request.State, step.Message);
     }
 
     /// <summary>The archive pointer of <paramref name="txid"/>, or null.</summary>
@@ -83,14 +93,15 @@ internal static class JournalHistory
     internal static async Task<HistorySegment?> ReadSegmentAsync(IKeyspace store, long number, CancellationToken cancellationToken)
     {
         var result = await store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Segment(number))), cancellationToken).ConfigureAwait(false);
-        return result.Kvs.Count == 0 ? null : DecodeSegment(result.Kvs[0].Value.Span);
+        return result.Kvs.Count == 0 ? null : DecodeSegment(result.Kvs[0].Value);
     }
 
-    /// <summary>A folded request as the journal answers it.</summary>
+    /// <summary>A folded request as the journal answers it; its fields are those of the messages it holds (a large
+    /// message, not read yet, gives none until it is).</summary>
     internal static JournalRequest ToRequest(ArchivedRequest request, long segment)
     {
         var steps = request.Steps.Select(s => s with { Source = JournalSource.History }).ToList();
-        var fields = steps.Aggregate(JournalFields.Empty, (f, s) => f.Merge(JournalFields.FromMessage(s.Message.Span)));
+        var fields = steps.Where(s => s.Large is null).Aggregate(JournalFields.Empty, (f, s) => f.Merge(JournalFields.FromMessage(s.Message.Span)));
         return new JournalRequest(request.Txid, JournalStates.From(steps.Select(s => s.Step)), steps, fields, segment);
     }
 
@@ -116,8 +127,18 @@ internal static class JournalHistory
                     writer.WriteNumber("at", step.At.ToUnixTimeMilliseconds());
                     writer.WriteString("node", step.Node);
                     writer.WriteNumber("revision", step.Revision);
-                    writer.WritePropertyName("msg");
-                    writer.WriteRawValue(step.Message.Span, skipInputValidation: true);
+                    if (step.Large is { } large)
+                    {
+                        writer.WriteStartObject("large");
+                        JournalCodec.WriteLarge(writer, large);
+                        writer.WriteEndObject();
+                    }
+                    else
+                    {
+                        writer.WritePropertyName("msg");
+                        writer.WriteRawValue(step.Message.Span, skipInputValidation: true);
+                    }
+
                     writer.WriteEndObject();
                 }
 
@@ -139,11 +160,12 @@ internal static class JournalHistory
     }
 
     /// <summary>Decodes a segment written by <see cref="EncodeSegment"/>.</summary>
-    internal static HistorySegment DecodeSegment(ReadOnlySpan<byte> stored)
+    internal static HistorySegment DecodeSegment(ReadOnlyMemory<byte> stored)
     {
         try
         {
-            using var document = JsonDocument.Parse(JournalCodec.Decompress(stored), SegmentReading);
+            // Parsed where it was decompressed (no copy); each message is copied out once, as UTF-8.
+            using var document = JsonDocument.Parse(JournalCodec.DecompressStored(stored), SegmentReading);
             var root = document.RootElement;
             var requests = new List<ArchivedRequest>();
             foreach (var request in root.GetProperty("requests").EnumerateArray())
@@ -152,14 +174,18 @@ internal static class JournalHistory
                 var steps = new List<JournalEntry>();
                 foreach (var step in request.GetProperty("steps").EnumerateArray())
                 {
+                    var large = step.TryGetProperty("large", out var pointer) ? JournalCodec.ReadLarge(pointer) : null;
                     steps.Add(new JournalEntry(
                         txid,
                         step.GetProperty("step").GetString() ?? throw new InvalidDataException("A folded step without a name."),
                         DateTimeOffset.FromUnixTimeMilliseconds(step.GetProperty("at").GetInt64()),
-                        Encoding.UTF8.GetBytes(step.GetProperty("msg").GetRawText()),
+                        large is null ? JsonMarshal.GetRawUtf8Value(step.GetProperty("msg")).ToArray() : default,
                         step.GetProperty("revision").GetInt64(),
                         step.GetProperty("node").GetString() ?? "",
-                        JournalSource.History));
+                        JournalSource.History)
+                    {
+                        Large = large,
+                    });
                 }
 
                 requests.Add(new ArchivedRequest(txid, steps));

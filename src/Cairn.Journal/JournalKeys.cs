@@ -3,7 +3,9 @@ namespace Cairn.Journal;
 /// <summary>
 /// Where the journal keeps things in the keyspace. Everything is under <c>/cairn/journal/</c>:
 /// <list type="bullet">
-/// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>).</item>
+/// <item><c>steps/&lt;txid&gt;/&lt;step&gt;</c> — one key per step: the entry, gzip-compressed (<see cref="JournalCodec"/>),
+/// or, for an entry over <see cref="JournalOptions.InlineThreshold"/>, a pointer to it in the
+/// <see cref="ILargeMessageStore"/>.</item>
 /// <item><c>requests/&lt;txid&gt;</c> — the request's summary (state, step names, times, fields), JSON; changed in the
 /// same transaction as each step.</item>
 /// <item><c>open/&lt;txid&gt;</c> — present while the request is in progress (written and removed in the same
@@ -12,6 +14,10 @@ namespace Cairn.Journal;
 /// <item><c>archive/&lt;txid&gt;</c> — a folded request: which history segment holds it, and its status.</item>
 /// <item><c>segments/&lt;n&gt;</c> — history segment n (12 digits, from 1): the folded requests, gzip JSON.</item>
 /// <item><c>meta/next-segment</c> — the next segment number; <c>meta/export</c> — the next segment to export.</item>
+/// <item><c>pending/&lt;id&gt;</c> — a large message stored (or being stored, or being removed) in the
+/// <see cref="ILargeMessageStore"/> that no step owns: written before the content, removed in the transaction that
+/// commits the step pointing to it, or after the content is removed. What is left behind by a crash is found here
+/// (<see cref="JournalArchiver"/> removes it after a grace period).</item>
 /// </list>
 /// </summary>
 public static class JournalKeys
@@ -40,6 +46,9 @@ public static class JournalKeys
     /// <summary>The next segment to export.</summary>
     public const string ExportCursor = Root + "meta/export";
 
+    /// <summary>Prefix of the records of large messages that no step owns (yet, or any more).</summary>
+    public const string Pending = Root + "pending/";
+
     /// <summary>The key of one step.</summary>
     public static string Step(string txid, string step) => Steps + txid + "/" + step;
 
@@ -54,6 +63,9 @@ public static class JournalKeys
 
     /// <summary>The archive pointer of a request.</summary>
     public static string Archived(string txid) => Archive + txid;
+
+    /// <summary>The pending record of large message <paramref name="id"/>.</summary>
+    public static string PendingMessage(string id) => Pending + id;
 
     /// <summary>The key of history segment <paramref name="number"/>.</summary>
     public static string Segment(long number) => Segments + number.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);

@@ -28,7 +28,12 @@ public sealed record JournalEntry(
     ReadOnlyMemory<byte> Message,
     long Revision,
     string Node,
-    JournalSource Source = JournalSource.Primary);
+    JournalSource Source = JournalSource.Primary)
+{
+    /// <summary>Where the message is while it has not been read from the large-message store; null when
+    /// <see cref="Message"/> holds it. Never set on an entry the journal hands out.</summary>
+    internal LargeMessageRef? Large { get; init; }
+}
 
 /// <summary>A request: its state and every step, oldest first.</summary>
 /// <param name="Txid">The request id.</param>

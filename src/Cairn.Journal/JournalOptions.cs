@@ -22,8 +22,17 @@ public sealed class JournalOptions
     /// <summary>How often the secondary is replayed into the primary.</summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Largest message accepted, in bytes of JSON.</summary>
-    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest message accepted, in bytes of JSON (default 16 MiB).</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Entries up to this many bytes once compressed are kept in their step key; larger ones go to the
+    /// large-message store when the journal has one (the step key then holds a pointer), and stay inline otherwise
+    /// (default 64 KiB).</summary>
+    public int InlineThreshold { get; set; } = 64 * 1024;
+
+    /// <summary>How old a large message that no step owns must be before the archiver removes it (left by a crash
+    /// between storing it and committing its step).</summary>
+    public TimeSpan PendingGrace { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Most requests folded into one history segment (one store transaction).</summary>
     public int SegmentMaxRequests { get; set; } = 30;

@@ -17,7 +17,9 @@ namespace Cairn.Journal;
 /// An append is one store transaction: it creates the step key only if it does not exist (so the first message of a
 /// txid/step wins and retries are safe), rewrites the request's summary under a compare on its mod revision, and keeps
 /// the in-progress index. It is acknowledged once the store made it durable — or, when the store is unavailable, once
-/// the secondary file is fsynced.
+/// the secondary file is fsynced. An entry larger than <see cref="JournalOptions.InlineThreshold"/> once compressed goes
+/// to the large-message store when there is one, durably, before the transaction that commits the step key pointing to
+/// it (see <c>JournalService.Large.cs</c>); every read gives the message back as if it were inline.
 /// </remarks>
 public sealed partial class JournalService
 {
@@ -26,17 +28,23 @@ public sealed partial class JournalService
     private readonly IKeyspace _store;
     private readonly JournalOptions _options;
     private readonly ILogger _logger;
+    private readonly ILargeMessageStore? _large;
 
-    /// <summary>A journal on <paramref name="store"/>.</summary>
-    public JournalService(IKeyspace store, JournalOptions options, ILogger? logger = null)
+    /// <summary>A journal on <paramref name="store"/>; entries too large for it go to <paramref name="largeMessages"/>
+    /// when given (else they stay inline, as far as the store takes them).</summary>
+    public JournalService(IKeyspace store, JournalOptions options, ILogger? logger = null, ILargeMessageStore? largeMessages = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
+        _large = largeMessages;
         Spool = options.SecondaryDirectory is { Length: > 0 } directory ? new JournalSpool(directory) : null;
     }
+
+    /// <summary>Where entries over <see cref="JournalOptions.InlineThreshold"/> go; null when they stay inline.</summary>
+    public ILargeMessageStore? LargeMessageStore => _large;
 
     /// <summary>The secondary, when configured.</summary>
     public JournalSpool? Spool { get; }
@@ -51,7 +59,8 @@ public sealed partial class JournalService
     /// Appends step <paramref name="step"/> of request <paramref name="txid"/> with a JSON <paramref name="message"/>.
     /// If the step exists already (in the store, the secondary or history) the first message is kept and
     /// <see cref="AppendResult.Created"/> is false. Bad names or a message that is not JSON are
-    /// <see cref="InvalidArgumentException"/>s, an over-long message a <see cref="LimitExceededException"/>; a new step
+    /// <see cref="InvalidArgumentException"/>s, an over-long message (or, without a large-message store, one the store
+    /// cannot hold inline) a <see cref="LimitExceededException"/>; a new step
     /// for a request already folded into history is a <see cref="ConflictException"/>. When neither the store nor the
     /// secondary can take the entry: <see cref="UnavailableException"/> "Unsaved Journal entry -- txid##step".
     /// </summary>
@@ -107,23 +116,41 @@ public sealed partial class JournalService
 
     /// <summary>The seed's status of a request: commit message, else abort message, else in progress (a begin step),
     /// else not found. Includes entries still in the secondary and requests folded into history; answers from the
-    /// secondary alone while the store is unreachable (see <see cref="GetAsync"/>).</summary>
+    /// secondary alone while the store is unreachable (see <see cref="GetAsync"/>). Only the message answered is read
+    /// from the large-message store.</summary>
     public async Task<JournalStatus> GetStatusAsync(string txid, CancellationToken cancellationToken = default)
     {
-        var request = await GetAsync(txid, cancellationToken).ConfigureAwait(false);
-        if (request is null)
+        for (var attempt = 0; ; attempt++)
         {
-            return JournalStatus.NotFound;
-        }
+            var read = await ReadStepsAsync(txid, cancellationToken).ConfigureAwait(false);
+            if (read is null)
+            {
+                return JournalStatus.NotFound;
+            }
 
-        var deciding = request.State switch
-        {
-            JournalState.Committed => JournalNames.Commit,
-            JournalState.Aborted => JournalNames.Abort,
-            _ => null,
-        };
-        var message = deciding is null ? default : request.Steps.First(s => s.Step == deciding).Message;
-        return new JournalStatus(request.State, message);
+            var state = JournalStates.From(read.Value.Steps.Select(s => s.Step));
+            var deciding = state switch
+            {
+                JournalState.Committed => JournalNames.Commit,
+                JournalState.Aborted => JournalNames.Abort,
+                _ => null,
+            };
+            if (deciding is null)
+            {
+                return new JournalStatus(state, default);
+            }
+
+            var step = await WithMessageAsync(read.Value.Steps.First(s => s.Step == deciding), attempt, cancellationToken).ConfigureAwait(false);
+            if (step is not null)
+            {
+                return new JournalStatus(state, step.Message);
+            }
+
+            if (attempt > 0)
+            {
+                return JournalStatus.NotFound;
+            }
+        }
     }
 
     /// <summary>
@@ -133,6 +160,44 @@ public sealed partial class JournalService
     /// </summary>
     public async Task<JournalRequest?> GetAsync(string txid, CancellationToken cancellationToken = default)
     {
+        for (var attempt = 0; ; attempt++)
+        {
+            var read = await ReadStepsAsync(txid, cancellationToken).ConfigureAwait(false);
+            if (read is null)
+            {
+                return null;
+            }
+
+            var steps = new List<JournalEntry>(read.Value.Steps.Count);
+            foreach (var step in read.Value.Steps)
+            {
+                if (await WithMessageAsync(step, attempt, cancellationToken).ConfigureAwait(false) is not { } full)
+                {
+                    break;
+                }
+
+                steps.Add(full);
+            }
+
+            if (steps.Count < read.Value.Steps.Count)
+            {
+                if (attempt > 0)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            var fields = steps.Aggregate(JournalFields.Empty, (f, s) => f.Merge(FieldsOf(s.Message.Span)));
+            return new JournalRequest(txid, JournalStates.From(steps.Select(s => s.Step)), steps, fields, read.Value.Segment);
+        }
+    }
+
+    // Every step of a request, oldest first, and its segment when it is folded; null when it has none. Messages in the
+    // large-message store are not read yet (see WithMessageAsync).
+    private async Task<(List<JournalEntry> Steps, long? Segment)?> ReadStepsAsync(string txid, CancellationToken cancellationToken)
+    {
         JournalNames.ValidateTxid(txid);
         Dictionary<string, JournalEntry> steps;
         long? segment = null;
@@ -141,7 +206,7 @@ public sealed partial class JournalService
         {
             var result = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(JournalKeys.StepsOf(txid))), cancellationToken).ConfigureAwait(false);
             steps = result.Kvs
-                .Select(kv => JournalCodec.DecodeEntry(kv.Value.Span, kv.ModRevision, JournalSource.Primary))
+                .Select(kv => JournalCodec.DecodeStored(kv.Value, kv.ModRevision, JournalSource.Primary))
                 .ToDictionary(e => e.Step, StringComparer.Ordinal);
             if (steps.Count == 0 && await GetArchivedAsync(txid, cancellationToken).ConfigureAwait(false) is { } archived)
             {
@@ -175,14 +240,26 @@ public sealed partial class JournalService
             steps.TryAdd(spooled.Step, spooled);
         }
 
-        if (steps.Count == 0)
+        return steps.Count == 0 ? null : (steps.Values.OrderBy(s => s.At).ThenBy(s => s.Revision).ToList(), segment);
+    }
+
+    // The step with its message, read from the large-message store if it is there. Null when its content is gone: on
+    // the first look the request is read again (it may have moved into history meanwhile); a folded request whose
+    // content is gone is being removed by retention (which removes the contents first), so it is as good as not found.
+    // A step key whose content is gone on the second look is lost.
+    private async Task<JournalEntry?> WithMessageAsync(JournalEntry step, int attempt, CancellationToken cancellationToken)
+    {
+        if (await LargeMessages.ReadAsync(_large, step, cancellationToken).ConfigureAwait(false) is { } full)
+        {
+            return full;
+        }
+
+        if (attempt == 0 || step.Source == JournalSource.History)
         {
             return null;
         }
 
-        var ordered = steps.Values.OrderBy(s => s.At).ThenBy(s => s.Revision).ToList();
-        var fields = ordered.Aggregate(JournalFields.Empty, (f, s) => f.Merge(FieldsOf(s.Message.Span)));
-        return new JournalRequest(txid, JournalStates.From(steps.Keys), ordered, fields, segment);
+        throw new CorruptException($"The message of {step.Txid}/{step.Step} is lost: its large-message content '{step.Large!.Name}' is missing.");
     }
 
     /// <summary>
@@ -305,7 +382,8 @@ public sealed partial class JournalService
     /// <summary>
     /// The steps of request <paramref name="txid"/> as they are appended to the store, from
     /// <paramref name="fromRevision"/> (0: from now), until cancelled. Fails with <see cref="CompactedException"/> when
-    /// that revision was compacted.
+    /// that revision was compacted. A step replayed from the past whose large message is gone since (its request was
+    /// folded and then removed by retention) comes without a message.
     /// </summary>
     public async IAsyncEnumerable<JournalEntry> WatchAsync(string txid, long fromRevision = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -317,7 +395,8 @@ public sealed partial class JournalService
             {
                 if (change.Type == WatchEventType.Put)
                 {
-                    yield return JournalCodec.DecodeEntry(change.Kv.Value.Span, change.Kv.ModRevision, JournalSource.Primary);
+                    var entry = JournalCodec.DecodeStored(change.Kv.Value, change.Kv.ModRevision, JournalSource.Primary);
+                    yield return await LargeMessages.ReadAsync(_large, entry, cancellationToken).ConfigureAwait(false) ?? entry with { Large = null };
                 }
             }
         }
@@ -338,8 +417,15 @@ public sealed partial class JournalService
 
         Spool.RemoveStaleTemporaries(TimeSpan.FromHours(1));
         var moved = 0;
-        foreach (var entry in Spool.ReadAll())
+        foreach (var (txid, step) in Spool.List())
         {
+            // One entry in memory at a time: after an outage the secondary may hold many large ones. One that is gone
+            // meanwhile was replayed by another node.
+            if (ReadSpooled(txid, step) is not { } entry)
+            {
+                continue;
+            }
+
             try
             {
                 await WritePrimaryAsync(entry, cancellationToken).ConfigureAwait(false);
@@ -389,12 +475,28 @@ public sealed partial class JournalService
     }
 
     // Writes an entry to the store unless its step exists there (or in history); the entry that is there now is returned.
-    private async Task<AppendResult> WritePrimaryAsync(JournalEntry entry, CancellationToken cancellationToken)
+    // Small entries go into their step key; large ones into the large-message store, when there is one.
+    private Task<AppendResult> WritePrimaryAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        var encoded = JournalCodec.EncodeEntry(entry);
+        return _large is null || encoded.Length <= _options.InlineThreshold
+            ? CommitInlineAsync(entry, encoded, cancellationToken)
+            : WriteLargeAsync(entry, encoded, cancellationToken);
+    }
+
+    private async Task<AppendResult> CommitInlineAsync(JournalEntry entry, byte[] encoded, CancellationToken cancellationToken) =>
+        await CommitAsync(entry, encoded, encoded.Length, pending: null, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException("An inline commit has no pending record to lose.");
+
+    // Commits the step key (value `stepValue`: the entry, or a pointer to it) with the summary and the in-progress index,
+    // unless the step exists (or the request is in history). With `pending`, the transaction also takes the large
+    // message's pending record away — the step owns the content from then on — and nothing is committed if the record
+    // changed (the content was taken for one left by a crash): then the answer is null.
+    private async Task<AppendResult?> CommitAsync(JournalEntry entry, byte[] stepValue, int encodedLength, PendingMessage? pending, CancellationToken cancellationToken)
     {
         var stepKey = JournalKeys.Step(entry.Txid, entry.Step);
         var summaryKey = JournalKeys.Request(entry.Txid);
         var archiveKey = JournalKeys.Archived(entry.Txid);
-        var encoded = JournalCodec.EncodeEntry(entry);
         var fields = FieldsOf(entry.Message.Span);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -410,9 +512,15 @@ public sealed partial class JournalService
                 old is null || entry.At > old.Last ? entry.At : old.Last,
                 old is null ? fields : old.Fields.Merge(fields),
                 0);
+            var compares = new List<Compare>
+            {
+                Compare.CreateRevision(stepKey, CompareResult.Equal, 0),
+                Compare.ModRevision(summaryKey, CompareResult.Equal, old?.Revision ?? 0),
+                Compare.CreateRevision(archiveKey, CompareResult.Equal, 0),
+            };
             var ops = new List<KvRequest>
             {
-                new PutRequest(stepKey, encoded),
+                new PutRequest(stepKey, stepValue),
                 new PutRequest(summaryKey, JournalCodec.EncodeSummary(summary)),
             };
             if (state == JournalState.InProgress)
@@ -424,43 +532,76 @@ public sealed partial class JournalService
                 ops.Add(new DeleteRequest(KeyRange.Single(JournalKeys.OpenRequest(entry.Txid))));
             }
 
-            var txn = await _store.TxnAsync(
-                new TxnRequest(
-                    [
-                        Compare.CreateRevision(stepKey, CompareResult.Equal, 0),
-                        Compare.ModRevision(summaryKey, CompareResult.Equal, old?.Revision ?? 0),
-                        Compare.CreateRevision(archiveKey, CompareResult.Equal, 0),
-                    ],
-                    ops,
-                    [new RangeRequest(KeyRange.Single(stepKey)), new RangeRequest(KeyRange.Single(archiveKey)) { KeysOnly = true }]),
-                cancellationToken).ConfigureAwait(false);
+            var onFailure = new List<KvRequest> { new RangeRequest(KeyRange.Single(stepKey)), new RangeRequest(KeyRange.Single(archiveKey)) { KeysOnly = true } };
+            if (pending is not null)
+            {
+                compares.Add(Compare.ModRevision(pending.Key, CompareResult.Equal, pending.Revision));
+                ops.Add(new DeleteRequest(KeyRange.Single(pending.Key)));
+                onFailure.Add(new RangeRequest(KeyRange.Single(pending.Key)) { KeysOnly = true });
+            }
+
+            TxnResult txn;
+            try
+            {
+                txn = await _store.TxnAsync(new TxnRequest(compares, ops, onFailure), cancellationToken).ConfigureAwait(false);
+            }
+            catch (LimitExceededException ex) when (pending is null && ex.What is "value" or "request")
+            {
+                // Nothing was written: say what the user can do about it.
+                throw new LimitExceededException(
+                    "message",
+                    entry.Message.Length,
+                    ex.Limit,
+                    $"The message is {entry.Message.Length} bytes ({encodedLength} compressed), more than the store takes in one value ({ex.Limit} bytes), and large messages go to Volumes, which is not enabled here; enable Volumes (Volumes:Enabled) or send a smaller message.");
+            }
+
             if (txn.Succeeded)
             {
                 return new AppendResult(entry with { Revision = txn.Revision, Source = JournalSource.Primary }, Created: true, Spooled: false);
             }
 
-            var existing = ((RangeResult)txn.Results[0]).Kvs;
-            if (existing.Count > 0)
+            if (await ExistingAsync(entry, ((RangeResult)txn.Results[0]).Kvs, ((RangeResult)txn.Results[1]).Kvs.Count > 0, cancellationToken).ConfigureAwait(false) is { } existing)
             {
-                return new AppendResult(JournalCodec.DecodeEntry(existing[0].Value.Span, existing[0].ModRevision, JournalSource.Primary), Created: false, Spooled: false);
+                return existing;
             }
 
-            if (((RangeResult)txn.Results[1]).Kvs.Count > 0)
+            if (pending is not null && ((RangeResult)txn.Results[2]).Kvs is var records && (records.Count == 0 || records[0].ModRevision != pending.Revision))
             {
-                var archived = await GetArchivedAsync(entry.Txid, cancellationToken).ConfigureAwait(false);
-                if (archived?.Steps.FirstOrDefault(s => s.Step == entry.Step) is { } kept)
-                {
-                    return new AppendResult(kept, Created: false, Spooled: false);
-                }
-
-                throw new ConflictException(
-                    $"Request '{entry.Txid}' is finished and folded into history (segment {archived?.Segment}); it takes no new steps.");
+                return null;
             }
 
             // The summary changed under us (a concurrent step of the same request): read it again.
         }
 
         throw new UnavailableException($"Could not append {entry.Txid}/{entry.Step}: the request changed {MaxAttempts} times in a row.");
+    }
+
+    // When the step is there already (`stepKvs`, read with the step key) or the request is folded into history: the
+    // entry that won, with its message; a ConflictException for a new step of a folded request. Null when neither.
+    private async Task<AppendResult?> ExistingAsync(JournalEntry entry, IReadOnlyList<KeyValue> stepKvs, bool archived, CancellationToken cancellationToken)
+    {
+        if (stepKvs.Count > 0)
+        {
+            var stored = JournalCodec.DecodeStored(stepKvs[0].Value, stepKvs[0].ModRevision, JournalSource.Primary);
+            var kept = await LargeMessages.ReadAsync(_large, stored, cancellationToken).ConfigureAwait(false)
+                ?? throw new CorruptException($"The message of {entry.Txid}/{entry.Step} is lost: its large-message content '{stored.Large!.Name}' is missing.");
+            return new AppendResult(kept, Created: false, Spooled: false);
+        }
+
+        if (!archived)
+        {
+            return null;
+        }
+
+        var request = await GetArchivedAsync(entry.Txid, cancellationToken).ConfigureAwait(false);
+        if (request?.Steps.FirstOrDefault(s => s.Step == entry.Step) is { } folded
+            && await LargeMessages.ReadAsync(_large, folded, cancellationToken).ConfigureAwait(false) is { } keptFolded)
+        {
+            return new AppendResult(keptFolded, Created: false, Spooled: false);
+        }
+
+        throw new ConflictException(
+            $"Request '{entry.Txid}' is finished and folded into history (segment {request?.Segment}); it takes no new steps.");
     }
 
     private static bool Matches(JournalSummary s, JournalQuery q) =>

@@ -102,6 +102,17 @@ public sealed partial class JournalSpool
             .OfType<JournalEntry>()
             .OrderBy(e => e.At)];
 
+    /// <summary>The txid and step of every spooled entry, oldest entry first, as <see cref="ReadAll"/> orders them but
+    /// without keeping any message: each is read and let go, so that many large entries are never in memory at once.
+    /// </summary>
+    public IReadOnlyList<(string Txid, string Step)> List() =>
+        [.. Files("*")
+            .Where(path => !Path.GetFileName(path).StartsWith(TempPrefix, StringComparison.Ordinal))
+            .Select(path => TryRead(path) is { } entry ? (entry.Txid, entry.Step, entry.At) : default)
+            .Where(e => e.Txid is not null)
+            .OrderBy(e => e.At)
+            .Select(e => (e.Txid, e.Step))];
+
     /// <summary>Removes the spooled entry for txid/step (nothing if there is none), durably.</summary>
     public void Remove(string txid, string step)
     {
@@ -203,7 +214,7 @@ public sealed partial class JournalSpool
 
         try
         {
-            var entry = JournalCodec.DecodeEntry(bytes, 0, JournalSource.Secondary);
+            var entry = JournalCodec.DecodeStored(bytes, 0, JournalSource.Secondary);
             return Path.GetFileName(path) == entry.Txid + Separator + entry.Step ? entry : null;
         }
         catch (InvalidDataException)

@@ -1,3 +1,4 @@
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Volumes;
@@ -5,10 +6,13 @@ namespace Cairn.Volumes;
 public sealed partial class BlobStore
 {
     private const int ScanPage = 500;
+    private const string ReservedMeta = BlobKeys.MetaPrefix + BlobNames.ReservedPrefix;
+    private static readonly string ReservedMetaEnd = Keys.PrefixEnd(ReservedMeta)!;
 
     /// <summary>Blobs matching <paramref name="query"/>, in key order, a page at a time. It reads the metadata of the
     /// keys in range (the prefix's, or all) and filters them: fine for the numbers of keys a node holds metadata for,
-    /// and it never holds more than one scan page and the results in memory.</summary>
+    /// and it never holds more than one scan page and the results in memory. Keys under
+    /// <see cref="BlobNames.ReservedPrefix"/> (Cairn's own) are never listed; the scan steps over them.</summary>
     /// <exception cref="InvalidArgumentException">A limit below 1 or above 10,000.</exception>
     public async Task<BlobPage> QueryAsync(BlobQuery query, CancellationToken cancellationToken = default)
     {
@@ -21,7 +25,7 @@ public sealed partial class BlobStore
         var now = Time.GetUtcNow();
         var results = new List<BlobInfo>();
         string? next = null;
-        await foreach (var (key, kv, meta) in ScanAsync(query.Prefix, query.After, cancellationToken).ConfigureAwait(false))
+        await foreach (var (key, kv, meta) in ScanAsync(query.Prefix, query.After, cancellationToken, skipReserved: true).ConfigureAwait(false))
         {
             if (meta.IsExpired(now) || !Matches(query, key, meta))
             {
@@ -83,11 +87,13 @@ public sealed partial class BlobStore
     }
 
     /// <summary>Every blob's metadata in key order, from just after <paramref name="after"/>, one page of the store at
-    /// a time, all pages at the revision of the first.</summary>
+    /// a time, all pages at the revision of the first; with <paramref name="skipReserved"/>, none under
+    /// <see cref="BlobNames.ReservedPrefix"/> (the scan jumps past them).</summary>
     private async IAsyncEnumerable<(string Key, KeyValue Kv, BlobMeta Meta)> ScanAsync(
         string? prefix,
         string? after,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,
+        bool skipReserved = false)
     {
         var start = BlobKeys.MetaPrefix + (prefix ?? "");
         var end = Keys.PrefixEnd(start)!;
@@ -97,12 +103,32 @@ public sealed partial class BlobStore
         {
             var page = await _store.RangeAsync(new RangeRequest(KeyRange.Between(from, end)) { Limit = ScanPage, Revision = revision }, cancellationToken).ConfigureAwait(false);
             revision = page.Revision;
-            foreach (var kv in page.Kvs)
+            var reservedFrom = -1;
+            for (var i = 0; i < page.Kvs.Count; i++)
             {
+                var kv = page.Kvs[i];
+                if (skipReserved && kv.Key.StartsWith(ReservedMeta, StringComparison.Ordinal))
+                {
+                    reservedFrom = i;
+                    break;
+                }
+
                 if (BlobMeta.Decode(kv.Value.Span) is { } meta)
                 {
                     yield return (BlobKeys.FromMeta(kv.Key), kv, meta);
                 }
+            }
+
+            if (reservedFrom >= 0)
+            {
+                // Past Cairn's own keys in one step, rather than reading them all.
+                from = ReservedMetaEnd;
+                if (string.CompareOrdinal(from, end) >= 0)
+                {
+                    yield break;
+                }
+
+                continue;
             }
 
             if (!page.More || page.Kvs.Count == 0)

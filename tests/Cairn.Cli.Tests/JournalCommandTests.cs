@@ -147,7 +147,7 @@ public sealed class JournalCommandTests(FakeClockServerFixture fixture) : IClass
             "truncated-body" => Frames.Concat(Frames.Length(30), "{\"request_id\""u8.ToArray()),
             "non-json" => Frames.Of("{not json"),
             "no-step" => Frames.Of("{\"request_id\":\"x\"}"),
-            _ => Frames.Length(2 * 1024 * 1024),
+            _ => Frames.Length(FramedJournalReader.DefaultMaxMessageBytes + 1),
         };
         var input = Frames.Concat(Frames.Of(Frames.Message(a, "begin"), Frames.Message(b, "begin")), tail);
 
@@ -232,7 +232,7 @@ public sealed class JournalCommandTests(FakeClockServerFixture fixture) : IClass
     public async Task AMessageOverTheServersLimit_FailsWithOneLine()
     {
         var txid = Unique("tx");
-        var huge = "\"" + new string('x', 2 * 1024 * 1024) + "\"";
+        var huge = "\"" + new string('x', 17 * 1024 * 1024) + "\"";
 
         var run = await CliRun.RunAsync(["journal", "append", txid, "begin", "--endpoint", fixture.TcpEndpoint], stdin: huge);
 

@@ -154,7 +154,7 @@ public sealed class JournalTests(FakeClockServerFixture fixture) : IClassFixture
     {
         using var client = new CairnClient(fixture.TcpEndpoint);
         var txid = Unique("tx");
-        var huge = Encoding.UTF8.GetBytes("\"" + new string('x', 10 * 1024 * 1024) + "\"");
+        var huge = Encoding.UTF8.GetBytes("\"" + new string('x', 17 * 1024 * 1024) + "\"");
         await client.AppendJournalAsync(Unique("warm"), "begin", "{}");
 
         await Assert.ThrowsAsync<LimitExceededException>(() => client.AppendJournalAsync(txid, "begin", huge));

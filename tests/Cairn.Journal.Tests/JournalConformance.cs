@@ -434,9 +434,9 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ATenMegabyteMessage_ExceedsTheLimit_AndNothingIsWritten()
+    public async Task AMessageOver16MiB_ExceedsTheLimit_AndNothingIsWritten()
     {
-        var message = Json("{\"payload\":\"" + new string('x', 10 * 1024 * 1024) + "\"}");
+        var message = Json("{\"payload\":\"" + new string('x', 16 * 1024 * 1024) + "\"}");
         var error = await Assert.ThrowsAsync<LimitExceededException>(() => Journal.AppendAsync("tx-big", "begin", message));
         Assert.Contains("message", error.Message, StringComparison.OrdinalIgnoreCase);
         await AssertNothingWritten();

@@ -96,19 +96,19 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
 
     [Theory]
     [MemberData(nameof(Mounts))]
-    public async Task TenMegabyteMessage_Is413(string where)
+    public async Task MessageOver16MiB_Is413(string where)
     {
-        // As curl sends a large body: Expect: 100-continue, so the 413 comes before the 10 MB is uploaded.
+        // As curl sends a large body: Expect: 100-continue, so the 413 comes before the 17 MiB are uploaded.
         var (http, prefix) = fixture.Compat(where);
         using var _ = http;
-        var big = "\"" + new string('x', 10 * 1024 * 1024) + "\"";
+        var big = "\"" + new string('x', 17 * 1024 * 1024) + "\"";
         var request = new HttpRequestMessage(HttpMethod.Post, $"{prefix}/t4/begin") { Content = JournalHttp.Json(big) };
         request.Headers.ExpectContinue = true;
 
         var problem = await Problems.AssertAsync(await http.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "too_large");
 
-        Assert.Equal(1024 * 1024, problem.GetProperty("limit").GetInt64());
-        Assert.Equal(10L * 1024 * 1024 + 2, problem.GetProperty("actual").GetInt64());
+        Assert.Equal(16 * 1024 * 1024, problem.GetProperty("limit").GetInt64());
+        Assert.Equal(17L * 1024 * 1024 + 2, problem.GetProperty("actual").GetInt64());
 
         // As Python's requests sends it: the whole body, then the answer is read. The server drains the body first,
         // so the client reads the 413 instead of a reset connection.
@@ -116,22 +116,22 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
         using (plain)
         {
             var whole = await Problems.AssertAsync(await JournalHttp.PostAsync(plain, $"{plainPrefix}/t4/begin", big), HttpStatusCode.RequestEntityTooLarge, "too_large");
-            Assert.Equal(10L * 1024 * 1024 + 2, whole.GetProperty("actual").GetInt64());
+            Assert.Equal(17L * 1024 * 1024 + 2, whole.GetProperty("actual").GetInt64());
         }
 
         // With Expect: 100-continue the answer comes from the Content-Length alone: no 100, and no byte of the body sent.
         var (address, rawPrefix) = fixture.CompatRaw(where);
-        var head = $"POST {rawPrefix}/t4/begin HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {10 * 1024 * 1024}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+        var head = $"POST {rawPrefix}/t4/begin HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {17 * 1024 * 1024}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
         var (status, _, body) = await RawHttp.SendAsync(address, head);
         Assert.Equal(413, status);
         Assert.Equal("too_large", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
     }
 
     [Fact]
-    public async Task TenMegabyteMessage_OnTheNativeApi_Is413()
+    public async Task MessageOver16MiB_OnTheNativeApi_Is413()
     {
         using var http = fixture.UnixHttp();
-        var big = "\"" + new string('x', 10 * 1024 * 1024) + "\"";
+        var big = "\"" + new string('x', 17 * 1024 * 1024) + "\"";
 
         await Problems.AssertAsync(await JournalHttp.PostAsync(http, "/v1/journal/t4/begin", big), HttpStatusCode.RequestEntityTooLarge, "too_large");
     }
@@ -140,7 +140,7 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
     public async Task MessageJustOverTheLimit_Is413_AndWithoutContentLengthToo()
     {
         using var http = fixture.TcpHttp();
-        var justOver = "\"" + new string('x', (1024 * 1024) - 1) + "\"";
+        var justOver = "\"" + new string('x', (16 * 1024 * 1024) - 1) + "\"";
         await Problems.AssertAsync(await JournalHttp.PostAsync(http, "/compat/journal/t5/begin", justOver), HttpStatusCode.RequestEntityTooLarge, "too_large");
         await Problems.AssertAsync(await JournalHttp.PostAsync(http, "/v1/journal/t5/begin", justOver), HttpStatusCode.RequestEntityTooLarge, "too_large");
 

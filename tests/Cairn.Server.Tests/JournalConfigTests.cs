@@ -75,7 +75,9 @@ public sealed class JournalConfigTests : IDisposable
             Assert.Equal(TimeSpan.FromMinutes(5), options.ExportInterval);
             Assert.Equal(TimeSpan.FromDays(30), options.Retention);
             Assert.Equal(TimeSpan.FromSeconds(5), options.ResyncInterval);
-            Assert.Equal(1024 * 1024, options.MaxMessageBytes);
+            Assert.Equal(16 * 1024 * 1024, options.MaxMessageBytes);
+            Assert.Equal(64 * 1024, options.InlineThreshold);
+            Assert.NotNull(server.Server.Services.GetRequiredService<Cairn.Journal.JournalService>().LargeMessageStore);
             Assert.Equal(server.Server.Options.NodeId, options.NodeId);
             Assert.Empty(server.Server.CompatAddresses("journal"));
         });
@@ -172,6 +174,8 @@ public sealed class JournalConfigTests : IDisposable
     [InlineData("Journal:ResyncInterval", "0")]
     [InlineData("Journal:ExportInterval", "-5")]
     [InlineData("Journal:MaxMessageBytes", "0")]
+    [InlineData("Journal:InlineThreshold", "0")]
+    [InlineData("Journal:InlineThreshold", "2000000")]
     [InlineData("Journal:Listen:0", "ftp://127.0.0.1:1")]
     public async Task BadSettings_AreAClearStartupError(string key, string value)
     {

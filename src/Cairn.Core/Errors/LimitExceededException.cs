@@ -1,8 +1,9 @@
 namespace Cairn.Core;
 
-/// <summary>A key, value, request or txn is larger than the configured limit.</summary>
-public sealed class LimitExceededException(string what, long actual, long limit)
-    : CairnException($"The {what} is {actual} bytes; the limit is {limit}.")
+/// <summary>A key, value, request or txn is larger than the configured limit. <paramref name="message"/>, when given,
+/// says more than the figures (what the limit is of, what to do); by default it states them.</summary>
+public sealed class LimitExceededException(string what, long actual, long limit, string? message = null)
+    : CairnException(message ?? $"The {what} is {actual} bytes; the limit is {limit}.")
 {
     /// <summary>What was too large (<c>key</c>, <c>value</c>, <c>request</c>, <c>txn</c>).</summary>
     public string What { get; } = what;

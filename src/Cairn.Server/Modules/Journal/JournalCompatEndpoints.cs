@@ -112,21 +112,28 @@ internal static class JournalCompatEndpoints
         var status = await journal.GetStatusAsync(txid, context.RequestAborted).ConfigureAwait(false);
         var (code, body) = status.State switch
         {
-            JournalState.Committed or JournalState.Aborted => (StatusCodes.Status200OK, Encoding.UTF8.GetString(status.Message.Span)),
-            JournalState.InProgress => (StatusCodes.Status202Accepted, "\"Task in progress\""),
-            _ => (StatusCodes.Status404NotFound, "\"Task not found\""),
+            JournalState.Committed or JournalState.Aborted => (StatusCodes.Status200OK, status.Message),
+            JournalState.InProgress => (StatusCodes.Status202Accepted, "\"Task in progress\""u8.ToArray()),
+            _ => (StatusCodes.Status404NotFound, "\"Task not found\""u8.ToArray()),
         };
         await WriteSeedJsonAsync(context, code, "status", body).ConfigureAwait(false);
     }
 
     // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already.
-    private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, string jsonValue)
+    private static Task WriteSeedJsonAsync(HttpContext context, int status, string name, string jsonValue) =>
+        WriteSeedJsonAsync(context, status, name, Encoding.UTF8.GetBytes(jsonValue));
+
+    // The same with the value as UTF-8, written as it is: a message may be megabytes, and is not copied into a string
+    // or a new buffer on its way out.
+    private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, ReadOnlyMemory<byte> jsonValue)
     {
-        var bytes = Encoding.UTF8.GetBytes("{\"" + name + "\": " + jsonValue + "}");
+        var head = Encoding.UTF8.GetBytes("{\"" + name + "\": ");
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentLength = head.Length + jsonValue.Length + 1;
+        await context.Response.Body.WriteAsync(head, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(jsonValue, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync("}"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>True when the request says its body is <c>application/json</c> (parameters such as charset allowed).</summary>

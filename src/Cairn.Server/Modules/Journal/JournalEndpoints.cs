@@ -90,7 +90,7 @@ internal static class JournalEndpoints
             Last = request.Last,
             Segment = request.Segment,
             Fields = FieldsDto(request.Fields),
-            Steps = [.. request.Steps.Select(StepDto)],
+            Steps = [.. request.Steps.Select(s => StepDto(s, context))],
         }).ConfigureAwait(false);
     }
 
@@ -109,7 +109,7 @@ internal static class JournalEndpoints
         await Json.WriteAsync(context, new JournalStatusDto
         {
             State = status.State.ToWire(),
-            Message = status.State.IsFinished() ? ParseMessage(status.Message) : null,
+            Message = status.State.IsFinished() ? ParseMessage(status.Message, context) : null,
         }).ConfigureAwait(false);
     }
 
@@ -312,25 +312,38 @@ internal static class JournalEndpoints
         _ => "primary",
     };
 
-    private static JsonElement? ParseMessage(ReadOnlyMemory<byte> message)
+    // A message as a JSON value of an answer. With `answering`, the element is read in place (a message may be many
+    // megabytes; a clone would copy it) and the document lives until the answer is written; without, it is cloned.
+    private static JsonElement? ParseMessage(ReadOnlyMemory<byte> message, HttpContext? answering = null)
     {
         if (message.IsEmpty)
         {
             return null;
         }
 
-        using var document = JsonDocument.Parse(message);
-        return document.RootElement.Clone();
+        var document = JsonDocument.Parse(message);
+        if (answering is not null)
+        {
+            answering.Response.RegisterForDispose(document);
+            return document.RootElement;
+        }
+
+        using (document)
+        {
+            return document.RootElement.Clone();
+        }
     }
 
-    internal static JournalStepDto StepDto(JournalEntry entry) => new()
+    internal static JournalStepDto StepDto(JournalEntry entry) => StepDto(entry, null);
+
+    private static JournalStepDto StepDto(JournalEntry entry, HttpContext? answering) => new()
     {
         Step = entry.Step,
         At = Stored(entry.At),
         Revision = entry.Revision,
         Node = entry.Node,
         Source = SourceName(entry.Source),
-        Message = ParseMessage(entry.Message),
+        Message = ParseMessage(entry.Message, answering),
     };
 
     private static JournalSummaryDto SummaryDto(JournalSummary summary) => new()

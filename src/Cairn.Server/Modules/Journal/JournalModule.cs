@@ -1,6 +1,7 @@
 using Cairn.Coordination;
 using Cairn.Journal;
 using Cairn.Server.Hosting;
+using Cairn.Volumes;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,8 @@ namespace Cairn.Server.Modules.Journal;
 /// <summary>
 /// The journal: <c>/v1/journal</c>, the seed's API at <c>/compat/journal</c> and on <c>Journal:Listen</c>, the
 /// secondary's replay on every node, and folding, export and retention as leader-only work. Section <c>Journal</c>
-/// (<see cref="JournalServerOptions"/>).
+/// (<see cref="JournalServerOptions"/>). When the Volumes module is on, messages over <c>Journal:InlineThreshold</c>
+/// (compressed) are kept as Volumes blobs (<see cref="VolumeMessageStore"/>).
 /// </summary>
 internal sealed class JournalModule : ICairnModule
 {
@@ -47,7 +49,11 @@ internal sealed class JournalModule : ICairnModule
         settings.ExportDir = context.Configuration.GetSection(Section + ":ExportDir").Value?.Trim();
         var setup = JournalSetup.Resolve(context, settings);
         services.AddSingleton(setup);
-        services.AddSingleton(sp => setup.CreateService(sp.GetRequiredService<Core.IKeyspace>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal")));
+        // Large messages go to Volumes when that module is on (it registers the blob store); else they stay inline.
+        services.AddSingleton(sp => setup.CreateService(
+            sp.GetRequiredService<Core.IKeyspace>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Journal"),
+            sp.GetService<BlobStore>() is { } blobs ? new VolumeMessageStore(blobs) : null));
         services.AddSingleton(sp => new JournalArchiver(sp.GetRequiredService<JournalService>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JournalArchiver>()));
         services.AddHostedService<JournalResyncService>();
         services.AddSingleton<ILeaderService, JournalArchiveLeaderService>();

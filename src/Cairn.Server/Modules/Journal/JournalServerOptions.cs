@@ -33,8 +33,18 @@ public sealed class JournalServerOptions
     /// <summary>How often every node replays the secondary into the store (default 5s).</summary>
     public string? ResyncInterval { get; set; }
 
-    /// <summary>Largest message accepted, in bytes of JSON (default 1 MiB).</summary>
-    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest message accepted, in bytes of JSON (default 16 MiB). The seed took any size (its Flask server set
+    /// no limit, and what ZooKeeper refused went to the NFS secondary), and 10 MB messages were written in practice; 16
+    /// MiB holds those, or a 10 MB file base64-encoded in the message (13.4 MB). A message is held in memory while it
+    /// is checked and written, so this bounds what each append may take.</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Entries up to this many bytes once compressed are kept in their step key; larger ones become Volumes
+    /// blobs when the Volumes module is on, the step key holding a pointer (default 64 KiB, or
+    /// <c>Limits:MaxValueBytes</c> when that is smaller; at most <c>Limits:MaxValueBytes</c>). Without Volumes they stay
+    /// inline as far as the store takes them (1 MiB values; etcd takes 1.5 MiB per request), and a larger one is refused
+    /// with 413.</summary>
+    public int? InlineThreshold { get; set; }
 
     /// <summary>Listeners (<c>unix:/tmp/journal.sock</c>, <c>http://127.0.0.1:7071</c>) that serve the seed-compatible
     /// journal API at their root, and nothing else. A comma-separated string is accepted too. Their Unix sockets are

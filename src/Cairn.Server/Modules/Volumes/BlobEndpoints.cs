@@ -39,9 +39,17 @@ internal static class BlobEndpoints
     {
         var segments = RequestReading.SegmentsFromPath(context, prefix)
             ?? throw new InvalidArgumentException($"The path {context.Request.Path} does not name a blob key.");
-        var key = string.Join('/', segments);
+        return UserKey(string.Join('/', segments));
+    }
+
+    /// <summary><paramref name="key"/>, once it is a valid blob key that a user may name: not one of Cairn's own.</summary>
+    /// <exception cref="ForbiddenException">The key is under <see cref="BlobNames.ReservedPrefix"/>.</exception>
+    public static string UserKey(string key)
+    {
         BlobNames.ValidateKey(key);
-        return key;
+        return BlobNames.IsReserved(key)
+            ? throw new ForbiddenException($"Blob keys under '{BlobNames.ReservedPrefix}' are Cairn's own (the journal keeps its large messages there) and cannot be read, written or deleted through the blob APIs; use another key.")
+            : key;
     }
 
     private static async Task PutAsync(HttpContext context, BlobStore blobs)

@@ -98,12 +98,7 @@ internal static class PulzarCompatEndpoints
         }
     }
 
-    private static string KeyOf(IReadOnlyList<string> segments)
-    {
-        var key = string.Join('/', segments.Skip(1));
-        BlobNames.ValidateKey(key);
-        return key;
-    }
+    private static string KeyOf(IReadOnlyList<string> segments) => BlobEndpoints.UserKey(string.Join('/', segments.Skip(1)));
 
     private static void Only(HttpContext context, params string[] methods)
     {
