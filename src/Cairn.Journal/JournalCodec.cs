@@ -8,7 +8,7 @@ namespace Cairn.Journal;
 /// <summary>
 /// How journal records are stored. A step entry (in the primary and, byte for byte, in a secondary file) is
 /// gzip-compressed JSON <c>{"txid","step","at" (Unix ms),"node","msg" (the message, verbatim)}</c>; a request summary
-/// is plain JSON.
+/// is plain JSON (with <c>"txid"</c> when the request's keys do not spell it, <see cref="JournalKeys.Name"/>).
 /// </summary>
 public static class JournalCodec
 {
@@ -57,22 +57,24 @@ public static class JournalCodec
         }
     }
 
-    /// <summary>Encodes a summary.</summary>
+    /// <summary>Encodes a summary. It holds the txid only when its key does not (<see cref="JournalKeys.Name"/>).</summary>
     public static byte[] EncodeSummary(JournalSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
+        var txid = JournalKeys.Name(summary.Txid) == summary.Txid ? null : summary.Txid;
         return JsonSerializer.SerializeToUtf8Bytes(
-            new StoredSummary(summary.State.ToWire(), summary.Steps, summary.First.ToUnixTimeMilliseconds(), summary.Last.ToUnixTimeMilliseconds(), summary.Fields),
+            new StoredSummary(summary.State.ToWire(), summary.Steps, summary.First.ToUnixTimeMilliseconds(), summary.Last.ToUnixTimeMilliseconds(), summary.Fields, txid),
             Options);
     }
 
-    /// <summary>Decodes a summary of request <paramref name="txid"/> stored at <paramref name="revision"/>.</summary>
-    public static JournalSummary DecodeSummary(string txid, ReadOnlySpan<byte> stored, long revision)
+    /// <summary>Decodes a summary stored at <paramref name="revision"/> under the key name <paramref name="name"/>
+    /// (<see cref="JournalKeys.Name"/> of its txid, or the txid itself).</summary>
+    public static JournalSummary DecodeSummary(string name, ReadOnlySpan<byte> stored, long revision)
     {
         var s = JsonSerializer.Deserialize<StoredSummary>(stored, Options) ?? throw new InvalidDataException("An empty summary.");
         var state = JournalStates.TryParse(s.State, out var parsed) ? parsed : JournalState.Unknown;
         return new JournalSummary(
-            txid,
+            s.Txid ?? name,
             state,
             s.Steps ?? [],
             DateTimeOffset.FromUnixTimeMilliseconds(s.First),
@@ -112,5 +114,5 @@ public static class JournalCodec
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private sealed record StoredSummary(string State, IReadOnlyList<string>? Steps, long First, long Last, JournalFields? Fields);
+    private sealed record StoredSummary(string State, IReadOnlyList<string>? Steps, long First, long Last, JournalFields? Fields, string? Txid = null);
 }

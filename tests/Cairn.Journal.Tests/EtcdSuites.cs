@@ -5,3 +5,4 @@ namespace Cairn.Journal.Tests;
 
 [Collection(EtcdBackend.Collection)] public sealed class EtcdJournalConformance(EtcdBackend b) : JournalConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class ArchiveEtcdTests(EtcdBackend b) : ArchiveBehaviour(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdJournalInputConformance(EtcdBackend b) : JournalInputConformance(b);

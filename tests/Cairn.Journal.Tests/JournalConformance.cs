@@ -383,24 +383,30 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
         "/",
         "..",
         ".",
-        ".hidden",
         "a/../b",
         "../etc/passwd",
         "a/b",
-        "a\\b",
-        "%2F",
-        "a%2Fb",
         "a\0b",
         "\0",
-        "a b",
-        " a",
         "a\n",
-        "tëst",
-        "日本",
-        "a#b",
-        "a*",
-        "a?",
+        "\r",
+        "\u001f",
+        "a\u007f",
     };
+
+    // Not theory data: xunit would carry a lone surrogate over as U+FFFD, a valid name.
+    [Fact]
+    public async Task ANameWithALoneSurrogate_IsInvalid_AndNothingIsWritten()
+    {
+        foreach (var name in new[] { "\ud800", "x\udc00y", "a\ud83d" })
+        {
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(name, "begin", Json("{}")));
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync("tx-bad", name, Json("{}")));
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.GetStatusAsync(name));
+        }
+
+        await AssertNothingWritten();
+    }
 
     [Theory]
     [MemberData(nameof(BadNames))]
@@ -423,10 +429,13 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
     [Fact]
     public async Task OverLongNames_AreInvalid_AndTheLongestAllowedAreFine()
     {
-        var txid = new string('t', JournalNames.MaxTxidLength);
-        var step = new string('s', JournalNames.MaxStepLength);
+        var txid = new string('t', JournalNames.MaxTxidBytes);
+        var step = new string('s', JournalNames.MaxStepBytes);
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(txid + "x", "begin", Json("{}")));
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync("tx-1", step + "x", Json("{}")));
+        var bytes = await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(new string('é', (JournalNames.MaxTxidBytes / 2) + 1), "begin", Json("{}")));
+        Assert.Contains("4098 bytes", bytes.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 4096", bytes.Message, StringComparison.Ordinal);
         await AssertNothingWritten();
 
         Assert.True((await Journal.AppendAsync(txid, step, Json("{}"))).Created);

@@ -48,7 +48,7 @@ internal static class JournalCompatEndpoints
 
     private static async Task HandleAsync(HttpContext context, JournalService journal, string prefix)
     {
-        var segments = RequestReading.SegmentsFromPath(context, prefix) ?? [];
+        var segments = Segments(context, prefix);
         var method = context.Request.Method;
         if (HttpMethods.IsPost(method))
         {
@@ -79,6 +79,20 @@ internal static class JournalCompatEndpoints
         }
 
         await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{method} is not allowed on the journal API; use POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
+    }
+
+    /// <summary>The names in the path after <paramref name="prefix"/>, decoded strictly from the raw request target (an
+    /// encoded slash stays inside its name, to be refused by the name rules); none when the path is not under it.</summary>
+    internal static IReadOnlyList<string> Segments(HttpContext context, string prefix)
+    {
+        try
+        {
+            return RequestReading.SegmentsFromPath(context, prefix) ?? [];
+        }
+        catch (InvalidArgumentException)
+        {
+            throw new InvalidArgumentException($"'{context.Request.Path}' is not a journal path: a txid or step is UTF-8 text, percent-encoded (a '%' followed by two hex digits), and this one does not decode to it.");
+        }
     }
 
     private static async Task AppendAsync(HttpContext context, JournalService journal, string txid, string step)

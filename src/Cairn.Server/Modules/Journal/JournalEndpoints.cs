@@ -55,7 +55,8 @@ internal static class JournalEndpoints
             RevisionHeader.Set(context, entry.Revision);
         }
 
-        context.Response.Headers.Location = Prefix + "/" + txid;
+        // A header is ASCII: the txid is percent-encoded as in a request path.
+        context.Response.Headers.Location = Prefix + "/" + Uri.EscapeDataString(txid);
         context.Response.StatusCode = result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
         await Json.WriteAsync(context, new JournalAppendResultDto
         {
@@ -260,8 +261,8 @@ internal static class JournalEndpoints
     // inside its name, and is then refused by the name rules); the route already fixed how many there are.
     private static IReadOnlyList<string> Names(HttpContext context, int count)
     {
-        var segments = RequestReading.SegmentsFromPath(context, Prefix + "/");
-        if (segments is null || segments.Count != count)
+        var segments = JournalCompatEndpoints.Segments(context, Prefix + "/");
+        if (segments.Count != count)
         {
             throw new InvalidArgumentException($"'{context.Request.Path}' is not a journal path (a txid or step cannot contain '/').");
         }
