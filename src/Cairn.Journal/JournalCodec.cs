@@ -10,6 +10,11 @@ namespace Cairn.Journal;
 /// gzip-compressed JSON <c>{"txid","step","at" (Unix ms),"node","msg" (the message, verbatim)}</c>; a request summary
 /// is plain JSON (with <c>"txid"</c> when the request's keys do not spell it, <see cref="JournalKeys.Name"/>).
 /// </summary>
+/// <remarks>
+/// A message that is not standard JSON (it holds <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>, which the journal
+/// accepts as Python's json did) is stored as a JSON string holding it verbatim, under <c>"msgText"</c> instead of
+/// <c>"msg"</c> (<see cref="WriteMessage"/>), so that every stored record stays standard JSON.
+/// </remarks>
 public static class JournalCodec
 {
     /// <summary>Encodes an entry, compressed.</summary>
@@ -24,8 +29,7 @@ public static class JournalCodec
             writer.WriteString("step", entry.Step);
             writer.WriteNumber("at", entry.At.ToUnixTimeMilliseconds());
             writer.WriteString("node", entry.Node);
-            writer.WritePropertyName("msg");
-            writer.WriteRawValue(entry.Message.Span, skipInputValidation: false);
+            WriteMessage(writer, "msg", entry.Message.Span);
             writer.WriteEndObject();
         }
 
@@ -45,7 +49,7 @@ public static class JournalCodec
                 root.GetProperty("txid").GetString() ?? throw new InvalidDataException("An entry without txid."),
                 root.GetProperty("step").GetString() ?? throw new InvalidDataException("An entry without step."),
                 DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("at").GetInt64()),
-                System.Text.Encoding.UTF8.GetBytes(root.GetProperty("msg").GetRawText()),
+                ReadMessage(root, "msg"),
                 revision,
                 root.GetProperty("node").GetString() ?? "",
                 source);
@@ -82,6 +86,30 @@ public static class JournalCodec
             s.Fields ?? JournalFields.Empty,
             revision);
     }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> as member <paramref name="name"/>, verbatim; a message that is not standard
+    /// JSON (<see cref="JournalMessages.HasNamedNumbers"/>) as member <paramref name="name"/><c>Text</c>, a string holding
+    /// it verbatim. Not validated again: every message was validated when it was appended (and the writer's own check
+    /// would refuse one nested deeper than 64).
+    /// </summary>
+    internal static void WriteMessage(Utf8JsonWriter writer, string name, ReadOnlySpan<byte> message)
+    {
+        if (JournalMessages.HasNamedNumbers(message))
+        {
+            writer.WriteString(name + "Text", message);
+            return;
+        }
+
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(message, skipInputValidation: true);
+    }
+
+    /// <summary>The message <see cref="WriteMessage"/> wrote as member <paramref name="name"/> of <paramref name="parent"/>.</summary>
+    internal static byte[] ReadMessage(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var message)
+            ? System.Text.Encoding.UTF8.GetBytes(message.GetRawText())
+            : System.Text.Encoding.UTF8.GetBytes(parent.GetProperty(name + "Text").GetString() ?? throw new InvalidDataException($"A null {name}Text."));
 
     /// <summary>gzip of <paramref name="data"/>.</summary>
     public static byte[] Compress(ReadOnlySpan<byte> data)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Cairn.Contracts;
 
 namespace Cairn.Journal;
 
@@ -101,23 +102,41 @@ internal static class JournalExportFile
         csv.Append("\r\n");
     }
 
-    // The message's payload: a string as is, anything else as its JSON text, null or absent as nothing.
+    // The message's payload: a string as is, anything else as its JSON text exactly as sent (NaN stays NaN), null or
+    // absent as nothing.
     private static string? Payload(ReadOnlySpan<byte> message)
     {
-        var reader = new Utf8JsonReader(message);
-        using var document = JsonDocument.ParseValue(ref reader);
-        if (document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("payload", out var payload))
+        var reader = new Utf8JsonReader(JournalMessages.Masked(message), JournalMessages.ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return null;
         }
 
-        return payload.ValueKind switch
+        string? payload = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            JsonValueKind.Null => null,
-            JsonValueKind.String => payload.GetString(),
-            _ => payload.GetRawText(),
-        };
+            var isPayload = reader.ValueTextEquals("payload"u8);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                // Read at once: a string token's start is its opening quote.
+                var text = reader.GetString();
+                payload = isPayload ? text : payload;
+                continue;
+            }
+
+            reader.Skip();
+            if (isPayload)
+            {
+                // The last member of that name counts, as in a dictionary.
+                payload = reader.TokenType == JsonTokenType.Null
+                    ? null
+                    : Encoding.UTF8.GetString(message[start..(int)reader.BytesConsumed]);
+            }
+        }
+
+        return payload;
     }
 
     private static void AppendField(StringBuilder csv, string? value)

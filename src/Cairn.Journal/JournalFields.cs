@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cairn.Contracts;
 
 namespace Cairn.Journal;
 
@@ -8,6 +9,14 @@ namespace Cairn.Journal;
 /// </summary>
 public sealed record JournalFields
 {
+    // The message members that are fields: a string as is; a number or boolean as its JSON text; null, empty, objects
+    // and arrays as no value.
+    private static readonly HashSet<string> Names = new(StringComparer.Ordinal)
+    {
+        "transaction_id", "request_id", "host", "resource", "resourcegroup", "verb", "pk", "resourcepk", "date", "user_id",
+        "authuser_id", "role", "cm",
+    };
+
     /// <summary>No fields.</summary>
     public static JournalFields Empty { get; } = new();
 
@@ -47,31 +56,62 @@ public sealed record JournalFields
     /// <summary>Message field <c>cm</c>.</summary>
     public string? Cm { get; init; }
 
-    /// <summary>The fields of one JSON message (a message that is not an object has none).</summary>
+    /// <summary>The fields of one JSON message (a message that is not an object has none). A message may hold what
+    /// the journal accepts beyond standard JSON (<c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>): such a field's value
+    /// is its text, as for any number.</summary>
     public static JournalFields FromMessage(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
+        // The message's top-level members, read from its masked form (same offsets) so that named numbers read as
+        // numbers; the text of a number is taken from the message itself. A repeated member counts once, with its
+        // last value (as a JSON object read into a dictionary: Python's json, System.Text.Json).
+        var masked = JournalMessages.Masked(json);
+        var reader = new Utf8JsonReader(masked, JournalMessages.ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return Empty;
         }
 
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            string? text = null;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    text = reader.GetString();
+                    break;
+                case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
+                    text = System.Text.Encoding.UTF8.GetString(json.Slice(start, (int)reader.BytesConsumed - start));
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+
+            if (Names.Contains(name))
+            {
+                values[name] = string.IsNullOrEmpty(text) ? null : text;
+            }
+        }
+
+        string? Text(string name) => values.GetValueOrDefault(name);
         return new JournalFields
         {
-            TransactionId = Text(root, "transaction_id"),
-            RequestId = Text(root, "request_id"),
-            Host = Text(root, "host"),
-            Resource = Text(root, "resource"),
-            ResourceGroup = Text(root, "resourcegroup"),
-            Verb = Text(root, "verb"),
-            Pk = Text(root, "pk") ?? Text(root, "resourcepk"),
-            Date = Text(root, "date"),
-            UserId = Text(root, "user_id"),
-            AuthUserId = Text(root, "authuser_id"),
-            Role = Text(root, "role"),
-            Cm = Text(root, "cm"),
+            TransactionId = Text("transaction_id"),
+            RequestId = Text("request_id"),
+            Host = Text("host"),
+            Resource = Text("resource"),
+            ResourceGroup = Text("resourcegroup"),
+            Verb = Text("verb"),
+            Pk = Text("pk") ?? Text("resourcepk"),
+            Date = Text("date"),
+            UserId = Text("user_id"),
+            AuthUserId = Text("authuser_id"),
+            Role = Text("role"),
+            Cm = Text("cm"),
         };
     }
 
@@ -94,22 +134,5 @@ public sealed record JournalFields
             Role = Role ?? later.Role,
             Cm = Cm ?? later.Cm,
         };
-    }
-
-    // A string field as is; a number or boolean as its JSON text; null, absent, empty, objects and arrays as null.
-    private static string? Text(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        var text = value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-            _ => null,
-        };
-        return string.IsNullOrEmpty(text) ? null : text;
     }
 }

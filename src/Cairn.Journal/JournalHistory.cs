@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
 using Cairn.Contracts;
 using Cairn.Core;
@@ -19,7 +18,8 @@ namespace Cairn.Journal;
 /// exists, or the read raced with retention and the request is gone.
 /// <para>Segment: gzip JSON <c>{"segment":n,"folded":ms,"requests":[{"txid","steps":[{"step","at","node","revision","msg"}]}]}</c>,
 /// requests in txid order, steps in the order they were accepted. Pointer: JSON <c>{"segment":n,"state","message"}</c>,
-/// the message (commit, else abort) only when it is small, so a status answers without reading the segment.</para>
+/// the message (commit, else abort) only when it is small, so a status answers without reading the segment. A message
+/// that is not standard JSON is <c>"msgText"</c> / <c>"messageText"</c>, a string (<see cref="JournalCodec.WriteMessage"/>).</para>
 /// </remarks>
 internal static class JournalHistory
 {
@@ -116,8 +116,7 @@ internal static class JournalHistory
                     writer.WriteNumber("at", step.At.ToUnixTimeMilliseconds());
                     writer.WriteString("node", step.Node);
                     writer.WriteNumber("revision", step.Revision);
-                    writer.WritePropertyName("msg");
-                    writer.WriteRawValue(step.Message.Span, skipInputValidation: true);
+                    JournalCodec.WriteMessage(writer, "msg", step.Message.Span);
                     writer.WriteEndObject();
                 }
 
@@ -156,7 +155,7 @@ internal static class JournalHistory
                         txid,
                         step.GetProperty("step").GetString() ?? throw new InvalidDataException("A folded step without a name."),
                         DateTimeOffset.FromUnixTimeMilliseconds(step.GetProperty("at").GetInt64()),
-                        Encoding.UTF8.GetBytes(step.GetProperty("msg").GetRawText()),
+                        JournalCodec.ReadMessage(step, "msg"),
                         step.GetProperty("revision").GetInt64(),
                         step.GetProperty("node").GetString() ?? "",
                         JournalSource.History));
@@ -187,8 +186,7 @@ internal static class JournalHistory
             writer.WriteString("state", state.ToWire());
             if (!message.IsEmpty && message.Length <= MaxPointerMessageBytes)
             {
-                writer.WritePropertyName("message");
-                writer.WriteRawValue(message.Span, skipInputValidation: true);
+                JournalCodec.WriteMessage(writer, "message", message.Span);
             }
 
             writer.WriteEndObject();
@@ -207,8 +205,8 @@ internal static class JournalHistory
             var root = document.RootElement;
             var state = JournalStates.TryParse(root.GetProperty("state").GetString(), out var parsed) ? parsed : JournalState.Unknown;
             // Typed on both sides: a null byte[] would convert to an empty (not a null) ReadOnlyMemory.
-            var message = root.TryGetProperty("message", out var m)
-                ? new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(m.GetRawText()))
+            var message = root.TryGetProperty("message", out _) || root.TryGetProperty("messageText", out _)
+                ? new ReadOnlyMemory<byte>(JournalCodec.ReadMessage(root, "message"))
                 : (ReadOnlyMemory<byte>?)null;
             return new ArchivePointer(root.GetProperty("segment").GetInt64(), state, message);
         }

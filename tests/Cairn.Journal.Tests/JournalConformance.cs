@@ -364,7 +364,14 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
         Json("{'a':1}"),
         Json("// a comment\n{}"),
         Json("""{"a":1,}"""),
-        Json("NaN"),
+        Json("nan"),
+        Json("-NaN"),
+        Json("[NaN,]"),
+        Json("1NaN"),
+        Json("NaN1"),
+        Json("[Infinity5]"),
+        Json("{\"a\": -Infinity0}"),
+        Json(new string('[', JournalMessages.MaxDepth + 1) + new string(']', JournalMessages.MaxDepth + 1)),
         new byte[] { 0x22, 0xFF, 0xFE, 0x22 }, // a string of invalid UTF-8
         new byte[] { 0xEF, 0xBB, 0xBF }, // a byte order mark and nothing else
     };

@@ -7,9 +7,9 @@ using static Cairn.Journal.Tests.JournalTestSupport;
 namespace Cairn.Journal.Tests;
 
 /// <summary>
-/// Any txid and step the seed's server took (all but '/', control characters, '.' and '..', up to 4 KiB of UTF-8) go
-/// everywhere a request goes — keys, listings, the stuck index, the secondary and its replay, history and export — and
-/// come back as they were, on every backend.
+/// Any txid and step the seed's server took (all but '/', control characters, '.' and '..', up to 4 KiB of UTF-8) and
+/// any message Python's json took (NaN and Infinity, nesting to 1000) go everywhere a request goes — keys, listings,
+/// the stuck index, the secondary and its replay, history and export — and come back as they were, on every backend.
 /// </summary>
 /// <param name="backend">The backend under test.</param>
 public abstract class JournalInputConformance(Backend backend) : IAsyncLifetime
@@ -178,6 +178,66 @@ public abstract class JournalInputConformance(Backend backend) : IAsyncLifetime
         var summary = Assert.Single((await Store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Request("tx-1"))))).Kvs);
         Assert.DoesNotContain("txid", Encoding.UTF8.GetString(summary.Value.Span), StringComparison.Ordinal);
         Assert.Equal("tx-1", Assert.Single((await journal.ListAsync(new JournalQuery())).Requests).Txid);
+    }
+
+    // Messages Python's json took and standard JSON readers refuse or nest too deep for, by label.
+    private static readonly Dictionary<string, string> Messages = new()
+    {
+        ["NaN"] = "NaN",
+        ["Infinity"] = "Infinity",
+        ["-Infinity"] = "-Infinity",
+        ["all three in an array"] = "[NaN, Infinity, -Infinity]",
+        ["in objects, and as text in a string"] = """{"pk": NaN, "payload": {"a": [NaN, {"b": -Infinity}]}, "s": "NaN \" Infinity"}""",
+        ["without spaces"] = """{"n":NaN,"m":Infinity}""",
+        ["with whitespace around"] = "\t[\nNaN\r,\n -Infinity ]\n",
+        ["NaN 1000 arrays deep"] = new string('[', JournalMessages.MaxDepth) + "NaN" + new string(']', JournalMessages.MaxDepth),
+        ["objects 1000 deep"] = string.Concat(Enumerable.Repeat("{\"a\":", JournalMessages.MaxDepth)) + "1" + new string('}', JournalMessages.MaxDepth),
+    };
+
+    public static TheoryData<string> PythonOnlyMessages => [.. Messages.Keys];
+
+    [Theory]
+    [MemberData(nameof(PythonOnlyMessages))]
+    public async Task AMessagePythonsJsonTook_IsStoredVerbatim_InTheStoreTheSecondaryAndHistory(string label)
+    {
+        var json = Messages[label];
+        var journal = NewJournal();
+        await journal.AppendAsync("tx-m", "begin", Json(json));
+        await journal.AppendAsync("tx-m", "commit", Json(json));
+        journal.Spool!.Write(new JournalEntry("tx-s", "commit", T0, Json(json), 0, "node-1"));
+
+        Assert.Equal(json, Text(Assert.Single((await journal.GetAsync("tx-m"))!.Steps, s => s.Step == "begin").Message));
+        Assert.Equal(json, Text((await journal.GetStatusAsync("tx-m")).Message));
+        Assert.Equal(json, Text((await journal.GetStatusAsync("tx-s")).Message));
+        Assert.Equal(1, await journal.ResyncAsync());
+        Assert.Equal(json, Text((await journal.GetStatusAsync("tx-s")).Message));
+
+        Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(2, (await new JournalArchiver(journal).RunOnceAsync()).Folded);
+        var folded = await journal.GetAsync("tx-m");
+        Assert.NotNull(folded!.Segment);
+        Assert.All(folded.Steps, s => Assert.Equal(json, Text(s.Message)));
+        Assert.Equal(json, Text((await journal.GetStatusAsync("tx-m")).Message));
+        Assert.Equal(json, Text((await JournalHistory.ReadArchivedStatusAsync(Store, "tx-m", CancellationToken.None))!.Message));
+        Assert.Equal(json, Text((await journal.GetStatusAsync("tx-s")).Message));
+    }
+
+    [Fact]
+    public async Task FieldsAndTheExportedPayload_TakeNamedNumbersAsTheirText()
+    {
+        var journal = NewJournal();
+        await journal.AppendAsync("tx-f", "begin", Json("""{"pk": NaN, "cm": -Infinity, "host": "h1", "payload": {"r": [NaN, 1.0]}, "verb": Infinity}"""));
+        await journal.AppendAsync("tx-f", "commit", Json("""{"payload": Infinity}"""));
+
+        var fields = (await journal.GetAsync("tx-f"))!.Fields;
+        Assert.Equal(("NaN", "-Infinity", "h1", "Infinity"), (fields.Pk, fields.Cm, fields.Host, fields.Verb));
+        Assert.Equal("NaN", Assert.Single((await journal.ListAsync(new JournalQuery { Host = "h1" })).Requests).Fields.Pk);
+
+        Time.Advance(TimeSpan.FromHours(2));
+        await new JournalArchiver(journal).RunOnceAsync();
+        var rows = ExportedText().Split("\r\n");
+        Assert.EndsWith(",\"{\"\"r\"\": [NaN, 1.0]}\"", Assert.Single(rows, r => r.StartsWith("tx-f,tx-f,begin,", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith(",Infinity", Assert.Single(rows, r => r.StartsWith("tx-f,tx-f,commit,", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     private static async Task<List<string>> AllPagesAsync(JournalService journal, int limit)

@@ -111,6 +111,7 @@ internal static class JournalEndpoints
         {
             State = status.State.ToWire(),
             Message = status.State.IsFinished() ? ParseMessage(status.Message) : null,
+            MessageText = status.State.IsFinished() ? MessageText(status.Message) : null,
         }).ConfigureAwait(false);
     }
 
@@ -313,6 +314,8 @@ internal static class JournalEndpoints
         _ => "primary",
     };
 
+    // A message inside an answer: as standard JSON, so NaN, Infinity and -Infinity (which the journal accepts, as
+    // Python's json did) are the strings "NaN", "Infinity", "-Infinity" there; MessageText then has it as sent.
     private static JsonElement? ParseMessage(ReadOnlyMemory<byte> message)
     {
         if (message.IsEmpty)
@@ -320,9 +323,13 @@ internal static class JournalEndpoints
             return null;
         }
 
-        using var document = JsonDocument.Parse(message);
+        using var document = JsonDocument.Parse(JournalMessages.ToStandardJson(message), JournalMessages.DocumentOptions);
         return document.RootElement.Clone();
     }
+
+    // The message exactly as sent, when the JSON of ParseMessage is not it; otherwise null (and left out of the answer).
+    private static string? MessageText(ReadOnlyMemory<byte> message) =>
+        JournalMessages.HasNamedNumbers(message.Span) ? System.Text.Encoding.UTF8.GetString(message.Span) : null;
 
     internal static JournalStepDto StepDto(JournalEntry entry) => new()
     {
@@ -332,6 +339,7 @@ internal static class JournalEndpoints
         Node = entry.Node,
         Source = SourceName(entry.Source),
         Message = ParseMessage(entry.Message),
+        MessageText = MessageText(entry.Message),
     };
 
     private static JournalSummaryDto SummaryDto(JournalSummary summary) => new()
