@@ -101,7 +101,7 @@ internal static class JournalCompatEndpoints
         JournalNames.ValidateStep(step);
         if (!IsJson(context.Request))
         {
-            throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.");
+            throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json (or another application/*+json); got '{context.Request.ContentType}'.");
         }
 
         var message = await JournalEndpoints.ReadMessageAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
@@ -143,8 +143,12 @@ internal static class JournalCompatEndpoints
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>True when the request says its body is <c>application/json</c> (parameters such as charset allowed).</summary>
+    /// <summary>True when the request says its body is JSON: <c>application/json</c> or a structured <c>+json</c> type
+    /// such as <c>application/vnd.api+json</c> (parameters such as charset allowed), as the seed's Flask server read
+    /// any of them as JSON.</summary>
     public static bool IsJson(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        && type.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+        && (type.SubType.Equals("json", StringComparison.OrdinalIgnoreCase)
+            || (type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase) && type.SubTypeWithoutSuffix.Length > 0));
 }

@@ -43,7 +43,7 @@ internal static class JournalEndpoints
         JournalNames.ValidateStep(step);
         if (!JournalCompatEndpoints.IsJson(context.Request))
         {
-            await ProblemWriter.WriteAsync(context, ErrorCodes.UnsupportedMediaType, $"A journal message must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.").ConfigureAwait(false);
+            await ProblemWriter.WriteAsync(context, ErrorCodes.UnsupportedMediaType, $"A journal message must be sent as Content-Type: application/json (or another application/*+json); got '{context.Request.ContentType}'.").ConfigureAwait(false);
             return;
         }
 
