@@ -176,6 +176,7 @@ public abstract partial class JournalInputTests
             ("GET", "/status/%FF", "not UTF-8"),
             ("GET", "/status/..", ".."),
             ("GET", $"/status/{over}", "a txid over 4096 bytes"),
+            ("HEAD", "/status/a%0D", "a carriage return"),
         };
         foreach (var where in Mounts)
         {

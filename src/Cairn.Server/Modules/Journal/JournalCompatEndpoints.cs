@@ -61,7 +61,8 @@ internal static class JournalCompatEndpoints
             return;
         }
 
-        if (HttpMethods.IsGet(method) && segments.Count >= 1 && segments[0] == "status")
+        // HEAD is answered as GET (the same status and headers), without the body.
+        if ((HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && segments.Count >= 1 && segments[0] == "status")
         {
             if (segments.Count != 2)
             {
@@ -133,14 +134,18 @@ internal static class JournalCompatEndpoints
         await WriteSeedJsonAsync(context, code, "status", body).ConfigureAwait(false);
     }
 
-    // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already.
+    // {"name": value}, spaced as the seed's Python server wrote it; value is JSON already. A HEAD gets the same status
+    // and headers, Content-Length included, and no body.
     private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, string jsonValue)
     {
         var bytes = Encoding.UTF8.GetBytes("{\"" + name + "\": " + jsonValue + "}");
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     /// <summary>True when the request says its body is JSON: <c>application/json</c> or a structured <c>+json</c> type
