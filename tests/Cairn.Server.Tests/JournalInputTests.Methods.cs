@@ -33,4 +33,38 @@ public abstract partial class JournalInputTests
             }
         }
     }
+
+    [Fact]
+    public async Task OtherMethodsOnAStepPath_Are405_WithAllowPost_AndWriteNothing()
+    {
+        foreach (var where in Mounts)
+        {
+            foreach (var method in new[] { "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS" })
+            {
+                foreach (var target in new[] { "/t1/begin", "/" + Segment("café @+ 1") + "/commit" })
+                {
+                    var (status, head, body) = await CompatRawAsync(where, method, target, method is "PUT" or "PATCH" ? "{}" : null);
+
+                    Assert.True(status == 405, $"{method} {where} {target}: expected 405, got {status}: {body}");
+                    Assert.Equal("POST", Header(head, "Allow"));
+                    Assert.StartsWith("application/problem+json", Header(head, "Content-Type"), StringComparison.Ordinal);
+                    if (method != "HEAD")
+                    {
+                        Assert.Equal("method_not_allowed", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+                    }
+                }
+
+                // A status path takes GET and HEAD (its status) and POST (request "status", step <txid>, as the seed's
+                // routes had it).
+                if (method is not ("GET" or "HEAD"))
+                {
+                    var (status, head, body) = await CompatRawAsync(where, method, "/status/t1", method is "PUT" or "PATCH" ? "{}" : null);
+                    Assert.True(status == 405, $"{method} {where} /status/t1: expected 405, got {status}: {body}");
+                    Assert.Equal("GET, HEAD, POST", Header(head, "Allow"));
+                }
+            }
+        }
+
+        await AssertNothingWrittenAsync("other methods");
+    }
 }

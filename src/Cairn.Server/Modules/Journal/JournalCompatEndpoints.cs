@@ -46,10 +46,15 @@ internal static class JournalCompatEndpoints
         }
     }
 
+    // What each method gets, as the seed's server (Flask routes POST /<txid>/<step>, GET /status/<txid>) answered it:
+    // POST /a/b appends (also POST /status/x: request "status", step "x"); GET or HEAD /status/x is the status; any other
+    // method on a path of either shape is 405 with the methods that path takes in Allow; anything else is 404 (GET,
+    // HEAD), 400 (POST: not of the one shape a POST takes) or 405.
     private static async Task HandleAsync(HttpContext context, JournalService journal, string prefix)
     {
         var segments = Segments(context, prefix);
         var method = context.Request.Method;
+        var isStatus = segments.Count >= 1 && segments[0] == "status";
         if (HttpMethods.IsPost(method))
         {
             if (segments.Count != 2)
@@ -61,8 +66,8 @@ internal static class JournalCompatEndpoints
             return;
         }
 
-        // HEAD is answered as GET (the same status and headers), without the body.
-        if ((HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && segments.Count >= 1 && segments[0] == "status")
+        var readsStatus = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (readsStatus && isStatus)
         {
             if (segments.Count != 2)
             {
@@ -73,7 +78,15 @@ internal static class JournalCompatEndpoints
             return;
         }
 
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        if (segments.Count == 2)
+        {
+            context.Response.Headers.Allow = isStatus ? "GET, HEAD, POST" : "POST";
+            var use = isStatus ? "GET /status/<txid> to read a request's status, POST /<txid>/<step> to write a step" : "POST /<txid>/<step> writes a step";
+            await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{method} is not allowed on {context.Request.Path}: {use}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (readsStatus)
         {
             await ProblemWriter.WriteAsync(context, ErrorCodes.NotFound, $"No journal route for {method} {context.Request.Path}; the journal API is POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
             return;
