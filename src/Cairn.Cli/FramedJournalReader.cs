@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 
 namespace Cairn.Cli;
@@ -77,7 +78,8 @@ internal static class FramedJournalReader
 
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            // Read as the journal reads messages: as deep as it takes them, NaN and Infinity where numbers go.
+            using var document = JsonDocument.Parse(JournalMessages.Masked(json).ToArray(), JournalMessages.DocumentOptions);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -124,7 +124,11 @@ internal static class JournalCommands
             }
 
             await context.Out.WriteLineAsync(status.State).ConfigureAwait(false);
-            if (status.Message is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } message)
+            if (status.MessageText is { } sent)
+            {
+                await context.Out.WriteLineAsync(sent).ConfigureAwait(false);
+            }
+            else if (status.Message is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } message)
             {
                 await context.Out.WriteLineAsync(message.GetRawText()).ConfigureAwait(false);
             }
@@ -166,7 +170,7 @@ internal static class JournalCommands
             await Text.WriteTableAsync(context.Out, ["STEP", "AT", "REV", "NODE", "SOURCE", "MESSAGE"],
                 request.Steps.Select(s => (IReadOnlyList<string>)
                 [
-                    s.Step, Time(s.At), KvCommands.Num(s.Revision), s.Node, s.Source, Message(s.Message),
+                    s.Step, Time(s.At), KvCommands.Num(s.Revision), s.Node, s.Source, Message(s),
                 ])).ConfigureAwait(false);
             return 0;
         });
@@ -310,8 +314,11 @@ internal static class JournalCommands
         return all.Where(f => f.Value is not null).Select(f => (f.Name, Text.Preview(Encoding.UTF8.GetBytes(f.Value!), 200)));
     }
 
-    private static string Message(JsonElement? message) =>
-        message is { ValueKind: not JsonValueKind.Undefined } m ? Text.Preview(Encoding.UTF8.GetBytes(m.GetRawText()), 120) : "null";
+    // The message as sent (NaN stays NaN), shortened.
+    private static string Message(JournalStepDto step) =>
+        step.MessageText is { } sent ? Text.Preview(Encoding.UTF8.GetBytes(sent), 120)
+        : step.Message is { ValueKind: not JsonValueKind.Undefined } m ? Text.Preview(Encoding.UTF8.GetBytes(m.GetRawText()), 120)
+        : "null";
 
     private static string Time(DateTimeOffset at) =>
         at == default ? "" : at.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

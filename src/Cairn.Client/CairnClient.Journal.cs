@@ -17,8 +17,9 @@ public sealed partial class CairnClient
     /// <summary>Appends step <paramref name="step"/> of request <paramref name="txid"/> with a JSON message
     /// (<c>POST /v1/journal/{txid}/{step}</c>). Writing a step that exists already is not an error: the first message is
     /// kept and <see cref="JournalAppendResultDto.Created"/> is false, so retries are safe.</summary>
-    /// <param name="txid">The request id: ASCII letters, digits and <c>- _ . :</c>, not starting with a dot.</param>
-    /// <param name="step">The step name (begin, authorization, commit, abort, …), same characters.</param>
+    /// <param name="txid">The request id: any text of at most 4096 bytes of UTF-8 without <c>/</c> or control characters,
+    /// other than <c>.</c> and <c>..</c> (<see cref="JournalNames"/>).</param>
+    /// <param name="step">The step name (begin, authorization, commit, abort, …), same rules.</param>
     /// <param name="message">One JSON value, UTF-8.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The entry now in the journal (the one written, or the earlier one that won), whether it was created,
@@ -201,8 +202,8 @@ public sealed partial class CairnClient
             return await ReadJsonAsync<T>(response, ct).ConfigureAwait(false);
         }, cancellationToken);
 
-    // Names are validated to [A-Za-z0-9-_.:], never "." or "..", so they are safe path segments; '.' and ':' are
-    // escaped all the same, and the path is sent as written.
+    // Names are validated (no '/', never "." or ".."), and every byte but unreserved ones is percent-encoded, '.'
+    // included, so each name is one path segment that nothing resolves; the path is sent as written.
     private Uri JournalUri(string txid, string? sub = null) =>
         KeyUri("v1/journal/" + KeyPath.Encode(txid) + (sub is null ? "" : "/" + KeyPath.Encode(sub)));
 

@@ -11,10 +11,16 @@ namespace Cairn.Journal;
 /// How journal records are stored. A step entry (in the primary, in the large-message store and, byte for byte, in a
 /// secondary file) is gzip-compressed JSON <c>{"txid","step","at" (Unix ms),"node","msg" (the message, verbatim)}</c>;
 /// a step key whose entry is in the large-message store holds <c>{"txid","step","at","node","large":{"name","bytes","length"}}</c>
-/// instead, gzip-compressed too. A request summary is plain JSON.
+/// instead, gzip-compressed too. A request summary is plain JSON (with <c>"txid"</c> when the request's keys do not
+/// spell it, <see cref="JournalKeys.Name"/>).
 /// </summary>
-/// <remarks>Reading an entry allocates its JSON once, at its size (gzip's trailer, or the pointer, says how long it is),
-/// and the message is a slice of it: a 16 MiB message is held once, not as a string and copies of it.</remarks>
+/// <remarks>
+/// <para>Reading an entry allocates its JSON once, at its size (gzip's trailer, or the pointer, says how long it is),
+/// and the message is a slice of it: a 16 MiB message is held once, not as a string and copies of it.</para>
+/// <para>A message that is not standard JSON (it holds <c>NaN</c>, <c>Infinity</c> or <c>-Infinity</c>, which the
+/// journal accepts as Python's json did) is stored as a JSON string holding it verbatim, under <c>"msgText"</c> instead
+/// of <c>"msg"</c> (<see cref="WriteMessage"/>), so that every stored record stays standard JSON.</para>
+/// </remarks>
 public static class JournalCodec
 {
     // Deflate expands at most about 1032:1; a trailer claiming more is not to be believed (and not allocated).
@@ -28,8 +34,7 @@ public static class JournalCodec
         using (var writer = new Utf8JsonWriter(json))
         {
             WriteHead(writer, entry);
-            writer.WritePropertyName("msg");
-            writer.WriteRawValue(entry.Message.Span, skipInputValidation: false);
+            WriteMessage(writer, "msg", entry.Message.Span);
             writer.WriteEndObject();
         }
 
@@ -177,6 +182,12 @@ public static class JournalCodec
                 reader.Skip();
                 message = json.AsMemory(start, (int)reader.BytesConsumed - start);
             }
+            else if (reader.ValueTextEquals("msgText"u8))
+            {
+                // A message that is not standard JSON, kept as a string (WriteMessage).
+                reader.Read();
+                message = System.Text.Encoding.UTF8.GetBytes(reader.GetString() ?? throw new InvalidDataException("A null msgText."));
+            }
             else if (reader.ValueTextEquals("large"u8))
             {
                 reader.Read();
@@ -206,22 +217,24 @@ public static class JournalCodec
         };
     }
 
-    /// <summary>Encodes a summary.</summary>
+    /// <summary>Encodes a summary. It holds the txid only when its key does not (<see cref="JournalKeys.Name"/>).</summary>
     public static byte[] EncodeSummary(JournalSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
+        var txid = JournalKeys.Name(summary.Txid) == summary.Txid ? null : summary.Txid;
         return JsonSerializer.SerializeToUtf8Bytes(
-            new StoredSummary(summary.State.ToWire(), summary.Steps, summary.First.ToUnixTimeMilliseconds(), summary.Last.ToUnixTimeMilliseconds(), summary.Fields),
+            new StoredSummary(summary.State.ToWire(), summary.Steps, summary.First.ToUnixTimeMilliseconds(), summary.Last.ToUnixTimeMilliseconds(), summary.Fields, txid),
             Options);
     }
 
-    /// <summary>Decodes a summary of request <paramref name="txid"/> stored at <paramref name="revision"/>.</summary>
-    public static JournalSummary DecodeSummary(string txid, ReadOnlySpan<byte> stored, long revision)
+    /// <summary>Decodes a summary stored at <paramref name="revision"/> under the key name <paramref name="name"/>
+    /// (<see cref="JournalKeys.Name"/> of its txid, or the txid itself).</summary>
+    public static JournalSummary DecodeSummary(string name, ReadOnlySpan<byte> stored, long revision)
     {
         var s = JsonSerializer.Deserialize<StoredSummary>(stored, Options) ?? throw new InvalidDataException("An empty summary.");
         var state = JournalStates.TryParse(s.State, out var parsed) ? parsed : JournalState.Unknown;
         return new JournalSummary(
-            txid,
+            s.Txid ?? name,
             state,
             s.Steps ?? [],
             DateTimeOffset.FromUnixTimeMilliseconds(s.First),
@@ -229,6 +242,30 @@ public static class JournalCodec
             s.Fields ?? JournalFields.Empty,
             revision);
     }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> as member <paramref name="name"/>, verbatim; a message that is not standard
+    /// JSON (<see cref="JournalMessages.HasNamedNumbers"/>) as member <paramref name="name"/><c>Text</c>, a string holding
+    /// it verbatim. Not validated again: every message was validated when it was appended (and the writer's own check
+    /// would refuse one nested deeper than 64).
+    /// </summary>
+    internal static void WriteMessage(Utf8JsonWriter writer, string name, ReadOnlySpan<byte> message)
+    {
+        if (JournalMessages.HasNamedNumbers(message))
+        {
+            writer.WriteString(name + "Text", message);
+            return;
+        }
+
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(message, skipInputValidation: true);
+    }
+
+    /// <summary>The message <see cref="WriteMessage"/> wrote as member <paramref name="name"/> of <paramref name="parent"/>.</summary>
+    internal static byte[] ReadMessage(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var message)
+            ? System.Text.Encoding.UTF8.GetBytes(message.GetRawText())
+            : System.Text.Encoding.UTF8.GetBytes(parent.GetProperty(name + "Text").GetString() ?? throw new InvalidDataException($"A null {name}Text."));
 
     /// <summary>gzip of <paramref name="data"/>.</summary>
     public static byte[] Compress(ReadOnlySpan<byte> data)
@@ -285,5 +322,5 @@ public static class JournalCodec
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private sealed record StoredSummary(string State, IReadOnlyList<string>? Steps, long First, long Last, JournalFields? Fields);
+    private sealed record StoredSummary(string State, IReadOnlyList<string>? Steps, long First, long Last, JournalFields? Fields, string? Txid = null);
 }

@@ -118,13 +118,15 @@ internal static class JournalExportFile
         await output.WriteAsync(CrLf, cancellationToken).ConfigureAwait(false);
     }
 
-    // The message's payload as UTF-8 text: a string's value (unescaped), anything else as its JSON text, null or absent
+    // The message's payload as UTF-8 text: a string's value (unescaped), anything else as its JSON text as sent, null or absent
     // (or a message that is not an object) as nothing. The last "payload" counts, as a JSON document's lookup has it.
     // The text is a slice of the message, or of a pooled buffer (returned to the caller to give back) when the string
     // holds escapes.
     private static (ReadOnlyMemory<byte> Text, byte[]? Rented) PayloadOf(ReadOnlyMemory<byte> message)
     {
-        var reader = new Utf8JsonReader(message.Span);
+        // Read in the masked message (NaN and the infinities as numbers of as many bytes), sliced from the message
+        // itself: a payload that holds NaN is written as it was sent.
+        var reader = new Utf8JsonReader(Contracts.JournalMessages.Masked(message.Span), Contracts.JournalMessages.ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return (default, null);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cairn.Contracts;
 
 namespace Cairn.Journal;
 
@@ -47,12 +48,15 @@ public sealed record JournalFields
     /// <summary>Message field <c>cm</c>.</summary>
     public string? Cm { get; init; }
 
-    /// <summary>The fields of one JSON message (a message that is not an object has none).</summary>
-    /// <remarks>Read token by token, without copying the message (which may be many megabytes): only the top-level
-    /// properties are looked at, and when one appears twice the last one counts, as a JSON document's lookup does.</remarks>
+    /// <summary>The fields of one JSON message (a message that is not an object has none). A message may hold what
+    /// the journal accepts beyond standard JSON (<c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>): such a field's value
+    /// is its text, as for any number.</summary>
+    /// <remarks>Read token by token, without copying the message (which may be many megabytes; a message with named
+    /// numbers is read in its masked form, of the same offsets): only the top-level properties are looked at, and when
+    /// one appears twice the last one counts, as a JSON document's lookup does.</remarks>
     public static JournalFields FromMessage(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(JournalMessages.Masked(json), JournalMessages.ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return Empty;
@@ -65,7 +69,7 @@ public sealed record JournalFields
             reader.Read();
             if (index >= 0)
             {
-                values[index] = Text(ref reader);
+                values[index] = Text(ref reader, json);
             }
 
             reader.Skip();
@@ -131,13 +135,14 @@ public sealed record JournalFields
         return -1;
     }
 
-    // A string field as is; a number or boolean as its JSON text; null, empty, objects and arrays as null.
-    private static string? Text(ref Utf8JsonReader reader)
+    // A string field as is; a number or boolean as its JSON text (a number's from the message itself: NaN stays NaN);
+    // null, empty, objects and arrays as null.
+    private static string? Text(ref Utf8JsonReader reader, ReadOnlySpan<byte> message)
     {
         var text = reader.TokenType switch
         {
             JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(message.Slice((int)reader.TokenStartIndex, reader.ValueSpan.Length)),
             JsonTokenType.True => "true",
             JsonTokenType.False => "false",
             _ => null,

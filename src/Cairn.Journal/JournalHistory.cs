@@ -22,7 +22,8 @@ namespace Cairn.Journal;
 /// requests in txid order, steps in the order they were accepted; a step whose entry is in the large-message store has
 /// <c>"large":{"name","bytes","length"}</c> instead of <c>"msg"</c> (the segment takes over the step key's pointer, and
 /// the content stays until retention removes the segment). Pointer: JSON <c>{"segment":n,"state","message"}</c>, the
-/// message (commit, else abort) only when it is small, so a status answers without reading the segment.</para>
+/// message (commit, else abort) only when it is small, so a status answers without reading the segment. A message
+/// that is not standard JSON is <c>"msgText"</c> / <c>"messageText"</c>, a string (<see cref="JournalCodec.WriteMessage"/>).</para>
 /// </remarks>
 internal static class JournalHistory
 {
@@ -135,8 +136,7 @@ internal static class JournalHistory
                     }
                     else
                     {
-                        writer.WritePropertyName("msg");
-                        writer.WriteRawValue(step.Message.Span, skipInputValidation: true);
+                        JournalCodec.WriteMessage(writer, "msg", step.Message.Span);
                     }
 
                     writer.WriteEndObject();
@@ -179,7 +179,7 @@ internal static class JournalHistory
                         txid,
                         step.GetProperty("step").GetString() ?? throw new InvalidDataException("A folded step without a name."),
                         DateTimeOffset.FromUnixTimeMilliseconds(step.GetProperty("at").GetInt64()),
-                        large is null ? JsonMarshal.GetRawUtf8Value(step.GetProperty("msg")).ToArray() : default,
+                        large is null ? JournalCodec.ReadMessage(step, "msg") : default,
                         step.GetProperty("revision").GetInt64(),
                         step.GetProperty("node").GetString() ?? "",
                         JournalSource.History)
@@ -213,8 +213,7 @@ internal static class JournalHistory
             writer.WriteString("state", state.ToWire());
             if (!message.IsEmpty && message.Length <= MaxPointerMessageBytes)
             {
-                writer.WritePropertyName("message");
-                writer.WriteRawValue(message.Span, skipInputValidation: true);
+                JournalCodec.WriteMessage(writer, "message", message.Span);
             }
 
             writer.WriteEndObject();
@@ -233,8 +232,8 @@ internal static class JournalHistory
             var root = document.RootElement;
             var state = JournalStates.TryParse(root.GetProperty("state").GetString(), out var parsed) ? parsed : JournalState.Unknown;
             // Typed on both sides: a null byte[] would convert to an empty (not a null) ReadOnlyMemory.
-            var message = root.TryGetProperty("message", out var m)
-                ? new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(m.GetRawText()))
+            var message = root.TryGetProperty("message", out _) || root.TryGetProperty("messageText", out _)
+                ? new ReadOnlyMemory<byte>(JournalCodec.ReadMessage(root, "message"))
                 : (ReadOnlyMemory<byte>?)null;
             return new ArchivePointer(root.GetProperty("segment").GetInt64(), state, message);
         }

@@ -19,6 +19,7 @@ namespace Cairn.Journal;
 /// commits the step pointing to it, or after the content is removed. What is left behind by a crash is found here
 /// (<see cref="JournalArchiver"/> removes it after a grace period).</item>
 /// </list>
+/// A txid or step is in a key as its <see cref="Name"/>: itself, unless it is very long.
 /// </summary>
 public static class JournalKeys
 {
@@ -48,21 +49,61 @@ public static class JournalKeys
 
     /// <summary>Prefix of the records of large messages that no step owns (yet, or any more).</summary>
     public const string Pending = Root + "pending/";
+    /// <summary>Longest txid or step, in bytes of UTF-8, that a key holds as it is.</summary>
+    public const int MaxNameBytes = 1024;
+
+    // How much of a longer name its key keeps, in bytes of UTF-8 (less when that would split a character).
+    private const int KeptBytes = 1000;
 
     /// <summary>The key of one step.</summary>
-    public static string Step(string txid, string step) => Steps + txid + "/" + step;
+    public static string Step(string txid, string step) => Steps + Name(txid) + "/" + Name(step);
 
     /// <summary>The prefix of a request's steps.</summary>
-    public static string StepsOf(string txid) => Steps + txid + "/";
+    public static string StepsOf(string txid) => Steps + Name(txid) + "/";
 
     /// <summary>The summary key of a request.</summary>
-    public static string Request(string txid) => Requests + txid;
+    public static string Request(string txid) => Requests + Name(txid);
 
     /// <summary>The in-progress index key of a request.</summary>
-    public static string OpenRequest(string txid) => Open + txid;
+    public static string OpenRequest(string txid) => Open + Name(txid);
 
     /// <summary>The archive pointer of a request.</summary>
-    public static string Archived(string txid) => Archive + txid;
+    public static string Archived(string txid) => Archive + Name(txid);
+
+    /// <summary>
+    /// A txid or step as keys hold it: the name itself when it is at most <see cref="MaxNameBytes"/> bytes of UTF-8 (so
+    /// every key written while names were at most 128 characters reads as it did); a longer one as its first 1000 bytes
+    /// or so (whole characters), <c>~</c> and the SHA-256 of the whole name in hex. So the step key of the longest txid and
+    /// step allowed (4 KiB each) stays around 2 KiB, within the default key limit (<c>Limits:MaxKeyBytes</c>, 4096),
+    /// and keys still sort by the start of the name. The two forms never meet: the first is at most 1024 bytes long,
+    /// the second more. Where a key's name is all there is (a listing of summaries), the summary holds the txid.
+    /// </summary>
+    public static string Name(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes <= MaxNameBytes)
+        {
+            return name;
+        }
+
+        // As many whole characters as fit in KeptBytes.
+        var kept = 0;
+        var used = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (used + rune.Utf8SequenceLength > KeptBytes)
+            {
+                break;
+            }
+
+            used += rune.Utf8SequenceLength;
+            kept += rune.Utf16SequenceLength;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        return string.Concat(name.AsSpan(0, kept), "~", Convert.ToHexStringLower(hash));
+    }
 
     /// <summary>The pending record of large message <paramref name="id"/>.</summary>
     public static string PendingMessage(string id) => Pending + id;

@@ -330,23 +330,24 @@ public sealed partial class JournalService
                     return null;
                 }
 
-                var txid = open.Key[JournalKeys.Open.Length..];
-                var summary = await _store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Request(txid))) { Revision = revision }, ct).ConfigureAwait(false);
-                return summary.Kvs.Count == 0 ? null : JournalCodec.DecodeSummary(txid, summary.Kvs[0].Value.Span, summary.Kvs[0].ModRevision);
+                // The key holds the txid's key name (JournalKeys.Name); the summary under the same name holds the txid.
+                var name = open.Key[JournalKeys.Open.Length..];
+                var summary = await _store.RangeAsync(new RangeRequest(KeyRange.Single(JournalKeys.Requests + name)) { Revision = revision }, ct).ConfigureAwait(false);
+                return summary.Kvs.Count == 0 ? null : JournalCodec.DecodeSummary(name, summary.Kvs[0].Value.Span, summary.Kvs[0].ModRevision);
             },
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// One page of requests from the keys under <paramref name="prefix"/> (one per request, named by its txid), in
-    /// request-id order after <paramref name="after"/>: each key read is given to <paramref name="select"/> with the
+    /// One page of requests from the keys under <paramref name="prefix"/> (one per request, named by its txid's key name,
+    /// <see cref="JournalKeys.Name"/>), in request-id order after <paramref name="after"/>: each key read is given to <paramref name="select"/> with the
     /// revision of the page, which returns the request's summary or null to skip it. The keys are read in batches at
     /// one revision (and <paramref name="select"/> reads at it too), so a page is one consistent snapshot.
     /// </summary>
     private async Task<JournalPage> PageAsync(string prefix, string? after, int limit, Func<KeyValue, long, CancellationToken, ValueTask<JournalSummary?>> select, CancellationToken cancellationToken)
     {
         var page = new List<JournalSummary>(Math.Min(limit, 64));
-        var start = after is null ? prefix : prefix + after + "\0";
+        var start = after is null ? prefix : prefix + JournalKeys.Name(after) + "\0";
         var end = Keys.PrefixEnd(prefix)!;
         long revision = 0;
         while (true)

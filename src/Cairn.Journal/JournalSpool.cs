@@ -6,21 +6,36 @@ namespace Cairn.Journal;
 
 /// <summary>
 /// The secondary: a directory (an NFS mount in production) holding entries written while the primary was unavailable,
-/// one file per txid/step named <c>&lt;txid&gt;#&lt;step&gt;</c> (neither may contain <c>#</c>), holding exactly the
-/// bytes the primary would store (<see cref="JournalCodec.EncodeEntry"/>).
+/// one file per txid/step named <c>&lt;txid&gt;#&lt;step&gt;</c> (<see cref="FileNameOf"/>: each name encoded so that
+/// any txid and step makes a safe name of at most 255 bytes), holding exactly the bytes the primary would store
+/// (<see cref="JournalCodec.EncodeEntry"/>).
 /// </summary>
 /// <remarks>
-/// A file is written to a temporary name, fsynced, then hard-linked to its final name with <c>link(2)</c>, which fails
+/// A name made only of ASCII letters, digits and <c>- _ . :</c>, not starting with a dot and short enough, is its own
+/// file name part: that is every name the journal allowed before it took any text, so files spooled by an earlier
+/// version are found under the same names. Any other byte of its UTF-8 (a space, <c>%</c>, <c>#</c>, non-ASCII
+/// letters, a leading dot) is written <c>%XX</c>, and a part that is still too long keeps its start and ends in
+/// <c>~</c> and the SHA-256 of the whole name. A file's contents name its txid and step; a file whose name is not the
+/// one they make is not an entry (and is left alone).
+/// <para>A file is written to a temporary name, fsynced, then hard-linked to its final name with <c>link(2)</c>, which fails
 /// when that name exists — atomically, on local filesystems and on NFS — and the directory is fsynced: so a spooled
 /// entry is durable before it is acknowledged, never half-written, and when two writers (two nodes sharing the
 /// directory) spool the same txid/step the first one wins. (.NET's <c>File.Move(…, overwrite: false)</c> is not
 /// enough: on Unix it checks that the target is absent and then calls <c>rename(2)</c>, which replaces it, so two
-/// concurrent writers could both "win" and the first acknowledged entry be overwritten.)
+/// concurrent writers could both "win" and the first acknowledged entry be overwritten.)</para>
 /// </remarks>
 public sealed partial class JournalSpool
 {
     private const string TempPrefix = ".tmp-";
     private const char Separator = '#';
+
+    // The longest file name part of a txid and of a step: 160 + '#' + 94 = 255, the longest file name on Linux, NFS and
+    // most other filesystems; 160 and 94 keep the earlier limits (128 and 64) as they were.
+    private const int MaxTxidPart = 160;
+    private const int MaxStepPart = 94;
+
+    // '~' and 64 hex digits of SHA-256: how a part too long for its limit ends.
+    private const int HashPartLength = 65;
 
     /// <summary>Uses (and creates when missing) <paramref name="directory"/>. A directory that cannot be created now (an
     /// NFS mount that is not there yet) is not an error here: writes fail, and are retried by creating it, until it can.</summary>
@@ -85,8 +100,9 @@ public sealed partial class JournalSpool
     public IReadOnlyList<JournalEntry> ReadRequest(string txid)
     {
         JournalNames.ValidateTxid(txid);
-        return [.. Files(txid + Separator + "*")
-            .Where(path => Path.GetFileName(path).StartsWith(txid + Separator, StringComparison.Ordinal))
+        var prefix = Part(txid, MaxTxidPart) + Separator;
+        return [.. Files(prefix + "*")
+            .Where(path => Path.GetFileName(path).StartsWith(prefix, StringComparison.Ordinal))
             .Select(TryRead)
             .OfType<JournalEntry>()
             .Where(e => e.Txid == txid)
@@ -184,7 +200,50 @@ public sealed partial class JournalSpool
     {
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
-        return Path.Combine(Directory, txid + Separator + step);
+        return Path.Combine(Directory, FileNameOf(txid, step));
+    }
+
+    /// <summary>The file name of the entry of <paramref name="txid"/>/<paramref name="step"/>: at most 255 bytes, only
+    /// ASCII letters, digits and <c>- _ . : % ~ #</c>, never starting with a dot.</summary>
+    public static string FileNameOf(string txid, string step) => Part(txid, MaxTxidPart) + Separator + Part(step, MaxStepPart);
+
+    // A name as its part of a file name: the bytes of its UTF-8 that are not ASCII letters, digits or - _ . : (and a
+    // leading '.') as %XX; when that is longer than `max`, its start (not cutting an escape), '~' and the SHA-256 of the
+    // name in hex. Neither form holds '#', '/' or a wildcard; only the second holds '~' (the first writes it %7E), so
+    // two names never share a part.
+    private static string Part(string name, int max)
+    {
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(name);
+        var part = new System.Text.StringBuilder(utf8.Length);
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)':' || (b == (byte)'.' && i > 0))
+            {
+                part.Append((char)b);
+            }
+            else
+            {
+                part.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (part.Length <= max)
+        {
+            return part.ToString();
+        }
+
+        var keep = max - HashPartLength;
+        if (part[keep - 1] == '%')
+        {
+            keep--;
+        }
+        else if (part[keep - 2] == '%')
+        {
+            keep -= 2;
+        }
+
+        return part.ToString(0, keep) + "~" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(utf8));
     }
 
     // The entry in `path`, or null when there is none. A file whose name and contents disagree, or that is not an
@@ -215,7 +274,7 @@ public sealed partial class JournalSpool
         try
         {
             var entry = JournalCodec.DecodeStored(bytes, 0, JournalSource.Secondary);
-            return Path.GetFileName(path) == entry.Txid + Separator + entry.Step ? entry : null;
+            return Path.GetFileName(path) == FileNameOf(entry.Txid, entry.Step) ? entry : null;
         }
         catch (InvalidDataException)
         {

@@ -205,6 +205,10 @@ public sealed class CairnServer : IAsyncDisposable
                 ConnectionLimits.Split(options.Limits.MaxConnections > 0 ? options.Limits.MaxConnections : ConnectionLimits.DefaultMaxConnections());
             kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
             kestrel.Limits.KeepAliveTimeout = options.KeepAliveTimeout;
+
+            // Names in paths are percent-encoded UTF-8, up to three bytes per byte: a journal txid and step of 4 KiB
+            // each (JournalNames), or a 4 KiB key, would not fit Kestrel's default 8 KiB request line (a 414).
+            kestrel.Limits.MaxRequestLineSize = 32 * 1024;
             foreach (var listener in listeners)
             {
                 listener.Bind(kestrel, listen => LimitPerAddress(listener, listen));

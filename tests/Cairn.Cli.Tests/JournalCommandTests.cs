@@ -132,6 +132,50 @@ public sealed class JournalCommandTests(FakeClockServerFixture fixture) : IClass
     }
 
     [Theory]
+    [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
+    public async Task UnusualTxidsAndSteps_AndNaNMessages_RoundTrip_AsSent(string transport)
+    {
+        var txid = Unique("café @+ 1 #%?");
+        var step = "authorisation ü";
+
+        var begin = await Journal(transport, "append", txid, "begin", """{"pk": NaN, "x": [Infinity]}""");
+        var middle = await Journal(transport, "append", txid, step, "1");
+        var commit = await Journal(transport, "append", txid, "commit", "[-Infinity, NaN]");
+        var status = await Journal(transport, "status", txid);
+        var show = await Journal(transport, "show", txid);
+        var json = await Journal(transport, "show", txid, "--json");
+
+        Assert.Equal((0, 0, 0), (begin.ExitCode, middle.ExitCode, commit.ExitCode));
+        Assert.Matches($"^created {System.Text.RegularExpressions.Regex.Escape(txid)}/begin rev [0-9]+$", begin.Out.TrimEnd());
+        Assert.StartsWith($"created {txid}/{step} ", middle.Out, StringComparison.Ordinal);
+        Assert.Equal(["committed", "[-Infinity, NaN]"], Lines(status.Out));
+        Assert.Contains(txid, show.Out, StringComparison.Ordinal);
+        Assert.Contains("""{"pk": NaN, "x": [Infinity]}""", show.Out, StringComparison.Ordinal);
+        var request = JsonSerializer.Deserialize<JournalRequestDto>(json.Out, WireJson.Options)!;
+        Assert.Equal(txid, request.Txid);
+        Assert.Equal(["begin", step, "commit"], request.Steps.Select(s => s.Step));
+        Assert.Equal("NaN", request.Fields.Pk);
+        Assert.Equal("[-Infinity, NaN]", request.Steps[2].MessageText);
+    }
+
+    [Fact]
+    public async Task Framed_TakesUnusualTxids_NaN_AndDeepMessages()
+    {
+        var txid = Unique("日本 @+");
+        var deep = new string('[', JournalMessages.MaxDepth - 1) + "NaN" + new string(']', JournalMessages.MaxDepth - 1);
+        var input = Frames.Of(
+            $$"""{"request_id": "{{txid}}", "step": "begin", "ratio": NaN}""",
+            $$"""{"request_id": "{{txid}}", "step": "commit", "deep": {{deep}}}""");
+
+        var run = await Framed(input);
+        var status = await Journal("unix", "status", txid);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(2, Lines(run.Out).Length);
+        Assert.Equal(["committed", $$"""{"request_id": "{{txid}}", "step": "commit", "deep": {{deep}}}"""], Lines(status.Out));
+    }
+
+    [Theory]
     [InlineData("truncated-length")]
     [InlineData("truncated-body")]
     [InlineData("non-json")]

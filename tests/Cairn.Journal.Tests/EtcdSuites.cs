@@ -6,3 +6,4 @@ namespace Cairn.Journal.Tests;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdJournalConformance(EtcdBackend b) : JournalConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class ArchiveEtcdTests(EtcdBackend b) : ArchiveBehaviour(b);
 [Collection(EtcdBackend.Collection)] public sealed class LargeMessageEtcdTests(EtcdBackend b) : LargeMessageBehaviour(b);
+[Collection(EtcdBackend.Collection)] public sealed class EtcdJournalInputConformance(EtcdBackend b) : JournalInputConformance(b);

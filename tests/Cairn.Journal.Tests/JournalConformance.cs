@@ -364,7 +364,14 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
         Json("{'a':1}"),
         Json("// a comment\n{}"),
         Json("""{"a":1,}"""),
-        Json("NaN"),
+        Json("nan"),
+        Json("-NaN"),
+        Json("[NaN,]"),
+        Json("1NaN"),
+        Json("NaN1"),
+        Json("[Infinity5]"),
+        Json("{\"a\": -Infinity0}"),
+        Json(new string('[', JournalMessages.MaxDepth + 1) + new string(']', JournalMessages.MaxDepth + 1)),
         new byte[] { 0x22, 0xFF, 0xFE, 0x22 }, // a string of invalid UTF-8
         new byte[] { 0xEF, 0xBB, 0xBF }, // a byte order mark and nothing else
     };
@@ -383,24 +390,30 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
         "/",
         "..",
         ".",
-        ".hidden",
         "a/../b",
         "../etc/passwd",
         "a/b",
-        "a\\b",
-        "%2F",
-        "a%2Fb",
         "a\0b",
         "\0",
-        "a b",
-        " a",
         "a\n",
-        "tëst",
-        "日本",
-        "a#b",
-        "a*",
-        "a?",
+        "\r",
+        "\u001f",
+        "a\u007f",
     };
+
+    // Not theory data: xunit would carry a lone surrogate over as U+FFFD, a valid name.
+    [Fact]
+    public async Task ANameWithALoneSurrogate_IsInvalid_AndNothingIsWritten()
+    {
+        foreach (var name in new[] { "\ud800", "x\udc00y", "a\ud83d" })
+        {
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(name, "begin", Json("{}")));
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync("tx-bad", name, Json("{}")));
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.GetStatusAsync(name));
+        }
+
+        await AssertNothingWritten();
+    }
 
     [Theory]
     [MemberData(nameof(BadNames))]
@@ -423,10 +436,13 @@ public abstract class JournalConformance(Backend backend) : IAsyncLifetime
     [Fact]
     public async Task OverLongNames_AreInvalid_AndTheLongestAllowedAreFine()
     {
-        var txid = new string('t', JournalNames.MaxTxidLength);
-        var step = new string('s', JournalNames.MaxStepLength);
+        var txid = new string('t', JournalNames.MaxTxidBytes);
+        var step = new string('s', JournalNames.MaxStepBytes);
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(txid + "x", "begin", Json("{}")));
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync("tx-1", step + "x", Json("{}")));
+        var bytes = await Assert.ThrowsAsync<InvalidArgumentException>(() => Journal.AppendAsync(new string('é', (JournalNames.MaxTxidBytes / 2) + 1), "begin", Json("{}")));
+        Assert.Contains("4098 bytes", bytes.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 4096", bytes.Message, StringComparison.Ordinal);
         await AssertNothingWritten();
 
         Assert.True((await Journal.AppendAsync(txid, step, Json("{}"))).Created);

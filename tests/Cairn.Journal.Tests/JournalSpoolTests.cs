@@ -1,3 +1,4 @@
+using Cairn.Contracts;
 using Cairn.Storage.Sqlite;
 using static Cairn.Journal.Tests.JournalTestSupport;
 
@@ -161,5 +162,89 @@ public sealed class JournalSpoolTests : IDisposable
         Assert.False(result.Spooled);
         Assert.Equal(JournalState.InProgress, (await journal.GetStatusAsync("tx-1")).State);
         Assert.Equal(0, await journal.ResyncAsync());
+    }
+
+    [Fact]
+    public void NamesOfTheOldRules_KeepTheirFileNames_AndFilesAnEarlierVersionWroteAreRead()
+    {
+        var txid = new string('t', 128);
+        var step = new string('s', 64);
+        Assert.Equal("tx-1.a:b_c#begin", JournalSpool.FileNameOf("tx-1.a:b_c", "begin"));
+        Assert.Equal(txid + "#" + step, JournalSpool.FileNameOf(txid, step));
+
+        // As an earlier version spooled them: the name is txid#step, the bytes those of the entry.
+        Directory.CreateDirectory(SpoolPath);
+        File.WriteAllBytes(Path.Combine(SpoolPath, "tx-old#begin"), JournalCodec.EncodeEntry(new JournalEntry("tx-old", "begin", T0, Json("1"), 0, "n")));
+        File.WriteAllBytes(Path.Combine(SpoolPath, txid + "#" + step), JournalCodec.EncodeEntry(new JournalEntry(txid, step, T0, Json("2"), 0, "n")));
+        var spool = new JournalSpool(SpoolPath);
+
+        Assert.Equal("1", Text(spool.Read("tx-old", "begin")!.Message));
+        Assert.Equal("2", Text(Assert.Single(spool.ReadRequest(txid)).Message));
+        Assert.Equal(2, spool.ReadAll().Count);
+        Assert.False(spool.Write(new JournalEntry("tx-old", "begin", T0, Json("3"), 0, "n")).Written);
+    }
+
+    public static TheoryData<string> AwkwardNames => new()
+    {
+        "café", "a b", "a%20b", "a+b", "a#b", "a~b", ".hidden", "...", ".tmp-x", "..%2F..%2Fetc", "a\\b", "a*?[]", "日本語", "😀",
+        "\u0080", "%", "~", "#",
+    };
+
+    [Theory]
+    [MemberData(nameof(AwkwardNames))]
+    public void AnyName_MakesASafeFileName_ThatReadsBack(string name)
+    {
+        var spool = new JournalSpool(SpoolPath);
+        var entry = new JournalEntry(name, name, T0, Json("{}"), 0, "n");
+
+        Assert.True(spool.Write(entry).Written);
+
+        var file = Assert.Single(FileNames(SpoolPath));
+        Assert.Equal(JournalSpool.FileNameOf(name, name), file);
+        Assert.Matches("^[A-Za-z0-9_:%~-][A-Za-z0-9._:%~-]*#[A-Za-z0-9_:%~-][A-Za-z0-9._:%~-]*$", file);
+        Assert.Equal(name, spool.Read(name, name)!.Txid);
+        Assert.Equal(name, Assert.Single(spool.ReadRequest(name)).Step);
+        Assert.Equal(name, Assert.Single(spool.ReadAll()).Txid);
+        Assert.Equal(0, spool.RemoveStaleTemporaries(TimeSpan.Zero));
+        spool.Remove(name, name);
+        Assert.Empty(FileNames(SpoolPath));
+        Assert.Equal([SpoolPath], Directory.GetFileSystemEntries(_directory));
+    }
+
+    [Fact]
+    public void NamesThatLookAlikeAsFileNames_StayApart()
+    {
+        var spool = new JournalSpool(SpoolPath);
+        var longStart = new string('x', 300);
+        string[] names = ["a b", "a%20b", "a+b", "a%2520b", "~", "%7E", ".x", "%2Ex", longStart + "1", longStart + "2", longStart, new string('é', 2048), new string('é', 2047) + "e"];
+        foreach (var name in names)
+        {
+            spool.Write(new JournalEntry(name, "begin", T0, Json(System.Text.Json.JsonSerializer.Serialize(name)), 0, "n"));
+            spool.Write(new JournalEntry("tx", name, T0, Json(System.Text.Json.JsonSerializer.Serialize(name)), 0, "n"));
+        }
+
+        Assert.Equal(2 * names.Length, FileNames(SpoolPath).Length);
+        Assert.All(FileNames(SpoolPath), f => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(f), 3, 255));
+        foreach (var name in names)
+        {
+            var quoted = System.Text.Json.JsonSerializer.Serialize(name);
+            Assert.Equal(quoted, Text(Assert.Single(spool.ReadRequest(name)).Message));
+            Assert.Equal(quoted, Text(spool.Read("tx", name)!.Message));
+        }
+    }
+
+    [Fact]
+    public void TheLongestNames_MakeFileNamesOfAtMost255Bytes()
+    {
+        var spool = new JournalSpool(SpoolPath);
+        var txid = string.Concat(Enumerable.Repeat("😀", JournalNames.MaxTxidBytes / 4));
+        var step = new string('é', JournalNames.MaxStepBytes / 2);
+
+        spool.Write(new JournalEntry(txid, step, T0, Json("1"), 0, "n"));
+
+        var file = Assert.Single(FileNames(SpoolPath));
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(file), 200, 255);
+        Assert.Equal("1", Text(spool.Read(txid, step)!.Message));
+        Assert.Equal(step, Assert.Single(spool.ReadRequest(txid)).Step);
     }
 }

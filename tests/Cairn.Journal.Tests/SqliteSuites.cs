@@ -4,3 +4,4 @@ namespace Cairn.Journal.Tests;
 public sealed class SqliteJournalConformance(SqliteBackend b) : JournalConformance(b), IClassFixture<SqliteBackend>;
 public sealed class ArchiveSqliteTests(SqliteBackend b) : ArchiveBehaviour(b), IClassFixture<SqliteBackend>;
 public sealed class LargeMessageSqliteTests(SqliteBackend b) : LargeMessageBehaviour(b), IClassFixture<SqliteBackend>;
+public sealed class SqliteJournalInputConformance(SqliteBackend b) : JournalInputConformance(b), IClassFixture<SqliteBackend>;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Cairn.Contracts;
 
 namespace Cairn.Server.Tests;
 
@@ -113,14 +114,14 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/compat/journal/status/{txid}")).StatusCode);
     }
 
-    // Found by FuzzTests: a message nested as deep as allowed (64) was stored, but the entry around it (one level more)
+    // Found by FuzzTests: a message nested as deep as allowed (then 64) was stored, but the entry around it (one level more)
     // and the history segment it is folded into (five more) were read with the parser's default limit of 64: every read
     // of the request was a 500, before and after folding.
     [Fact]
     public async Task JournalMessage_NestedToTheLimit_ReadsBack_BeforeAndAfterFolding()
     {
         var txid = JournalHttp.NewTxid("deep");
-        var deepest = Nested(64);
+        var deepest = Nested(JournalMessages.MaxDepth);
         await JournalHttp.AppendAsync(_http, txid, "begin", deepest);
         await JournalHttp.AppendAsync(_http, txid, "commit", deepest);
 
@@ -146,8 +147,8 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
     {
         var txid = JournalHttp.NewTxid("too-deep");
 
-        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/v1/journal/{txid}/begin", Nested(65)), HttpStatusCode.BadRequest, "invalid_argument");
-        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/compat/journal/{txid}/begin", Nested(65)), HttpStatusCode.BadRequest, "invalid_argument");
+        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/v1/journal/{txid}/begin", Nested(JournalMessages.MaxDepth + 1)), HttpStatusCode.BadRequest, "invalid_argument");
+        await Problems.AssertAsync(await JournalHttp.PostAsync(_http, $"/compat/journal/{txid}/begin", Nested(JournalMessages.MaxDepth + 1)), HttpStatusCode.BadRequest, "invalid_argument");
     }
 
     // Found by FuzzTests: "now minus the age" went below DateTimeOffset.MinValue. Nothing is that old: an empty page.
@@ -172,7 +173,7 @@ public sealed class HostileInputTests(JournalServerFixture fixture) : IClassFixt
         var request = await _http.GetAsync($"/v1/journal/{txid}");
         var body = await request.Content.ReadAsStringAsync();
         Assert.True(request.StatusCode == HttpStatusCode.OK, $"GET /v1/journal/{txid}: {(int)request.StatusCode} {body}");
-        var steps = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 }).RootElement.GetProperty("steps").EnumerateArray().ToList();
+        var steps = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = JournalMessages.MaxDepth + 16 }).RootElement.GetProperty("steps").EnumerateArray().ToList();
         Assert.Equal(["begin", "commit"], steps.Select(s => s.GetProperty("step").GetString()));
         Assert.All(steps, s => Assert.Equal(source, s.GetProperty("source").GetString()));
 

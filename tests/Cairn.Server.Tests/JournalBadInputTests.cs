@@ -60,8 +60,8 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
         {
             $"{prefix}//begin",                          // empty txid
             $"{prefix}/t3/",                             // empty step
-            $"{prefix}/{new string('t', 129)}/begin",    // txid over 128
-            $"{prefix}/t3/{new string('s', 65)}",        // step over 64
+            $"{prefix}/{new string('t', 4097)}/begin",   // txid over 4096 bytes
+            $"{prefix}/t3/{new string('s', 4097)}",      // step over 4096 bytes
             $"{prefix}/../begin",                        // ..
             $"{prefix}/t3/..",
             $"{prefix}/%2E%2E/begin",
@@ -69,12 +69,10 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
             $"{prefix}/a%2Fb/begin",                     // encoded slash
             $"{prefix}/a%2fb/begin",
             $"{prefix}/a/b/begin",                       // a slash
-            $"{prefix}/.hidden/begin",
-            $"{prefix}/a%20b/begin",                     // a space
+            $"{prefix}/a%01b/begin",                     // a control character
+            $"{prefix}/a%7Fb/begin",                     // DEL
             $"{prefix}/a%FFb/begin",                     // not UTF-8
             $"{prefix}/a%2/begin",                       // broken escape
-            $"{prefix}/t%C3%A9/begin",                   // not ASCII
-            $"{prefix}/a%5Cb/begin",                     // backslash
             $"{prefix}/t3",                              // no step
         };
         foreach (var path in paths)
@@ -163,7 +161,7 @@ public sealed class JournalBadInputTests(JournalServerFixture fixture) : IClassF
     [Fact]
     public async Task NativeAppend_BadNames_Are400()
     {
-        foreach (var path in new[] { "/v1/journal/a%2Fb/begin", "/v1/journal/../begin", "/v1/journal/t7/%2E%2E", $"/v1/journal/{new string('t', 129)}/begin", "/v1/journal/t7/a%20b" })
+        foreach (var path in new[] { "/v1/journal/a%2Fb/begin", "/v1/journal/../begin", "/v1/journal/t7/%2E%2E", $"/v1/journal/{new string('t', 4097)}/begin", "/v1/journal/t7/a%00b" })
         {
             var head = $"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n";
             var (status, _, body) = await RawHttp.SendAsync(fixture.TcpEndpoint, head, "{}"u8.ToArray());

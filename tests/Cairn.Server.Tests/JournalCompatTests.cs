@@ -148,7 +148,8 @@ public sealed class JournalCompatTests(JournalServerFixture fixture) : IClassFix
         var (http, _) = fixture.Compat(where);
         using var __ = http;
 
-        await Problems.AssertAsync(await http.GetAsync("/v1/status"), HttpStatusCode.NotFound, "not_found");
+        // Two segments are the shape of the seed's POST /<txid>/<step>: 405 there, as the seed's Flask routes answered.
+        await Problems.AssertAsync(await http.GetAsync("/v1/status"), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
         await Problems.AssertAsync(await http.GetAsync("/healthz"), HttpStatusCode.NotFound, "not_found");
         await Problems.AssertAsync(await http.PutAsync("/v1/kv/x", new StringContent("v")), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
         await Problems.AssertAsync(await http.GetAsync("/compat/journal/status/x"), HttpStatusCode.NotFound, "not_found");

@@ -23,10 +23,14 @@ internal static class RawHttp
         }
 
         using var stream = new NetworkStream(socket, ownsSocket: false);
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        if (body is not null)
+        try
         {
-            await stream.WriteAsync(body);
+            // One write: a server that refuses the request line answers and closes before it reads a body.
+            await stream.WriteAsync(body is null ? Encoding.ASCII.GetBytes(head) : [.. Encoding.ASCII.GetBytes(head), .. body]);
+        }
+        catch (IOException)
+        {
+            // It closed while the request was still being written; its answer is still there to read.
         }
 
         // Connection: close on every request, so the answer ends where the stream does.

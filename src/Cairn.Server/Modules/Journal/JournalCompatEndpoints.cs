@@ -46,10 +46,15 @@ internal static class JournalCompatEndpoints
         }
     }
 
+    // What each method gets, as the seed's server (Flask routes POST /<txid>/<step>, GET /status/<txid>) answered it:
+    // POST /a/b appends (also POST /status/x: request "status", step "x"); GET or HEAD /status/x is the status; any other
+    // method on a path of either shape is 405 with the methods that path takes in Allow; anything else is 404 (GET,
+    // HEAD), 400 (POST: not of the one shape a POST takes) or 405.
     private static async Task HandleAsync(HttpContext context, JournalService journal, string prefix)
     {
-        var segments = RequestReading.SegmentsFromPath(context, prefix) ?? [];
+        var segments = Segments(context, prefix);
         var method = context.Request.Method;
+        var isStatus = segments.Count >= 1 && segments[0] == "status";
         if (HttpMethods.IsPost(method))
         {
             if (segments.Count != 2)
@@ -61,7 +66,8 @@ internal static class JournalCompatEndpoints
             return;
         }
 
-        if (HttpMethods.IsGet(method) && segments.Count >= 1 && segments[0] == "status")
+        var readsStatus = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (readsStatus && isStatus)
         {
             if (segments.Count != 2)
             {
@@ -72,7 +78,15 @@ internal static class JournalCompatEndpoints
             return;
         }
 
-        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        if (segments.Count == 2)
+        {
+            context.Response.Headers.Allow = isStatus ? "GET, HEAD, POST" : "POST";
+            var use = isStatus ? "GET /status/<txid> to read a request's status, POST /<txid>/<step> to write a step" : "POST /<txid>/<step> writes a step";
+            await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{method} is not allowed on {context.Request.Path}: {use}.").ConfigureAwait(false);
+            return;
+        }
+
+        if (readsStatus)
         {
             await ProblemWriter.WriteAsync(context, ErrorCodes.NotFound, $"No journal route for {method} {context.Request.Path}; the journal API is POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
             return;
@@ -81,13 +95,27 @@ internal static class JournalCompatEndpoints
         await ProblemWriter.WriteAsync(context, ErrorCodes.MethodNotAllowed, $"{method} is not allowed on the journal API; use POST /<txid>/<step> and GET /status/<txid>.").ConfigureAwait(false);
     }
 
+    /// <summary>The names in the path after <paramref name="prefix"/>, decoded strictly from the raw request target (an
+    /// encoded slash stays inside its name, to be refused by the name rules); none when the path is not under it.</summary>
+    internal static IReadOnlyList<string> Segments(HttpContext context, string prefix)
+    {
+        try
+        {
+            return RequestReading.SegmentsFromPath(context, prefix) ?? [];
+        }
+        catch (InvalidArgumentException)
+        {
+            throw new InvalidArgumentException($"'{context.Request.Path}' is not a journal path: a txid or step is UTF-8 text, percent-encoded (a '%' followed by two hex digits), and this one does not decode to it.");
+        }
+    }
+
     private static async Task AppendAsync(HttpContext context, JournalService journal, string txid, string step)
     {
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
         if (!IsJson(context.Request))
         {
-            throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.");
+            throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json (or another application/*+json); got '{context.Request.ContentType}'.");
         }
 
         var message = await JournalEndpoints.ReadMessageAsync(context, journal.Options.MaxMessageBytes).ConfigureAwait(false);
@@ -124,20 +152,29 @@ internal static class JournalCompatEndpoints
         WriteSeedJsonAsync(context, status, name, Encoding.UTF8.GetBytes(jsonValue));
 
     // The same with the value as UTF-8, written as it is: a message may be megabytes, and is not copied into a string
-    // or a new buffer on its way out.
+    // or a new buffer on its way out. A HEAD gets the same status and headers, Content-Length included, and no body.
     private static async Task WriteSeedJsonAsync(HttpContext context, int status, string name, ReadOnlyMemory<byte> jsonValue)
     {
         var head = Encoding.UTF8.GetBytes("{\"" + name + "\": ");
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = head.Length + jsonValue.Length + 1;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
         await context.Response.Body.WriteAsync(head, context.RequestAborted).ConfigureAwait(false);
         await context.Response.Body.WriteAsync(jsonValue, context.RequestAborted).ConfigureAwait(false);
         await context.Response.Body.WriteAsync("}"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>True when the request says its body is <c>application/json</c> (parameters such as charset allowed).</summary>
+    /// <summary>True when the request says its body is JSON: <c>application/json</c> or a structured <c>+json</c> type
+    /// such as <c>application/vnd.api+json</c> (parameters such as charset allowed), as the seed's Flask server read
+    /// any of them as JSON.</summary>
     public static bool IsJson(HttpRequest request) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        && type.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+        && (type.SubType.Equals("json", StringComparison.OrdinalIgnoreCase)
+            || (type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase) && type.SubTypeWithoutSuffix.Length > 0));
 }

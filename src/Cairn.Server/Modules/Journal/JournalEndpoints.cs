@@ -43,7 +43,7 @@ internal static class JournalEndpoints
         JournalNames.ValidateStep(step);
         if (!JournalCompatEndpoints.IsJson(context.Request))
         {
-            await ProblemWriter.WriteAsync(context, ErrorCodes.UnsupportedMediaType, $"A journal message must be sent as Content-Type: application/json; got '{context.Request.ContentType}'.").ConfigureAwait(false);
+            await ProblemWriter.WriteAsync(context, ErrorCodes.UnsupportedMediaType, $"A journal message must be sent as Content-Type: application/json (or another application/*+json); got '{context.Request.ContentType}'.").ConfigureAwait(false);
             return;
         }
 
@@ -55,7 +55,8 @@ internal static class JournalEndpoints
             RevisionHeader.Set(context, entry.Revision);
         }
 
-        context.Response.Headers.Location = Prefix + "/" + txid;
+        // A header is ASCII: the txid is percent-encoded as in a request path.
+        context.Response.Headers.Location = Prefix + "/" + Uri.EscapeDataString(txid);
         context.Response.StatusCode = result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
         await Json.WriteAsync(context, new JournalAppendResultDto
         {
@@ -110,6 +111,7 @@ internal static class JournalEndpoints
         {
             State = status.State.ToWire(),
             Message = status.State.IsFinished() ? ParseMessage(status.Message, context) : null,
+            MessageText = status.State.IsFinished() ? MessageText(status.Message) : null,
         }).ConfigureAwait(false);
     }
 
@@ -260,8 +262,8 @@ internal static class JournalEndpoints
     // inside its name, and is then refused by the name rules); the route already fixed how many there are.
     private static IReadOnlyList<string> Names(HttpContext context, int count)
     {
-        var segments = RequestReading.SegmentsFromPath(context, Prefix + "/");
-        if (segments is null || segments.Count != count)
+        var segments = JournalCompatEndpoints.Segments(context, Prefix + "/");
+        if (segments.Count != count)
         {
             throw new InvalidArgumentException($"'{context.Request.Path}' is not a journal path (a txid or step cannot contain '/').");
         }
@@ -312,8 +314,10 @@ internal static class JournalEndpoints
         _ => "primary",
     };
 
-    // A message as a JSON value of an answer. With `answering`, the element is read in place (a message may be many
-    // megabytes; a clone would copy it) and the document lives until the answer is written; without, it is cloned.
+    // A message as a JSON value of an answer: as standard JSON, so NaN, Infinity and -Infinity (which the journal
+    // accepts, as Python's json did) are the strings "NaN", "Infinity", "-Infinity" there; MessageText then has it as
+    // sent. With `answering`, the element is read in place (a message may be many megabytes; a clone would copy it)
+    // and the document lives until the answer is written; without, it is cloned.
     private static JsonElement? ParseMessage(ReadOnlyMemory<byte> message, HttpContext? answering = null)
     {
         if (message.IsEmpty)
@@ -321,7 +325,7 @@ internal static class JournalEndpoints
             return null;
         }
 
-        var document = JsonDocument.Parse(message);
+        var document = JsonDocument.Parse(JournalMessages.ToStandardJson(message), JournalMessages.DocumentOptions);
         if (answering is not null)
         {
             answering.Response.RegisterForDispose(document);
@@ -334,6 +338,10 @@ internal static class JournalEndpoints
         }
     }
 
+    // The message exactly as sent, when the JSON of ParseMessage is not it; otherwise null (and left out of the answer).
+    private static string? MessageText(ReadOnlyMemory<byte> message) =>
+        JournalMessages.HasNamedNumbers(message.Span) ? System.Text.Encoding.UTF8.GetString(message.Span) : null;
+
     internal static JournalStepDto StepDto(JournalEntry entry) => StepDto(entry, null);
 
     private static JournalStepDto StepDto(JournalEntry entry, HttpContext? answering) => new()
@@ -344,6 +352,7 @@ internal static class JournalEndpoints
         Node = entry.Node,
         Source = SourceName(entry.Source),
         Message = ParseMessage(entry.Message, answering),
+        MessageText = MessageText(entry.Message),
     };
 
     private static JournalSummaryDto SummaryDto(JournalSummary summary) => new()
