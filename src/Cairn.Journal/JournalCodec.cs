@@ -261,10 +261,11 @@ public static class JournalCodec
         writer.WriteRawValue(message, skipInputValidation: true);
     }
 
-    /// <summary>The message <see cref="WriteMessage"/> wrote as member <paramref name="name"/> of <paramref name="parent"/>.</summary>
+    /// <summary>The message <see cref="WriteMessage"/> wrote as member <paramref name="name"/> of <paramref name="parent"/>:
+    /// its bytes copied once (not through a string).</summary>
     internal static byte[] ReadMessage(JsonElement parent, string name) =>
         parent.TryGetProperty(name, out var message)
-            ? System.Text.Encoding.UTF8.GetBytes(message.GetRawText())
+            ? JsonMarshal.GetRawUtf8Value(message).ToArray()
             : System.Text.Encoding.UTF8.GetBytes(parent.GetProperty(name + "Text").GetString() ?? throw new InvalidDataException($"A null {name}Text."));
 
     /// <summary>gzip of <paramref name="data"/>.</summary>

@@ -179,8 +179,8 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
         return null;
     }
 
-    // Makes the reserve when it is missing and the disk has room for twice its size above the floor (so that making it
-    // does not itself raise the alarm).
+    // Makes the reserve when it is missing (Ensure looks) and the disk has room for twice its size above the floor (so
+    // that making it does not itself raise the alarm).
     private void KeepReserve(string directory, long headroom, long floor)
     {
         var reserve = Volatile.Read(ref _reserve);
@@ -191,7 +191,7 @@ internal sealed partial class SpaceMonitor(IKeyspace store, SpaceAlarm alarm, Sp
         }
 
         var size = SpaceReserve.SizeFor(floor);
-        if (headroom <= 2 * size || reserve.IsHeld)
+        if (headroom <= 2 * size)
         {
             return;
         }
