@@ -49,8 +49,42 @@ public sealed class ExtensionHttpTests(VolumeServerFixture fixture) : IClassFixt
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, status);
         Assert.Equal("extension_timeout", body.GetProperty("code").GetString());
-        var pid = int.Parse(File.ReadAllText(Path.Combine(fixture.ExtensionsDir, "hang.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        await Eventually.UntilAsync(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(10), "the timed-out extension's process is gone");
+        // On a loaded machine the timeout can fire before the script has written its pid file, so the processes are
+        // found by what they inherited (CAIRN_PIDFILE_DIR names this fixture's directory): the shell and its sleep.
+        await Eventually.UntilAsync(() => ExtensionProcesses().Count == 0, TimeSpan.FromSeconds(10),
+            "the timed-out extension's processes are gone");
+    }
+
+    /// <summary>Processes of this user whose environment carries this fixture's <c>CAIRN_PIDFILE_DIR</c>, other than
+    /// the test process itself (which set it).</summary>
+    private List<int> ExtensionProcesses()
+    {
+        var marker = System.Text.Encoding.UTF8.GetBytes("CAIRN_PIDFILE_DIR=" + fixture.ExtensionsDir + "\0");
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var environment = File.ReadAllBytes(Path.Combine(dir, "environ"));
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var zombie = stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'Z';
+                if (!zombie && environment.AsSpan().IndexOf(marker) >= 0)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or another user's process
+            }
+        }
+
+        return found;
     }
 
     [Theory]
