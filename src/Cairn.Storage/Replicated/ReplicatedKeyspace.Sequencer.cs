@@ -16,6 +16,8 @@ public sealed partial class ReplicatedKeyspace
     // readers waiting to reach an index.
     private TaskCompletionSource<Exception?> _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _snapshotting = Task.CompletedTask;
+    private PendingSnapshot? _pendingSnapshot;
+    private int _snapshotWriterRunning;
     private CorruptException? _fault;
     private long _sequence;
     private long _wantedIndex;
@@ -74,6 +76,7 @@ public sealed partial class ReplicatedKeyspace
             PostWake();
             if (await progress.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is { } error)
             {
+                ThrowIfUnusable();
                 throw error is ObjectDisposedException
                     ? Disposed()
                     : new UnavailableException($"The node cannot catch up with the log: {error.Message}", error);
@@ -94,7 +97,8 @@ public sealed partial class ReplicatedKeyspace
             while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
             {
                 var catchUp = false;
-                while (batch.Count < _options.MaxBatch && reader.TryRead(out var request))
+                long bytes = 0;
+                while (batch.Count < _options.MaxBatch && bytes < _options.MaxBatchBytes && reader.TryRead(out var request))
                 {
                     if (ReferenceEquals(request, Wake))
                     {
@@ -104,6 +108,7 @@ public sealed partial class ReplicatedKeyspace
                     else
                     {
                         batch.Add(request);
+                        bytes += request.PayloadBytes;
                     }
                 }
 
@@ -128,15 +133,21 @@ public sealed partial class ReplicatedKeyspace
         }
         catch (Exception ex)
         {
-            // A bug: without a sequencer no write would ever be answered again.
+            // A bug: without a sequencer no write would ever be answered again. Answer every one waiting, refuse the rest.
             LogSequencerFailed(_logger, ex);
-            Volatile.Write(ref _fault, new CorruptException($"The node's sequencer failed: {ex.Message}"));
-            foreach (var request in batch)
+            var fault = new CorruptException($"The node's sequencer failed: {ex.Message}");
+            Interlocked.CompareExchange(ref _fault, fault, null);
+            _requests.Writer.TryComplete();
+            Fail(batch, fault);
+            while (reader.TryRead(out var request))
             {
-                request.Fail(ex);
+                if (!ReferenceEquals(request, Wake))
+                {
+                    request.Fail(fault);
+                }
             }
 
-            SignalProgress(ex);
+            SignalProgress(fault);
         }
     }
 
@@ -366,44 +377,59 @@ public sealed partial class ReplicatedKeyspace
         }
     }
 
-    // The state after entry `index`, encoded now (the sequencer changes nothing meanwhile), written in the background;
-    // then the entries the previous snapshot covered go. One snapshot interval of entries stays in the log, so a node
-    // that is a little behind when the snapshot lands catches up from entries instead of reloading the whole state.
+    // The state after entry `index`, encoded now (the sequencer changes nothing meanwhile) and written in the
+    // background; then the entries the previous snapshot covered go. One snapshot interval of entries stays in the log,
+    // so a node that is a little behind when the snapshot lands catches up from entries instead of reloading the whole
+    // state. A snapshot due while the previous one is still being written replaces any other waiting: the newest is
+    // written next, none is lost.
     private void StartSnapshot(KeyspaceState state, long index)
     {
-        if (!_snapshotting.IsCompleted)
+        Volatile.Write(ref _pendingSnapshot, new PendingSnapshot(index, state.WriteSnapshot()));
+        if (Interlocked.CompareExchange(ref _snapshotWriterRunning, 1, 0) == 0)
         {
-            LogSnapshotSkipped(_logger, index);
-            return;
+            _snapshotting = Task.Run(WriteSnapshotsAsync, CancellationToken.None);
         }
-
-        var data = state.WriteSnapshot();
-        var truncateThrough = index - _options.SnapshotEvery;
-        _snapshotting = Task.Run(() => WriteSnapshotAsync(index, data, truncateThrough), CancellationToken.None);
     }
 
-    private async Task WriteSnapshotAsync(long index, byte[] data, long truncateThrough)
+    private async Task WriteSnapshotsAsync()
     {
         var stopping = _stopping.Token;
-        try
+        while (true)
         {
-            await _log.WriteSnapshotAsync(index, data, stopping).ConfigureAwait(false);
-            if (truncateThrough > 0)
+            while (Interlocked.Exchange(ref _pendingSnapshot, null) is { } snapshot)
             {
-                await _log.TruncateAsync(truncateThrough, stopping).ConfigureAwait(false);
+                try
+                {
+                    await _log.WriteSnapshotAsync(snapshot.Index, snapshot.Data, stopping).ConfigureAwait(false);
+                    var truncateThrough = snapshot.Index - _options.SnapshotEvery;
+                    if (truncateThrough > 0)
+                    {
+                        await _log.TruncateAsync(truncateThrough, stopping).ConfigureAwait(false);
+                    }
+
+                    LogSnapshotWritten(_logger, snapshot.Index, snapshot.Data.Length, truncateThrough);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The log keeps its entries; the next snapshot tries again.
+                    LogSnapshotFailed(_logger, snapshot.Index, ex);
+                }
             }
 
-            LogSnapshotWritten(_logger, index, data.Length, truncateThrough);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // The log keeps its entries; a later snapshot tries again.
-            LogSnapshotFailed(_logger, index, ex);
+            // Stop, unless a snapshot arrived between the last look and now and its sequencer saw this writer running.
+            Volatile.Write(ref _snapshotWriterRunning, 0);
+            if (Volatile.Read(ref _pendingSnapshot) is null || Interlocked.CompareExchange(ref _snapshotWriterRunning, 1, 0) != 0)
+            {
+                return;
+            }
         }
     }
+
+    private sealed record PendingSnapshot(long Index, byte[] Data);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} writes failed")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
@@ -422,9 +448,6 @@ public sealed partial class ReplicatedKeyspace
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Wrote the snapshot at log index {Index} ({Bytes} bytes); truncated the log through index {Through}")]
     private static partial void LogSnapshotWritten(ILogger logger, long index, int bytes, long through);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the snapshot at log index {Index}: the previous one is still being written")]
-    private static partial void LogSnapshotSkipped(ILogger logger, long index);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the snapshot at log index {Index} failed; the log keeps its entries")]
     private static partial void LogSnapshotFailed(ILogger logger, long index, Exception exception);

@@ -214,7 +214,10 @@ public sealed partial class ReplicatedKeyspace : IKeyspace
         await _sequencer.ConfigureAwait(false);
         while (_requests.Reader.TryRead(out var request))
         {
-            request.Fail(Disposed());
+            if (!ReferenceEquals(request, Wake))
+            {
+                request.Fail(Disposed());
+            }
         }
 
         SignalProgress(Disposed());
@@ -229,6 +232,7 @@ public sealed partial class ReplicatedKeyspace : IKeyspace
         cancellationToken.ThrowIfCancellationRequested();
         if (!_requests.Writer.TryWrite(request))
         {
+            ThrowIfUnusable();
             throw Disposed();
         }
 

@@ -21,6 +21,10 @@ public sealed record ReplicatedKeyspaceOptions
     /// <summary>Most write requests evaluated together into one log entry (one append).</summary>
     public int MaxBatch { get; init; } = 256;
 
+    /// <summary>Most bytes of keys and values evaluated into one entry: a batch stops growing once past it (a single
+    /// larger request still goes alone), so that no entry is much larger than the largest request.</summary>
+    public int MaxBatchBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>A snapshot is written after every entry whose index is a multiple of this, by the node that appended
     /// it; the log then drops the entries the previous snapshot covered.</summary>
     public long SnapshotEvery { get; init; } = 10_000;
@@ -50,6 +54,7 @@ public sealed record ReplicatedKeyspaceOptions
         ArgumentNullException.ThrowIfNull(Time);
         ArgumentNullException.ThrowIfNull(Limits);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(SnapshotEvery, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseSweepInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CatchUpInterval, TimeSpan.Zero);

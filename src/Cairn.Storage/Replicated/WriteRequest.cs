@@ -33,6 +33,14 @@ internal sealed class WriteRequest(WriteKind kind, object? request = null, long 
 
     public long TtlSeconds { get; } = ttlSeconds;
 
+    /// <summary>About how many bytes the request adds to an entry: its keys and values.</summary>
+    public long PayloadBytes { get; } = request switch
+    {
+        Core.PutRequest put => put.Key.Length + put.Value.Length,
+        Core.TxnRequest txn => txn.Success.Concat(txn.Failure).Sum(op => op is Core.PutRequest put ? put.Key.Length + (long)put.Value.Length : 0),
+        _ => 0,
+    };
+
     /// <summary>The sweeper's requests answer nobody: when they change nothing, nothing needs confirming.</summary>
     public bool IsInternal => Kind == WriteKind.Expire;
 
