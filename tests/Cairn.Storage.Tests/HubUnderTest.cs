@@ -32,6 +32,10 @@ internal sealed class HubUnderTest
 
     public long Revision => _revision;
 
+    /// <summary>False: writes reach the history only, as a backend's writes that it will never publish (it restores a
+    /// snapshot instead, then calls <see cref="WatchHub.Resync"/>).</summary>
+    public bool Publishes { get; set; } = true;
+
     public long Put(string key, string value = "v") => Txn(key, value);
 
     /// <summary>Puts all the keys in one revision, each with the value <paramref name="value"/>.</summary>
@@ -67,6 +71,9 @@ internal sealed class HubUnderTest
     private void Commit(List<RevisionEvent> events)
     {
         History.Append(events);
-        Hub.Publish(events, _revision);
+        if (Publishes)
+        {
+            Hub.Publish(events, _revision);
+        }
     }
 }

@@ -246,6 +246,53 @@ public sealed class WatchHubTests
     }
 
     [Fact]
+    public async Task Resync_SendsWatchersThroughHistory_SoTheyMissNoRevisionThatWasNotPublished()
+    {
+        var store = new HubUnderTest();
+        await using var waiting = store.Watch(KeyRange.Prefix("r/"), startRevision: store.Revision + 1, prevKv: true);
+        await using var future = store.Watch(KeyRange.Prefix("r/"), startRevision: store.Revision + 100);
+        waiting.StartRead();
+        future.StartRead();
+        await WaitingAsync(store, 2);
+
+        store.Publishes = false;
+        var skipped = Enumerable.Range(0, 20).Select(i => store.Put($"r/{i % 3}", i.ToString(CultureInfo.InvariantCulture))).ToList();
+        store.Put("elsewhere");
+        store.Hub.Resync(store.Revision);
+        store.Publishes = true;
+        var live = store.Put("r/live");
+
+        var responses = await waiting.ReadEventsAsync(21);
+        Assert.Equal([.. skipped, live], responses.Select(r => r.Revision));
+        Assert.Equal(skipped[^4], Assert.Single(responses[^2].Events).PrevKv?.ModRevision);
+        Assert.Equal(store.Revision, store.Hub.Revision);
+        Assert.False(future.HasResponse, "A watch that starts after the resync revision woke with something.");
+    }
+
+    [Fact]
+    public async Task Resync_FailsWatchersWithCompacted_WhenTheRevisionsTheyMissedWereCompacted()
+    {
+        var store = new HubUnderTest();
+        var from = store.Revision + 1;
+        await using var waiting = store.Watch(KeyRange.Prefix("r/"), startRevision: from);
+        waiting.StartRead();
+        await WaitingAsync(store, 1);
+
+        store.Publishes = false;
+        for (var i = 0; i < 10; i++)
+        {
+            store.Put("r/k");
+        }
+
+        store.History.Compact(store.Revision);
+        store.Hub.Resync(store.Revision);
+
+        var error = await Assert.ThrowsAsync<CompactedException>(() => waiting.NextAsync());
+        Assert.Equal((from, store.Revision), (error.RequestedRevision, error.CompactRevision));
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.Hub.Resync(store.Revision - 1));
+    }
+
+    [Fact]
     public void Publish_OutOfRevisionOrder_IsRefused()
     {
         var store = new HubUnderTest();

@@ -26,6 +26,15 @@ internal sealed class RevisionWindow(long floor, int capacityEvents)
         _events += group.Events.Length;
     }
 
+    /// <summary>Forgets every revision held: the window then holds the changes of the revisions above
+    /// <paramref name="floor"/>, of which there are none yet.</summary>
+    public void Reset(long floor)
+    {
+        _groups.Clear();
+        _events = 0;
+        Floor = floor;
+    }
+
     public void Trim()
     {
         if (_events <= capacityEvents || _groups.Count <= 1)

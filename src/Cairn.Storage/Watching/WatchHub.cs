@@ -130,6 +130,51 @@ public sealed partial class WatchHub
         }
     }
 
+    /// <summary>
+    /// Moves the hub to <paramref name="committedRevision"/> without publishing the revisions in between, for a backend
+    /// that restored a snapshot instead of replaying them. The in-memory window is emptied, so every watcher that has not
+    /// yet delivered those revisions reads them from history (<see cref="IWatchHistory"/>), which fails it with
+    /// <see cref="CompactedException"/> where they were compacted away; no watcher skips them silently. Waiting watchers
+    /// are woken to look again.
+    /// </summary>
+    public void Resync(long committedRevision)
+    {
+        List<TaskCompletionSource>? signals = null;
+        lock (_gate)
+        {
+            if (committedRevision < _revision)
+            {
+                throw new ArgumentOutOfRangeException(nameof(committedRevision), $"Revision {committedRevision} is below the hub's revision {_revision}; a hub never moves back.");
+            }
+
+            _window.Reset(committedRevision);
+            _woken.Clear();
+            _waiting.CollectAll(_woken);
+            foreach (var watcher in _woken)
+            {
+                // Out of the index with no wake revision: the watcher looks again from its own position, so the
+                // revisions it has not seen go through history, none assumed empty.
+                _waiting.Remove(watcher);
+                watcher.WakeRevision = 0;
+                if (watcher.Signal is { } signal)
+                {
+                    (signals ??= []).Add(signal);
+                }
+            }
+
+            _woken.Clear();
+            Volatile.Write(ref _revision, committedRevision);
+        }
+
+        if (signals is not null)
+        {
+            foreach (var signal in signals)
+            {
+                signal.TrySetResult();
+            }
+        }
+    }
+
     /// <summary>Ends every watch, now and later, with <see cref="UnavailableException"/> (the store is closing).</summary>
     public void Close()
     {
