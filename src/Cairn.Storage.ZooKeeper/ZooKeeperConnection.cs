@@ -14,10 +14,12 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     private readonly ZooKeeperKeyspaceOptions _options;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly List<Action> _onDown = [];
     private readonly CancellationTokenSource _disposed = new();
     private ZooKeeperClient _client;
     private Action<WatchedEvent> _handler;
     private Task<ZooKeeperClient>? _renewing;
+    private long _downSince; // Environment.TickCount64 when the session lost its connection; 0 while connected
 
     private ZooKeeperConnection(ZooKeeperKeyspaceOptions options, ILogger logger, ZooKeeperClient client)
     {
@@ -40,6 +42,27 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     {
         var client = await ConnectAsync(options, logger, cancellationToken).ConfigureAwait(false);
         return new ZooKeeperConnection(options, logger, client);
+    }
+
+    /// <summary>How long the session has had no connection to any server; null while it has one.</summary>
+    public TimeSpan? DownFor
+    {
+        get
+        {
+            var since = Interlocked.Read(ref _downSince);
+            return since == 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - since));
+        }
+    }
+
+    /// <summary>Calls <paramref name="callback"/> whenever the session loses its connection, until disposed.</summary>
+    public IDisposable RegisterDown(Action callback)
+    {
+        lock (_gate)
+        {
+            _onDown.Add(callback);
+        }
+
+        return new Registration(this, callback);
     }
 
     /// <summary>The ACL the keyspace's znodes get: the digest user's alone when credentials are set, else open.</summary>
@@ -136,6 +159,8 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                     _renewing = null;
                 }
 
+                Interlocked.Exchange(ref _downSince, 0);
+
                 expired.Watched -= old;
                 await expired.DisposeAsync().ConfigureAwait(false);
                 LogRenewed(_logger, client.SessionId);
@@ -163,6 +188,28 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
             if (!ReferenceEquals(client, Volatile.Read(ref _client)))
             {
                 return; // a session being opened or already replaced
+            }
+
+            if (e.Kind == WatchEventKind.None)
+            {
+                if (e.State == ZooKeeperState.Connected)
+                {
+                    Interlocked.Exchange(ref _downSince, 0);
+                }
+                else if (e.State is ZooKeeperState.Disconnected or ZooKeeperState.Expired)
+                {
+                    Interlocked.CompareExchange(ref _downSince, Math.Max(1, Environment.TickCount64), 0);
+                    Action[] callbacks;
+                    lock (_gate)
+                    {
+                        callbacks = [.. _onDown];
+                    }
+
+                    foreach (var callback in callbacks)
+                    {
+                        callback();
+                    }
+                }
             }
 
             Watched?.Invoke(e);
@@ -203,7 +250,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (ZooKeeperConnectException ex) when (ex.IsUnreachable)
+        catch (ZooKeeperConnectException ex) when (ex.IsTransient)
         {
             throw new UnavailableException(ex.Message, ex);
         }
@@ -214,6 +261,17 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         catch (ArgumentException ex)
         {
             throw new ZooKeeperBackendException($"ZooKeeper connect string '{options.ConnectString}': {ex.Message}", ex);
+        }
+    }
+
+    private sealed class Registration(ZooKeeperConnection connection, Action callback) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (connection._gate)
+            {
+                connection._onDown.Remove(callback);
+            }
         }
     }
 

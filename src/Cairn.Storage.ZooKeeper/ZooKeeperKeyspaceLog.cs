@@ -26,6 +26,9 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
     private const long BucketSize = 10_000;
     private const int ReadBatch = 256;
 
+    // How long a request waits for a session that lost its connection before it fails as unavailable.
+    private TimeSpan FailFastGrace => _options.RequestTimeout < TimeSpan.FromSeconds(2) ? _options.RequestTimeout : TimeSpan.FromSeconds(2);
+
     private readonly ZooKeeperKeyspaceOptions _options;
     private readonly ZooKeeperConnection _connection;
     private readonly ILogger _logger;
@@ -183,7 +186,7 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
         ops.Add(Op.Create(EntryPath(index), node, CreateMode.Persistent, _acl));
         ops.Add(Op.SetData(_head, Index(index)));
 
-        var appended = await WithRetryAsync("append to the log", async (zk, ct) =>
+        var appended = true == await WithRetryAsync("append to the log", async (zk, ct) =>
         {
             MultiResult result;
             try
@@ -314,7 +317,7 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
             while (true)
             {
                 var current = await zk.GetDataAsync(_snapshot, cancellationToken: ct).ConfigureAwait(false);
-                var old = current.Data.Length == 0 ? null : ParseSnapshotHeader(current.Data);
+                (long Index, string Dir, long Length, int Count)? old = current.Data.Length == 0 ? null : ParseSnapshotHeader(current.Data);
                 if (old is { } o && o.Index >= index)
                 {
                     return dir; // a newer snapshot is there already: ours is not needed
@@ -576,12 +579,36 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
     private async Task<T> WithRetryAsync<T>(string what, Func<ZooKeeperClient, CancellationToken, Task<T?>> operation, CancellationToken cancellationToken, bool retryOnNull = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var deadline = Environment.TickCount64 + (long)_options.RequestTimeout.TotalMilliseconds;
         timeout.CancelAfter(_options.RequestTimeout);
+
+        // A session without a connection for longer than the grace is not waited on: a dead ensemble answers 503 at
+        // once, not after every request's own timeout (requests queue behind each other). The grace covers a move to
+        // another server of a live ensemble.
+        var grace = FailFastGrace;
+        void ShortenIfDown()
+        {
+            if (_connection.DownFor is { } down)
+            {
+                var left = Math.Min(deadline - Environment.TickCount64, (long)(grace - down).TotalMilliseconds);
+                try
+                {
+                    timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, left)));
+                }
+                catch (ObjectDisposedException)
+                {
+                    // the request is over
+                }
+            }
+        }
+
         Exception? last = null;
         while (true)
         {
             try
             {
+                ShortenIfDown();
+                using var onDown = _connection.RegisterDown(ShortenIfDown);
                 var zk = await _connection.CurrentAsync(timeout.Token).ConfigureAwait(false);
                 try
                 {
@@ -611,6 +638,13 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                if (_connection.DownFor is { } down && Environment.TickCount64 < deadline)
+                {
+                    throw new UnavailableException(
+                        $"ZooKeeper ({_options.ConnectString}) has been unreachable for {down.TotalSeconds:0.#} s ({what}).", last)
+                    { RetryAfter = TimeSpan.FromSeconds(1) };
+                }
+
                 throw new UnavailableException(
                     $"ZooKeeper ({_options.ConnectString}) did not answer within {_options.RequestTimeout.TotalSeconds:0.#} s ({what})" +
                     (last is null ? "." : $": {last.Message}"), last)

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using Cairn.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +11,7 @@ namespace Cairn.Server.Tests;
 /// Several Cairn nodes on one real ZooKeeper: in-process servers for the shared keyspace, the outage and the start-up
 /// errors; <c>cairn serve</c> child processes for a node paused with SIGSTOP past its TTL.
 /// </summary>
-public sealed partial class ZooKeeperClusterTests : IAsyncLifetime
+public sealed class ZooKeeperClusterTests : IAsyncLifetime
 {
     private const int NodeTtlSeconds = 5;
     private static readonly TimeSpan Quick503 = TimeSpan.FromSeconds(12);
@@ -287,17 +286,16 @@ public sealed partial class ZooKeeperClusterTests : IAsyncLifetime
         Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(30));
     }
 
-    private const int SIGSTOP = 19;
-    private const int SIGCONT = 18;
+    private const string SIGSTOP = "STOP";
+    private const string SIGCONT = "CONT";
 
-    private static void Signal(int pid, int signal)
+    private static void Signal(int pid, string signal)
     {
-        if (Kill(pid, signal) != 0)
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill -{signal} {pid} failed with exit code {kill.ExitCode}");
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
