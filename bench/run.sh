@@ -5,6 +5,7 @@
 # through the closed-loop workloads, and stopped before the next one starts:
 #   cairn        `cairn serve` on its embedded store (SQLite), over HTTP on TCP and on its Unix socket
 #   cairn-etcd   `cairn serve --backend etcd` in front of a fresh etcd, over its Unix socket
+#   cairn-zk     `cairn serve --backend zookeeper` in front of a fresh standalone ZooKeeper, over its Unix socket
 #   etcd         etcd alone with its defaults, over gRPC (dotnet-etcd) and its JSON gateway
 #   zookeeper    ZooKeeper standalone with its defaults, through its official Java client (bench/zookeeper)
 #   nginx        the box's HTTP ceiling: nginx serving a 256-byte static file, same load generator, TCP and Unix
@@ -33,7 +34,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGETS="cairn,cairn-etcd,etcd,zookeeper,nginx"
+TARGETS="cairn,cairn-etcd,cairn-zk,etcd,zookeeper,nginx"
 WORKLOADS="put,create,get,cas,mix"
 CLIENTS="1,16,64,256"
 SIDE_WORKLOADS="put,get"
@@ -87,7 +88,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 for t in ${TARGETS//,/ }; do
-  case "$t" in cairn|cairn-etcd|etcd|zookeeper|nginx) ;; *) echo "run.sh: unknown target '$t' (cairn, cairn-etcd, etcd, zookeeper, nginx)" >&2; exit 2 ;; esac
+  case "$t" in cairn|cairn-etcd|cairn-zk|etcd|zookeeper|nginx) ;; *) echo "run.sh: unknown target '$t' (cairn, cairn-etcd, cairn-zk, etcd, zookeeper, nginx)" >&2; exit 2 ;; esac
 done
 for t in ${TIERS//,/ }; do
   case "$t" in durable|nondurable) ;; *) echo "run.sh: unknown tier '$t' (durable, nondurable)" >&2; exit 2 ;; esac
@@ -105,10 +106,8 @@ has() { [[ ",$1," == *",$2,"* ]]; }
 # What the chosen targets need, installed when missing (Debian packages; run as root).
 need=""
 if has "$TARGETS" etcd || has "$TARGETS" cairn-etcd; then command -v etcd >/dev/null 2>&1 || need="$need etcd-server"; fi
-if has "$TARGETS" zookeeper; then
-  [[ -f /usr/share/java/zookeeper.jar ]] || need="$need zookeeper"
-  command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"
-fi
+if has "$TARGETS" zookeeper || has "$TARGETS" cairn-zk; then [[ -f /usr/share/java/zookeeper.jar ]] || need="$need zookeeper"; fi
+if has "$TARGETS" zookeeper; then command -v javac >/dev/null 2>&1 || need="$need default-jdk-headless"; fi
 if has "$TARGETS" nginx; then command -v nginx >/dev/null 2>&1 || need="$need nginx-light"; fi
 command -v curl >/dev/null 2>&1 || need="$need curl"
 if has "$PINNINGS" pinned; then command -v taskset >/dev/null 2>&1 || need="$need util-linux"; fi
@@ -204,14 +203,15 @@ start_etcd() { # start_etcd TIER NAME → ETCD_URL, ETCD_PID
   wait_until "$HEALTH_TIMEOUT" etcd curl -fsS --max-time 2 "$ETCD_URL/health"
 }
 
-start_cairn() { # start_cairn TIER [etcd URL] → CAIRN_URL, CAIRN_SOCK, CAIRN_PID
-  local tier=$1 etcd=${2:-} durability=full
+start_cairn() { # start_cairn TIER [etcd URL [ZooKeeper connect string]] → CAIRN_URL, CAIRN_SOCK, CAIRN_PID
+  local tier=$1 etcd=${2:-} zk=${3:-} durability=full
   [[ $tier == nondurable ]] && durability=none
   local port; port=$(free_port)
   CAIRN_URL="http://127.0.0.1:$port"; CAIRN_SOCK="$WORK/cairn.sock"
   rm -rf "$WORK/cairn-data" "$CAIRN_SOCK"
   local backend=()
   [[ -n "$etcd" ]] && backend=(--backend etcd --etcd-endpoints "$etcd")
+  [[ -n "$zk" ]] && backend=(--backend zookeeper --zk-connect "$zk")
   "${SERVER_CPU[@]}" "${CAIRN[@]}" serve --data-dir "$WORK/cairn-data" --listen "$CAIRN_URL" --listen "unix:$CAIRN_SOCK" \
     --durability "$durability" "${backend[@]}" >"$WORK/cairn.log" 2>&1 &
   CAIRN_PID=$!; PIDS+=("$CAIRN_PID")
@@ -305,6 +305,13 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
         start_cairn "$tier" "$ETCD_URL"
         bench run --target cairn-etcd --unix "$CAIRN_SOCK" --transports unix --workloads "$wl" \
           --server-pids "$CAIRN_PID,$ETCD_PID" "${common[@]}"
+        stop_servers ;;
+      cairn-zk)
+        echo "== [$tier, $pin] cairn on zookeeper"
+        start_zookeeper "$tier"
+        start_cairn "$tier" "" "$ZK_CONNECT"
+        bench run --target cairn-zk --unix "$CAIRN_SOCK" --transports unix --workloads "$wl" \
+          --server-pids "$CAIRN_PID,$ZK_PID" "${common[@]}"
         stop_servers ;;
       etcd)
         echo "== [$tier, $pin] etcd alone$([[ $tier == nondurable ]] && echo ' (data on tmpfs)')"

@@ -26,7 +26,8 @@ internal sealed class Options
 
     public const string Usage = """
         usage: cairn-bench run [options]
-          --target cairn                 system under test: cairn, cairn-etcd (Cairn on etcd), etcd, nginx
+          --target cairn                 system under test: cairn, cairn-etcd (Cairn on etcd), cairn-zk
+                                         (Cairn on ZooKeeper), etcd, nginx
                                          (the HTTP ceiling: a static 256-byte file, get only); ZooKeeper has
                                          its own driver, bench/zookeeper/ZkBench.java
           --tcp URL                      e.g. http://127.0.0.1:7070 (needed for transport tcp)

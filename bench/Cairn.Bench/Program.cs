@@ -89,11 +89,11 @@ static async Task<int> RunAsync(Options o)
 
     IBenchTarget CreateTarget(Transport transport, int connections) => (o.Target, transport) switch
     {
-        ("cairn" or "cairn-etcd" or "nginx", Transport.Tcp or Transport.Unix) =>
+        ("cairn" or "cairn-etcd" or "cairn-zk" or "nginx", Transport.Tcp or Transport.Unix) =>
             CairnHttpTarget.Create(transport, transport == Transport.Tcp ? o.TcpUrl! : o.UnixSocket!, connections, o.Keys, name: o.Target),
         ("etcd", Transport.Grpc) => new EtcdGrpcTarget(o.EtcdUrl!, o.Keys),
         ("etcd", Transport.Json) => new EtcdJsonTarget(o.EtcdUrl!, connections, o.Keys),
-        _ => throw new ArgumentException($"Target '{o.Target}' has no transport '{transport.ToString().ToLowerInvariant()}' (cairn, cairn-etcd, nginx: tcp, unix; etcd: grpc, json)."),
+        _ => throw new ArgumentException($"Target '{o.Target}' has no transport '{transport.ToString().ToLowerInvariant()}' (cairn, cairn-etcd, cairn-zk, nginx: tcp, unix; etcd: grpc, json)."),
     };
 
     if (!o.SkipPreload && o.Workloads.Any(w => w is Workload.BlobPut or Workload.BlobGet))

@@ -87,7 +87,7 @@ internal static partial class Report
         sb.AppendLine();
         foreach (var phase in Phases(cells))
         {
-            var rows = cells.Where(c => $"{c.Tier}/{c.Pinning}" == phase && c.Target is "cairn" or "etcd" or "zookeeper" or "cairn-etcd")
+            var rows = cells.Where(c => $"{c.Tier}/{c.Pinning}" == phase && c.Target is "cairn" or "etcd" or "zookeeper" or "cairn-etcd" or "cairn-zk")
                 .Select(c => (c.Workload, c.Clients)).Distinct()
                 .OrderBy(r => WorkloadRank(r.Workload)).ThenBy(r => r.Clients).ToList();
             if (rows.Count == 0)
@@ -97,24 +97,25 @@ internal static partial class Report
 
             sb.AppendLine(Inv, $"### {phase}");
             sb.AppendLine();
-            sb.AppendLine("| workload | clients | Cairn unix ops/s | Cairn tcp ops/s | Cairn on etcd ops/s | etcd ops/s | ZooKeeper ops/s | **Cairn ÷ etcd** | **Cairn ÷ ZK** | p99 ms Cairn / etcd / ZK | p99 Cairn ÷ etcd | p99 Cairn ÷ ZK |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+            sb.AppendLine("| workload | clients | Cairn unix ops/s | Cairn tcp ops/s | Cairn on etcd ops/s | Cairn on ZK ops/s | etcd ops/s | ZooKeeper ops/s | **Cairn ÷ etcd** | **Cairn ÷ ZK** | p99 ms Cairn / etcd / ZK | p99 Cairn ÷ etcd | p99 Cairn ÷ ZK |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
             foreach (var (workload, clients) in rows)
             {
                 var cairn = Find(cells, phase, "cairn", "unix", workload, clients);
                 var tcp = Find(cells, phase, "cairn", "tcp", workload, clients);
                 var onEtcd = Find(cells, phase, "cairn-etcd", "unix", workload, clients);
+                var onZk = Find(cells, phase, "cairn-zk", "unix", workload, clients);
                 var etcd = BestEtcd(cells, phase, workload, clients);
                 var zk = Find(cells, phase, "zookeeper", "native", workload, clients);
                 var etcdLabel = etcd is null ? "–" : $"{Ops(etcd)} ({etcd.Transport})";
                 if (workload == "watch")
                 {
                     // One watcher in a closed loop: the latency is the result, throughput is not comparable.
-                    sb.AppendLine(Inv, $"| watch (put→event) | 1 | p50 {Ms(cairn, c => c.P50)} ms | p50 {Ms(tcp, c => c.P50)} ms | p50 {Ms(onEtcd, c => c.P50)} ms | p50 {Ms(etcd, c => c.P50)} ms | p50 {Ms(zk, c => c.P50)} ms | – | – | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} |");
+                    sb.AppendLine(Inv, $"| watch (put→event) | 1 | p50 {Ms(cairn, c => c.P50)} ms | p50 {Ms(tcp, c => c.P50)} ms | p50 {Ms(onEtcd, c => c.P50)} ms | p50 {Ms(onZk, c => c.P50)} ms | p50 {Ms(etcd, c => c.P50)} ms | p50 {Ms(zk, c => c.P50)} ms | – | – | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} |");
                     continue;
                 }
 
-                sb.AppendLine(Inv, $"| {workload} | {clients} | {Ops(cairn)} | {Ops(tcp)} | {Ops(onEtcd)} | {etcdLabel} | {Ops(zk)} | **{Ratio(cairn?.Ops, etcd?.Ops)}** | **{Ratio(cairn?.Ops, zk?.Ops)}** | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} |");
+                sb.AppendLine(Inv, $"| {workload} | {clients} | {Ops(cairn)} | {Ops(tcp)} | {Ops(onEtcd)} | {Ops(onZk)} | {etcdLabel} | {Ops(zk)} | **{Ratio(cairn?.Ops, etcd?.Ops)}** | **{Ratio(cairn?.Ops, zk?.Ops)}** | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} |");
             }
 
             sb.AppendLine();
@@ -191,6 +192,23 @@ internal static partial class Report
             var added = over.P50 / etcd.P50 - 1;
             Row($"Cairn on etcd adds ≤ 30 % latency to etcd's own ({workload}, 16 clients, p50)",
                 $"{over.P50:F2} vs {etcd.P50:F2} ms = {added * 100:+0;-0} % (p99 {over.P99:F2} vs {etcd.P99:F2} ms)", added <= 0.30, $"adds {added * 100:F0} %");
+        }
+
+        foreach (var (workload, factor) in new[] { ("put", 2.0), ("get", 1.3) })
+        {
+            var over = Find(cells, Phase, "cairn-zk", "unix", workload, 16);
+            var zk = Find(cells, Phase, "zookeeper", "native", workload, 16);
+            var what = $"Cairn on ZooKeeper: {workload} latency ≤ {factor:0.#}× ZooKeeper's own (16 clients, p50 and p99)";
+            if (over is null || zk is null)
+            {
+                Row(what, "–", null, "");
+                continue;
+            }
+
+            var p50 = over.P50 / zk.P50;
+            var p99 = over.P99 / zk.P99;
+            Row(what, $"p50 {over.P50:F2} vs {zk.P50:F2} ms = {p50:F2}×; p99 {over.P99:F2} vs {zk.P99:F2} ms = {p99:F2}×",
+                p50 <= factor && p99 <= factor, $"p50 {p50:F2}×, p99 {p99:F2}×");
         }
 
         Below("put-to-watch-event p99 below etcd's", Find(cells, Phase, "cairn", "unix", "watch", 1), Find(cells, Phase, "etcd", "grpc", "watch", 1));

@@ -16,11 +16,14 @@ internal static class ServeCommand
         };
         var durability = new Option<string?>("--durability") { Description = "full (fsync every commit, default) or none (survives a crash of the process, not of the machine)." };
         var config = new Option<string?>("--config") { Description = "An appsettings.json-style file to read settings from." };
-        var backend = new Option<string?>("--backend") { Description = "The store: sqlite (embedded, default) or etcd." };
+        var backend = new Option<string?>("--backend") { Description = "The store: sqlite (embedded, default), etcd or zookeeper." };
         var etcdEndpoints = new Option<string?>("--etcd-endpoints") { Description = "etcd client URLs, comma-separated (http://127.0.0.1:2379,…)." };
         var etcdUsername = new Option<string?>("--etcd-username") { Description = "etcd user name, when etcd has authentication on." };
         var etcdPassword = new Option<string?>("--etcd-password") { Description = "Password of --etcd-username (or CAIRN_ETCD__PASSWORD)." };
         var etcdCaFile = new Option<string?>("--etcd-ca-file") { Description = "PEM file of the CA of etcd's certificate, for https:// endpoints." };
+        var zkConnect = new Option<string?>("--zk-connect") { Description = "The ZooKeeper ensemble, HOST:2181[,HOST:2181…][/chroot] (with --backend zookeeper)." };
+        var zkDigest = new Option<string?>("--zk-digest") { Description = "ZooKeeper digest credentials USER:PASSWORD (or CAIRN_ZOOKEEPER__DIGEST); the keyspace's znodes are then that user's alone." };
+        var zkRoot = new Option<string?>("--zk-root") { Description = "The znode the keyspace lives under (default /cairn)." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's id in the cluster (default HOSTNAME-PID-RANDOM)." };
         var journalListen = new Option<string[]>("--journal-listen")
         {
@@ -41,9 +44,9 @@ internal static class ServeCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var extensionsDir = new Option<string?>("--extensions-dir") { Description = "Where extensions are looked up (default ./extensions)." };
-        var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd.")
+        var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd or ZooKeeper.")
         {
-            dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, nodeId,
+            dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, zkConnect, zkDigest, zkRoot, nodeId,
             journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, volumeDir, extensionsDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -86,7 +89,8 @@ internal static class ServeCommand
             foreach (var (option, setting) in new[]
             {
                 (backend, "Backend"), (etcdEndpoints, "Etcd:Endpoints"), (etcdUsername, "Etcd:Username"),
-                (etcdPassword, "Etcd:Password"), (etcdCaFile, "Etcd:CaFile"), (nodeId, "NodeId"),
+                (etcdPassword, "Etcd:Password"), (etcdCaFile, "Etcd:CaFile"), (zkConnect, "ZooKeeper:Connect"),
+                (zkDigest, "ZooKeeper:Digest"), (zkRoot, "ZooKeeper:Root"), (nodeId, "NodeId"),
                 (journalConfig, "Journal:Config"), (journalSecondary, "Journal:Secondary"), (journalExportDir, "Journal:ExportDir"),
                 (extensionsDir, "Extensions:Directory"),
             })

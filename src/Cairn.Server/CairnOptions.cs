@@ -36,7 +36,7 @@ public sealed class CairnOptions
     /// <c>&lt;hostname&gt;-&lt;pid&gt;-&lt;random&gt;</c>.</summary>
     public string? NodeId { get; set; }
 
-    /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default) or <c>etcd</c>.</summary>
+    /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default), <c>etcd</c> or <c>zookeeper</c>.</summary>
     public string Backend { get; set; } = "sqlite";
 
     /// <summary>How long start-up waits for an unreachable backend before giving up, read from <c>Backend:StartTimeout</c>
@@ -51,6 +51,9 @@ public sealed class CairnOptions
 
     /// <summary>The etcd backend's settings.</summary>
     public EtcdOptions Etcd { get; set; } = new();
+
+    /// <summary>The ZooKeeper backend's settings.</summary>
+    public ZooKeeperOptions ZooKeeper { get; set; } = new();
 
     /// <summary>This node's membership in the cluster.</summary>
     public ClusterOptions Cluster { get; set; } = new();

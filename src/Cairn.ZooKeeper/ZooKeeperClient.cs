@@ -226,7 +226,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         {
             throw new ZooKeeperConnectException(
                 $"No ZooKeeper server answered within {deadline.TotalSeconds:0.###} s at {string.Join(", ", _servers.Select(ConnectString.Format))}" +
-                $"{(Volatile.Read(ref _lastConnectError) is { } error ? $" (last error: {error})" : "")}.");
+                $"{(Volatile.Read(ref _lastConnectError) is { } error ? $" (last error: {error})" : "")}.")
+            { IsTransient = true };
         }
 
         // The session is up; an exists on the root (the chroot, server-side) proves the chroot exists and that the
@@ -258,7 +259,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             catch (Exception ex) when (ex is TimeoutException or ConnectionLossException)
             {
                 throw new ZooKeeperConnectException(
-                    $"The ZooKeeper session started on {server} but did not answer within {deadline.TotalSeconds:0.###} s.", ex);
+                    $"The ZooKeeper session started on {server} but did not answer within {deadline.TotalSeconds:0.###} s.", ex)
+                { IsTransient = true };
             }
         }
     }

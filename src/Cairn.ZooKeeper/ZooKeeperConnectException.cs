@@ -13,4 +13,8 @@ public sealed class ZooKeeperConnectException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when waiting may help: no server answered in time. False for a malformed connect string, a chroot
+    /// that does not exist, refused credentials or an expired session.</summary>
+    public bool IsTransient { get; init; }
 }

@@ -21,3 +21,15 @@ public sealed class JournalInputEtcdTests(EtcdBackend etcd) : JournalInputTests
         server.Settings["Backend:StartTimeout"] = "10";
     }
 }
+
+/// <summary>On the process's standalone ZooKeeper, under a root of its own per test.</summary>
+public sealed class JournalInputZooKeeperTests : JournalInputTests
+{
+    protected override async Task ConfigureBackendAsync(JournalServerFixture server)
+    {
+        server.Settings["Backend"] = "zookeeper";
+        server.Settings["ZooKeeper:Connect"] = (await ZooKeeperEnsemble.SharedStandaloneAsync()).ConnectString;
+        server.Settings["ZooKeeper:Root"] = ZooKeeperBackend.NewRoot();
+        server.Settings["Backend:StartTimeout"] = "30";
+    }
+}

@@ -19,7 +19,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gateLock = new();
     private volatile TaskCompletionSource _forwarding = NewGate(open: true);
-    private int _dropAfterNextClientBytes;
+    private int _dropAfterNextClientBytes; // 0: no; 1: the next bytes; > 1: the next ZooKeeper request of that type
+    private int _repliesDropped;
     private Task _accepting = Task.CompletedTask;
 
     private TcpProxy(string targetHost, int targetPort)
@@ -79,6 +80,16 @@ public sealed class TcpProxy : IAsyncDisposable
     /// that connection without passing the answer on: the request was done, its reply lost.
     /// </summary>
     public void DropAfterNextClientFrame() => Interlocked.Exchange(ref _dropAfterNextClientBytes, 1);
+
+    /// <summary>
+    /// As <see cref="DropAfterNextClientFrame"/>, but for the next bytes from a client that hold a ZooKeeper request of
+    /// type <paramref name="opCode"/> (e.g. 14, multi): pings and reads before it pass untouched.
+    /// </summary>
+    public void DropAfterNextZooKeeperRequest(int opCode) => Interlocked.Exchange(ref _dropAfterNextClientBytes, opCode);
+
+    /// <summary>How many connections were cut with a reply lost (by <see cref="DropAfterNextClientFrame"/> or
+    /// <see cref="DropAfterNextZooKeeperRequest"/>).</summary>
+    public int RepliesDropped => Volatile.Read(ref _repliesDropped);
 
     /// <summary>Stops accepting and closes every connection.</summary>
     public async ValueTask DisposeAsync()
@@ -169,8 +180,11 @@ public sealed class TcpProxy : IAsyncDisposable
                     break;
                 }
 
-                if (toServer && Interlocked.Exchange(ref _dropAfterNextClientBytes, 0) == 1)
+                if (toServer && Volatile.Read(ref _dropAfterNextClientBytes) is var drop && drop != 0
+                    && (drop == 1 || HoldsZooKeeperRequest(buffer.AsSpan(0, read), drop))
+                    && Interlocked.CompareExchange(ref _dropAfterNextClientBytes, 0, drop) == drop)
                 {
+                    Interlocked.Increment(ref _repliesDropped);
                     link.RepliesCut = true;
                     _ = Task.Delay(LostReplyPatience).ContinueWith(_ => link.Close(), TaskScheduler.Default);
                 }
@@ -185,6 +199,30 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             link.Close();
         }
+    }
+
+    // Whether the bytes, read from the start of a client's frame, hold a request of the given type: frames are a 4-byte
+    // big-endian length, then the xid and the type (4 bytes each).
+    private static bool HoldsZooKeeperRequest(ReadOnlySpan<byte> bytes, int opCode)
+    {
+        var at = 0;
+        while (at + 12 <= bytes.Length)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes[at..]);
+            if (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes[(at + 8)..]) == opCode)
+            {
+                return true;
+            }
+
+            if (length < 8)
+            {
+                return false;
+            }
+
+            at += 4 + length;
+        }
+
+        return false;
     }
 
     private sealed class Link(Socket client, Socket server)

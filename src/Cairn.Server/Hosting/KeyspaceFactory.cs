@@ -65,8 +65,50 @@ internal static partial class KeyspaceFactory
                     time,
                     cancellationToken).ConfigureAwait(false);
 
+            case "zookeeper":
+                return await OpenZooKeeperAsync(options, time, loggers, logger, cancellationToken).ConfigureAwait(false);
+
             default:
-                throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default) or 'etcd'.");
+                throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default), 'etcd' or 'zookeeper'.");
+        }
+    }
+
+    private static async Task<IKeyspace> OpenZooKeeperAsync(CairnOptions options, TimeProvider time, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
+    {
+        var zk = options.ZooKeeper;
+        if (string.IsNullOrWhiteSpace(zk.Connect))
+        {
+            throw new StartupException("Backend 'zookeeper' needs ZooKeeper:Connect (--zk-connect HOST:2181[,…][/chroot] or CAIRN_ZOOKEEPER__CONNECT).");
+        }
+
+        if (!(zk.SessionTimeoutSeconds is >= 1 and <= 600) || !(zk.RequestTimeoutSeconds is > 0 and <= 600))
+        {
+            throw new StartupException("ZooKeeper:SessionTimeoutSeconds must be 1 to 600 and ZooKeeper:RequestTimeoutSeconds above 0 and at most 600.");
+        }
+
+        var zkOptions = new Cairn.Storage.ZooKeeper.ZooKeeperKeyspaceOptions
+        {
+            ConnectString = zk.Connect.Trim(),
+            Root = zk.Root,
+            Digest = string.IsNullOrEmpty(zk.Digest) ? null : zk.Digest,
+            SessionTimeout = TimeSpan.FromSeconds(zk.SessionTimeoutSeconds),
+            RequestTimeout = TimeSpan.FromSeconds(zk.RequestTimeoutSeconds),
+            ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, options.BackendStartTimeout.TotalSeconds)),
+            Time = time,
+        };
+        try
+        {
+            return await OpenWithRetryAsync(
+                "ZooKeeper at " + zkOptions.ConnectString,
+                async ct => await Cairn.Storage.ZooKeeper.ZooKeeperKeyspace.OpenAsync(zkOptions, loggers.CreateLogger("Cairn.Storage.ZooKeeper"), ct).ConfigureAwait(false),
+                options.BackendStartTimeout,
+                logger,
+                time,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Cairn.Storage.ZooKeeper.ZooKeeperBackendException ex)
+        {
+            throw new StartupException(ex.Message, ex);
         }
     }
 

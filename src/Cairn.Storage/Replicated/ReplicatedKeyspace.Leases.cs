@@ -76,7 +76,7 @@ public sealed partial class ReplicatedKeyspace
                 {
                     var (store, lease) = ((ReplicatedKeyspace, long))s!;
                     store._expiring.TryRemove(lease, out _);
-                    if (task.Exception?.GetBaseException() is { } error and not ObjectDisposedException)
+                    if (task.Exception?.GetBaseException() is { } error and not ObjectDisposedException && Volatile.Read(ref store._disposed) == 0)
                     {
                         // The log is failing; the next sweep proposes it again.
                         LogExpiryFailed(store._logger, lease, error);

@@ -190,7 +190,8 @@ public sealed partial class ReplicatedKeyspace : IKeyspace
     }
 
     /// <summary>Stops the sequencer and the sweeper, answers the requests still waiting with
-    /// <see cref="ObjectDisposedException"/>, ends every watch, and disposes the log.</summary>
+    /// <see cref="UnavailableException"/> (the store is closed, as on the other backends), ends every watch, and disposes
+    /// the log.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -253,7 +254,8 @@ public sealed partial class ReplicatedKeyspace : IKeyspace
         }
     }
 
-    private static ObjectDisposedException Disposed() => new(nameof(ReplicatedKeyspace), "The keyspace node is closed.");
+    // As the other backends: a closed store is unavailable (the journal then falls back to its secondary).
+    private static UnavailableException Disposed() => new("The store is closed.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replicated keyspace node {NodeId:x16} open at log index {Index}, revision {Revision}")]
     private static partial void LogOpened(ILogger logger, long nodeId, long index, long revision);
