@@ -1,7 +1,7 @@
 namespace Cairn.ZooKeeper.Import;
 
 /// <summary>
-/// What the readers need of ZooKeeper: a znode's children and its data, read-only. <c>ZooKeeperClientSource</c>
+/// What the readers need of ZooKeeper: a znode's children and its data, read-only. <see cref="ZooKeeperClientSource"/>
 /// is the real one; tests of the layouts' parsing give a tree of their own.
 /// </summary>
 internal interface IZNodeSource

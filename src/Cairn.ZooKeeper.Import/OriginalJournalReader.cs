@@ -45,6 +45,16 @@ public sealed partial class OriginalJournalReader
     private readonly IZNodeSource _source;
     private readonly bool _skipZooKeeperNode;
 
+    /// <summary>A reader of the original's znodes through <paramref name="client"/>, connected with the original's chroot
+    /// (the connect string's <c>/path</c>); <paramref name="atServerRoot"/> when there is none, so that the server's own
+    /// <c>/zookeeper</c> is not taken for a request.</summary>
+    /// <param name="client">A connected client; the reader only reads, and does not dispose it.</param>
+    /// <param name="atServerRoot">True when the client has no chroot.</param>
+    public OriginalJournalReader(ZooKeeperClient client, bool atServerRoot)
+        : this(new ZooKeeperClientSource(client), atServerRoot)
+    {
+    }
+
     /// <summary>A reader over <paramref name="source"/>; <paramref name="atServerRoot"/> when it reads the server's root
     /// (no chroot), whose <c>/zookeeper</c> is the server's own and no request.</summary>
     internal OriginalJournalReader(IZNodeSource source, bool atServerRoot)
@@ -232,8 +242,19 @@ public sealed partial class OriginalJournalReader
             }
         }
 
-        return (new HistoryNodeRows(path, rows), problems);
+        // The folder wrote a node's rows in the order ZooKeeper listed the steps, which is no order at all: a request's
+        // begin comes first and its commit or abort last, the other steps between them in the dump's order (stable, so the
+        // first of two rows of one step stays first).
+        var ordered = rows.Select((row, i) => (Row: row, Index: i)).OrderBy(r => LifecycleRank(r.Row.Step)).ThenBy(r => r.Index).Select(r => r.Row).ToList();
+        return (new HistoryNodeRows(path, ordered), problems);
     }
+
+    private static int LifecycleRank(string step) => step switch
+    {
+        JournalNames.Begin => 0,
+        JournalNames.Commit or JournalNames.Abort => 2,
+        _ => 1,
+    };
 
     // The requests whose Cairn status (from all their steps) is not what the original answered (live first, then the
     // newest history node that has a begin, commit or abort of it).

@@ -28,6 +28,14 @@ public sealed class PoolLayoutReader
 
     private readonly IZNodeSource _source;
 
+    /// <summary>A reader of the original's znodes through <paramref name="client"/> (connected with the chroot the original
+    /// used, if any: <c>/buddy-circle</c> is read below it).</summary>
+    /// <param name="client">A connected client; the reader only reads, and does not dispose it.</param>
+    public PoolLayoutReader(ZooKeeperClient client)
+        : this(new ZooKeeperClientSource(client))
+    {
+    }
+
     internal PoolLayoutReader(IZNodeSource source) => _source = source;
 
     /// <summary>The circle's members and open transactions (an empty pool when the original never ran here). Throws

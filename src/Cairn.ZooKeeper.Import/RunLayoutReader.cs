@@ -37,6 +37,14 @@ public sealed class RunLayoutReader
 
     private readonly IZNodeSource _source;
 
+    /// <summary>A reader of the original's znodes through <paramref name="client"/> (connected with the chroot the original
+    /// used, if any: <c>/runs</c> is read below it).</summary>
+    /// <param name="client">A connected client; the reader only reads, and does not dispose it.</param>
+    public RunLayoutReader(ZooKeeperClient client)
+        : this(new ZooKeeperClientSource(client))
+    {
+    }
+
     internal RunLayoutReader(IZNodeSource source) => _source = source;
 
     /// <summary>The run <paramref name="runId"/>, or null when there is none. Throws

@@ -50,6 +50,17 @@ public sealed class OriginalJournalReaderTests
     }
 
     [Fact]
+    public async Task Read_ARequestsRowsInANode_BeginFirst_CommitOrAbortLast_WhateverOrderTheFolderWroteThemIn()
+    {
+        var tree = new FakeZNodes().Add("/history/sqlite-db#0000000000", History(
+            OriginalDumps.Row(1, "tx", "commit"), OriginalDumps.Row(2, "tx", "authorization"), OriginalDumps.Row(3, "tx", "begin"), OriginalDumps.Row(4, "tx", "audit")));
+
+        var journal = await ReadAsync(tree);
+
+        Assert.Equal(["begin", "authorization", "audit", "commit"], journal.Entries.Select(e => e.Step));
+    }
+
+    [Fact]
     public async Task Read_ALiveStepOverAHistoryRowOfTheSameStep_TheLiveOneWins()
     {
         var tree = new FakeZNodes()
