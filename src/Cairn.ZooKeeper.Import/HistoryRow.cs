@@ -15,6 +15,8 @@ namespace Cairn.ZooKeeper.Import;
 /// answered <c>{"status": row}</c>: those fourteen columns in that order, with <c>payload</c> (a JSON text) parsed.
 /// The message built here is that object, written as Python's <c>json.dumps</c> wrote it (<see cref="PythonJson"/>), so
 /// Cairn's <c>GET /status/&lt;txid&gt;</c> — <c>{"status": message}</c> — answers the original's bytes.
+/// A row the original's status failed on is imported where it can be: a NULL payload (Python's <c>json.loads(None)</c>
+/// raised) becomes <c>null</c>; a payload that is not JSON, a blob, or a request_id or step that is not text is refused.
 /// </remarks>
 internal static class HistoryRow
 {

@@ -34,8 +34,9 @@ public sealed class JournalImportTests(JournalImportFixture fixture) : IClassFix
 {
     private static string Chroot() => "/journal-" + Guid.NewGuid().ToString("N")[..12];
 
+    // A minute for ZooKeeper to answer: a loaded machine may be slow, and only the test of an unreachable one waits it out.
     private Task<CliRun> ImportAsync(params string[] args) =>
-        CliRun.RunAsync(["journal", "import", .. args, "--endpoint", fixture.Server.TcpEndpoint]);
+        CliRun.RunAsync(["journal", "import", .. args, .. args.Contains("--connect-timeout") ? Array.Empty<string>() : ["--connect-timeout", "60s"], "--endpoint", fixture.Server.TcpEndpoint]);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
