@@ -11,12 +11,16 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real servers and tools the tests run: etcd (Debian's etcd-server), curl (the Pulzar API's tests run the seed's own
-# curl command lines), and Debian's python3 with requests_unixsocket (the journal's tests run the seed's Python client,
-# as user nobody, with /usr/bin/python3 whatever else is first on PATH) and kazoo (`cairn journal import`'s tests write
-# the original Journal's znodes with it, as the original did). Installed when missing.
+# Real servers and tools the tests run: etcd (Debian's etcd-server), ZooKeeper 3.8 (Debian's zookeeper, run with java,
+# logging through slf4j-simple), curl (the Pulzar API's tests run the seed's own curl command lines), and Debian's
+# python3 with requests_unixsocket (the journal's tests run the seed's Python client, as user nobody, with
+# /usr/bin/python3 whatever else is first on PATH) and kazoo (`cairn journal import`'s tests write the original
+# Journal's znodes with it, as the original did). Installed when missing.
 missing=""
 command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
+[ -f /usr/share/java/zookeeper.jar ] || missing="$missing zookeeper"
+[ -f /usr/share/java/slf4j-simple.jar ] || missing="$missing libslf4j-java"
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 /usr/bin/python3 -c 'import requests_unixsocket' >/dev/null 2>&1 || missing="$missing python3-requests-unixsocket"
 /usr/bin/python3 -c 'import kazoo' >/dev/null 2>&1 || missing="$missing python3-kazoo"
@@ -30,8 +34,8 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq $missing >/dev/null
-  # The package starts a system etcd where systemd runs; the tests start their own on free ports.
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
+  # The packages start a system etcd and ZooKeeper where systemd runs; the tests start their own on free ports.
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd zookeeper >/dev/null 2>&1 || true; fi
 fi
 
 # Everything the tests write to the temp directory (data dirs, sockets) goes into one directory of this run's own, so
@@ -44,6 +48,8 @@ export TMPDIR="$run_tmp"
 cleanup() {
   pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
   pkill -f "etcd --name test --data-dir (/dev/shm)?$run_tmp/" 2>/dev/null || true
+  # SIGKILL: a ZooKeeper test may have left its server paused (SIGSTOP), deaf to anything else.
+  pkill -9 -f "org\.apache\.zookeeper\.server\..* (/dev/shm)?$run_tmp/" 2>/dev/null || true
   # A disk-full test mounts a small tmpfs under the run directory; a test that died leaves it mounted.
   grep -o " $run_tmp/[^ ]*" /proc/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$run_tmp" "/dev/shm$run_tmp"

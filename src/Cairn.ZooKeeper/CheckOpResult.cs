@@ -1,0 +1,4 @@
+namespace Cairn.ZooKeeper;
+
+/// <summary>A check of a multi held.</summary>
+public sealed record CheckOpResult : OpResult;
