@@ -14,7 +14,8 @@ fi
 # Real servers and tools the tests run: etcd (Debian's etcd-server), ZooKeeper 3.8 (Debian's zookeeper, run with java,
 # logging through slf4j-simple), curl (the Pulzar API's tests run the seed's own curl command lines), and Debian's
 # python3 with requests_unixsocket (the journal's tests run the seed's Python client, as user nobody, with
-# /usr/bin/python3 whatever else is first on PATH). Installed when missing.
+# /usr/bin/python3 whatever else is first on PATH) and kazoo (`cairn journal import`'s tests write the original
+# Journal's znodes with it, as the original did). Installed when missing.
 missing=""
 command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 [ -f /usr/share/java/zookeeper.jar ] || missing="$missing zookeeper"
@@ -22,6 +23,7 @@ command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 /usr/bin/python3 -c 'import requests_unixsocket' >/dev/null 2>&1 || missing="$missing python3-requests-unixsocket"
+/usr/bin/python3 -c 'import kazoo' >/dev/null 2>&1 || missing="$missing python3-kazoo"
 if [ -n "$missing" ]; then
   echo "== installing$missing"
   if [ "$(id -u)" -ne 0 ]; then
