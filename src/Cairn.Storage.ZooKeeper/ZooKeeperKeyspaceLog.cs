@@ -40,6 +40,9 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
     private readonly string _snapshot;
     private readonly string _snapshots;
     private readonly IReadOnlyList<Acl> _acl;
+    private readonly Lock _readIndexGate = new();
+    private TaskCompletionSource<long>? _nextRound; // callers waiting for a read-index round not sent yet
+    private bool _roundInFlight;
 
     private ZooKeeperKeyspaceLog(ZooKeeperKeyspaceOptions options, ZooKeeperConnection connection, ILogger logger)
     {
@@ -295,16 +298,72 @@ internal sealed partial class ZooKeeperKeyspaceLog : IKeyspaceLog
     }
 
     /// <inheritdoc />
-    public async ValueTask<long> LastIndexAsync(CancellationToken cancellationToken = default) =>
+    /// <remarks>
+    /// Concurrent callers share round trips, as etcd batches its read-index requests: a caller joins the next round,
+    /// which is sent only after it joined, so the round's answer covers every append acknowledged before the caller
+    /// called; while one round is out, those who arrive wait for the next. One sync and one read serve them all.
+    /// </remarks>
+    public async ValueTask<long> LastIndexAsync(CancellationToken cancellationToken = default)
+    {
+        Task<long> round;
+        var start = false;
+        lock (_readIndexGate)
+        {
+            _nextRound ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            round = _nextRound.Task;
+            if (!_roundInFlight)
+            {
+                _roundInFlight = true;
+                start = true;
+            }
+        }
+
+        if (start)
+        {
+            _ = RunReadIndexRoundsAsync();
+        }
+
+        return await round.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunReadIndexRoundsAsync()
+    {
+        while (true)
+        {
+            TaskCompletionSource<long> round;
+            lock (_readIndexGate)
+            {
+                if (_nextRound is null)
+                {
+                    _roundInFlight = false;
+                    return;
+                }
+
+                round = _nextRound;
+                _nextRound = null;
+            }
+
+            try
+            {
+                round.TrySetResult(await ReadHeadLinearizablyAsync().ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                round.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task<long> ReadHeadLinearizablyAsync() =>
         await WithRetryAsync("read the log's head", async (zk, ct) =>
         {
             // sync makes the server we talk to catch up with the leader; the read queued behind it then sees every
-            // append acknowledged before this call. One round trip: both are sent before the first reply.
+            // append acknowledged before the round was sent. One round trip: both are sent before the first reply.
             var sync = zk.SyncAsync(_head, ct);
             var head = zk.GetDataAsync(_head, cancellationToken: ct);
             await sync.ConfigureAwait(false);
             return ParseIndex((await head.ConfigureAwait(false)).Data);
-        }, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask WriteSnapshotAsync(long index, ReadOnlyMemory<byte> snapshot, CancellationToken cancellationToken = default)
