@@ -55,7 +55,7 @@ public sealed class ZooKeeperClusterTests : ClusterBehaviour
 
         // P stops in its tracks (a long GC pause, a frozen VM) for well past its TTL: its lease expires by Q's hand,
         // with it P's registration and leader key, and Q takes over.
-        Signal(first.Pid, SIGSTOP);
+        TestProcesses.Pause(first.Pid);
         try
         {
             await Eventually.UntilAsync(async () => (await NodesAsync(httpQ)) is { Leader: "Q" } n && n.Nodes.All(x => x.NodeId != "P"),
@@ -63,7 +63,7 @@ public sealed class ZooKeeperClusterTests : ClusterBehaviour
         }
         finally
         {
-            Signal(first.Pid, SIGCONT);
+            TestProcesses.Resume(first.Pid);
         }
 
         // P resumes: it reads the state as it is now (Q leads), registers again, and never claims to lead.
@@ -132,16 +132,4 @@ public sealed class ZooKeeperClusterTests : ClusterBehaviour
         Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(30));
     }
 
-    private const string SIGSTOP = "STOP";
-    private const string SIGCONT = "CONT";
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
-        kill.WaitForExit();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {pid} failed with exit code {kill.ExitCode}");
-        }
-    }
 }

@@ -41,7 +41,7 @@ public sealed class EtcdServer : IAsyncDisposable
         // starts again on other ports.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new EtcdServer(FreePort(), FreePort(), extraArguments ?? []);
+            var server = new EtcdServer(TestProcesses.FreePort(), TestProcesses.FreePort(), extraArguments ?? []);
             Directory.CreateDirectory(server._dataDir);
             try
             {
@@ -182,12 +182,5 @@ public sealed class EtcdServer : IAsyncDisposable
         {
             _log.TryDequeue(out _);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Cairn.Testing;
@@ -17,12 +16,9 @@ namespace Cairn.Testing;
 /// directory, so that test.sh can kill what a crashed run left behind. Every process is also killed when the test
 /// process exits.
 /// </remarks>
-public sealed partial class ZooKeeperServer : IAsyncDisposable
+public sealed class ZooKeeperServer : IAsyncDisposable
 {
-    private const int SigStop = 19;
-    private const int SigCont = 18;
 
-    private const int SigKill = 9;
 
     // What the exit handler cleans up. The test runner kills its test host soon after the tests end, while exit
     // handlers still run: the cleanup is one handler that signals every process at once, then removes the directories.
@@ -119,10 +115,10 @@ public sealed partial class ZooKeeperServer : IAsyncDisposable
     }
 
     /// <summary>Stops the process with SIGSTOP: its sockets stay open and nothing answers (a hung server).</summary>
-    public void Pause() => Signal(SigStop);
+    public void Pause() => TestProcesses.Pause(RunningPid);
 
     /// <summary>Continues a paused process (SIGCONT).</summary>
-    public void Resume() => Signal(SigCont);
+    public void Resume() => TestProcesses.Resume(RunningPid);
 
     /// <summary>
     /// Asks the server for its mode with the <c>srvr</c> four-letter word: <c>standalone</c>, <c>leader</c> or
@@ -178,9 +174,9 @@ public sealed partial class ZooKeeperServer : IAsyncDisposable
 
     internal void ChoosePorts()
     {
-        ClientPort = FreePort();
-        PeerPort = FreePort();
-        ElectionPort = FreePort();
+        ClientPort = TestProcesses.FreePort();
+        PeerPort = TestProcesses.FreePort();
+        ElectionPort = TestProcesses.FreePort();
     }
 
     // zoo.cfg: tickTime 500 ms so that session timeouts down to 1 s are allowed (2 ticks) and elections are quick.
@@ -278,18 +274,9 @@ public sealed partial class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    private void Signal(int signal)
-    {
-        if (_process is not { HasExited: false } process)
-        {
-            throw new InvalidOperationException($"ZooKeeper server {Id} is not running.");
-        }
-
-        if (Kill(process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
+    private int RunningPid => _process is { HasExited: false } process
+        ? process.Id
+        : throw new InvalidOperationException($"ZooKeeper server {Id} is not running.");
 
     private void Remember(string? line)
     {
@@ -317,7 +304,7 @@ public sealed partial class ZooKeeperServer : IAsyncDisposable
             {
                 if (!process.HasExited)
                 {
-                    _ = Kill(process.Id, SigKill);
+                    TestProcesses.KillNow(process.Id);
                 }
             }
             catch (InvalidOperationException)
@@ -341,14 +328,4 @@ public sealed partial class ZooKeeperServer : IAsyncDisposable
             }
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
