@@ -1,0 +1,3 @@
+global using Cairn.Contracts;
+global using Cairn.Core;
+global using Cairn.Testing;
