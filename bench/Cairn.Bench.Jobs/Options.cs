@@ -13,10 +13,12 @@ internal sealed class Options
           targets: cairn (client-hosted workers), cairn-server (in-server workers, type cairn.noop),
                    hangfire-sqlite (its defaults: journal DELETE), hangfire-sqlite-wal (journal WAL),
                    hangfire-inmemory (default: all)
-          full defaults: --jobs 10000 --enqueuers 4 --latency-rate 50 --latency-seconds 10 --backlog 100000
-                         --enqueue-limit 30 --backlog-limit 120 --drain-limit 120 --deadline 600
-          --quick:       --jobs 1000 --latency-seconds 3 --backlog 5000 --enqueue-limit 5 --backlog-limit 20
+          full defaults: --jobs 10000 --enqueuers 4 --latency-rate 5 --latency-seconds 20 --backlog 100000
+                         --enqueue-limit 20 --backlog-limit 90 --drain-limit 90 --deadline 600
+          --quick:       --jobs 1000 --latency-seconds 6 --backlog 5000 --enqueue-limit 5 --backlog-limit 20
                          --drain-limit 20 --deadline 120 (a minute or two per target)
+          The latency rate is below every target's throughput on a small box (Hangfire on SQLite runs ~10 jobs/s on
+          2 vCPUs), so that it measures the start latency of a job, not the wait in a queue that outgrows the workers.
           The enqueuers of the throughput and backlog cells stop at their limit (seconds) if the job count is not
           reached by then, and a backlog's drain is measured over at most --drain-limit seconds, so that a slow
           target does not take hours; the table says how many jobs a cell had.
@@ -26,11 +28,11 @@ internal sealed class Options
 
     public IReadOnlyList<string> Targets { get; private set; } = AllTargets;
 
-    public TimeSpan EnqueueLimit { get; private set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan EnqueueLimit { get; private set; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan BacklogLimit { get; private set; } = TimeSpan.FromSeconds(120);
+    public TimeSpan BacklogLimit { get; private set; } = TimeSpan.FromSeconds(90);
 
-    public TimeSpan DrainLimit { get; private set; } = TimeSpan.FromSeconds(120);
+    public TimeSpan DrainLimit { get; private set; } = TimeSpan.FromSeconds(90);
 
     public TimeSpan Deadline { get; private set; } = TimeSpan.FromSeconds(600);
 
@@ -40,9 +42,9 @@ internal sealed class Options
 
     public int Enqueuers { get; private set; } = 4;
 
-    public int LatencyRate { get; private set; } = 50;
+    public int LatencyRate { get; private set; } = 5;
 
-    public double LatencySeconds { get; private set; } = 10;
+    public double LatencySeconds { get; private set; } = 20;
 
     public long Backlog { get; private set; } = 100_000;
 
@@ -67,7 +69,7 @@ internal sealed class Options
         {
             o.Quick = true;
             o.Jobs = 1_000;
-            o.LatencySeconds = 3;
+            o.LatencySeconds = 6;
             o.Backlog = 5_000;
             o.EnqueueLimit = TimeSpan.FromSeconds(5);
             o.BacklogLimit = TimeSpan.FromSeconds(20);

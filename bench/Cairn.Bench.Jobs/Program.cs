@@ -5,6 +5,12 @@ using Cairn.Bench.Jobs;
 
 // cairn-bench-jobs: Cairn's job system beside Hangfire (on SQLite and in memory), measured in one run on this machine.
 // bench/jobs.sh is the one-command front end (builds Release, passes the cairn executable, writes bench/results/).
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
 Options o;
 try
 {
@@ -143,7 +149,7 @@ static string Summary(Options o, List<TargetKind> kinds, List<CellResult> result
     sb.Append(inv, $"- Throughput: {o.Jobs:N0} no-op jobs (or as many as the enqueuers made in {o.EnqueueLimit.TotalSeconds:0} s) enqueued by {o.Enqueuers} concurrent enqueuers while the workers run; jobs/s from the first enqueue call to the last job's start. ");
     sb.Append(inv, $"Start latency: {o.LatencyRate} jobs/s enqueued one at a time for {o.LatencySeconds:0.#} s; from the enqueue call's start to the job's start. ");
     sb.Append(inv, $"Backlog: {o.Backlog:N0} jobs (or as many as were made in {o.BacklogLimit.TotalSeconds:0} s) enqueued by {Math.Max(o.Enqueuers, 8)} enqueuers with no worker running, then {o.BacklogWorkers} workers started; drain jobs/s from the workers' start to the last job's start (* : measured over the first {o.DrainLimit.TotalSeconds:0} s, the backlog was not drained by then). ");
-    sb.Append(inv, $"Every cell on fresh storage, after {100} unmeasured warm-up jobs (not in the backlog cell).\n");
+    sb.Append(inv, $"Every cell on fresh storage, after {Scenarios.WarmupJobs} unmeasured warm-up jobs (not in the backlog cell).\n");
     foreach (var r in results.Where(r => r.Error is not null || r.Note is not null))
     {
         sb.Append(inv, $"- {(r.Error is null ? "note" : "error")} in {r.Target} {r.Scenario} ({r.Workers} workers): {r.Error ?? r.Note}\n");

@@ -22,7 +22,7 @@ internal sealed record CellResult(
 /// </summary>
 internal static class Scenarios
 {
-    private const int WarmupJobs = 100;
+    public const int WarmupJobs = 20;
 
     /// <summary>
     /// Throughput: <paramref name="jobs"/> no-op jobs enqueued by <paramref name="enqueuers"/> concurrent enqueuers while
