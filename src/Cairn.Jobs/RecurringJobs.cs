@@ -223,7 +223,7 @@ public sealed partial class RecurringJobs
         job.Recurring = definition.Name;
         job.Occurrence = occurrence;
         var jobKey = JobKeys.Job(id);
-        var stored = JsonSerializer.SerializeToUtf8Bytes(job, WireJson.Options);
+        var stored = JobJson.Encode(job);
         return (job, compares, puts.Select(p => p is PutRequest put && put.Key == jobKey ? put with { Value = stored } : p).ToList());
     }
 
