@@ -215,60 +215,47 @@ public static class JobSchedule
         return result;
     }
 
-    /// <summary>How many occurrences lie in (<paramref name="afterExclusive"/>, <paramref name="untilInclusive"/>],
-    /// counting at most <paramref name="max"/>. Cheap for an interval (arithmetic); a cron schedule is walked.</summary>
-    internal static long CountOccurrences(RecurringJobDto schedule, DateTimeOffset afterExclusive, DateTimeOffset untilInclusive, long max)
+    /// <summary>The latest occurrences in (<paramref name="afterExclusive"/>, <paramref name="untilInclusive"/>], at most
+    /// <paramref name="max"/> of them, oldest first. Walks back from <paramref name="untilInclusive"/>, so it costs
+    /// <paramref name="max"/> steps however many occurrences the span holds (a long downtime of a frequent schedule).</summary>
+    public static IReadOnlyList<DateTimeOffset> LatestOccurrences(RecurringJobDto schedule, DateTimeOffset afterExclusive, DateTimeOffset untilInclusive, int max)
     {
-        if (schedule.Interval is { Repeat: true, Anchor: { } anchor } interval && untilInclusive > afterExclusive)
-        {
-            var step = Length(interval).Ticks;
-
-            // Occurrences with index k >= 1 and anchor + k·step in (after, until].
-            var lastK = untilInclusive.UtcTicks < anchor.UtcTicks + step ? 0 : (untilInclusive.UtcTicks - anchor.UtcTicks) / step;
-            var firstK = afterExclusive.UtcTicks < anchor.UtcTicks + step ? 1 : ((afterExclusive.UtcTicks - anchor.UtcTicks) / step) + 1;
-            return Math.Min(max, Math.Max(0, lastK - firstK + 1));
-        }
-
-        var count = 0L;
-        var at = afterExclusive;
-        while (count < max && NextOccurrence(schedule, at) is { } next && next <= untilInclusive)
-        {
-            count++;
-            at = next;
-        }
-
-        return count;
-    }
-
-    /// <summary>The last occurrence at or before <paramref name="untilInclusive"/> and after
-    /// <paramref name="afterExclusive"/>, or null. For an interval it is computed; for cron the expression is asked for
-    /// its previous occurrence.</summary>
-    internal static DateTimeOffset? LastOccurrence(RecurringJobDto schedule, DateTimeOffset afterExclusive, DateTimeOffset untilInclusive)
-    {
-        DateTimeOffset? last;
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        var result = new List<DateTimeOffset>();
         if (schedule.Cron is not null)
         {
             var cron = ParseCron(schedule.Cron).Expression;
             var zone = schedule.TimeZone is null ? TimeZoneInfo.Utc : FindZone(schedule.TimeZone);
-            last = cron.GetPreviousOccurrence(untilInclusive.UtcDateTime, zone, inclusive: true) is { } p
-                ? new DateTimeOffset(DateTime.SpecifyKind(p, DateTimeKind.Utc))
-                : null;
+            var at = cron.GetPreviousOccurrence(untilInclusive.UtcDateTime, zone, inclusive: true);
+            while (result.Count < max && at is { } p && new DateTimeOffset(DateTime.SpecifyKind(p, DateTimeKind.Utc)) is var o && o > afterExclusive)
+            {
+                result.Add(o);
+                at = cron.GetPreviousOccurrence(p, zone, inclusive: false);
+            }
         }
         else
         {
-            var interval = schedule.Interval!;
-            var anchor = interval.Anchor!.Value;
+            var interval = schedule.Interval ?? throw new ArgumentException("The schedule has neither a cron expression nor an interval.", nameof(schedule));
+            var anchor = interval.Anchor ?? throw new ArgumentException("An interval schedule needs its anchor.", nameof(schedule));
             var step = Length(interval).Ticks;
-            if (untilInclusive.UtcTicks < anchor.UtcTicks + step)
+            if (untilInclusive.UtcTicks >= anchor.UtcTicks + step)
             {
-                return null;
-            }
+                for (var k = interval.Repeat ? (untilInclusive.UtcTicks - anchor.UtcTicks) / step : 1; k >= 1 && result.Count < max; k--)
+                {
+                    var o = new DateTimeOffset(anchor.UtcTicks + (k * step), TimeSpan.Zero);
+                    if (o <= afterExclusive)
+                    {
+                        break;
+                    }
 
-            var k = interval.Repeat ? (untilInclusive.UtcTicks - anchor.UtcTicks) / step : 1;
-            last = new DateTimeOffset(anchor.UtcTicks + (k * step), TimeSpan.Zero);
+                    result.Add(o);
+                }
+            }
         }
 
-        return last is { } l && l > afterExclusive && l <= untilInclusive ? l : null;
+        result.Reverse();
+        return result;
     }
 
     /// <summary>The length of one interval.</summary>
@@ -377,7 +364,8 @@ public static class JobSchedule
     private static string Show(JsonElement value) =>
         value.ValueKind == JsonValueKind.Undefined ? "nothing" : value.GetRawText();
 
-    private static RecurringJobDto Copy(RecurringJobDto spec) => new()
+    /// <summary>A copy of the definition (its interval copied too).</summary>
+    internal static RecurringJobDto Copy(RecurringJobDto spec) => new()
     {
         Name = spec.Name,
         Type = spec.Type,

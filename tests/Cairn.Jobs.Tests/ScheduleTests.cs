@@ -92,6 +92,37 @@ public sealed class ScheduleTests
         Assert.Equal(anchor.AddDays(1), JobSchedule.NextOccurrence(JobSchedule.Validate(Every(1, "DAYS", anchor)), anchor));
     }
 
+    [Theory]
+    [InlineData("30 1 * * *", "Europe/London", "2026-03-27T00:00:00Z", "2026-04-02T00:00:00Z")]
+    [InlineData("30 1 * * *", "Europe/London", "2026-10-23T00:00:00Z", "2026-10-28T00:00:00Z")]
+    [InlineData("*/30 * * * *", "Europe/London", "2026-10-24T22:00:00Z", "2026-10-25T03:00:00Z")]
+    [InlineData("0 9 * * 1-5", "America/New_York", "2026-03-01T00:00:00Z", "2026-03-20T00:00:00Z")]
+    public void LatestOccurrences_WalkBackToTheSameOccurrencesAsForward(string cron, string zone, string from, string to)
+    {
+        var schedule = JobSchedule.Validate(Cron(cron, zone));
+        var forward = JobSchedule.Occurrences(schedule, Utc(from), Utc(to), 1000);
+
+        Assert.Equal(forward, JobSchedule.LatestOccurrences(schedule, Utc(from), Utc(to), 1000));
+        Assert.Equal(forward.TakeLast(3), JobSchedule.LatestOccurrences(schedule, Utc(from), Utc(to), 3));
+        Assert.Equal(forward.Skip(1), JobSchedule.LatestOccurrences(schedule, forward[0], forward[^1], 1000));
+    }
+
+    [Fact]
+    public void LatestOccurrences_OfAnInterval()
+    {
+        var anchor = Utc("2026-01-01T10:00:00Z");
+        var every5 = JobSchedule.Validate(Every(5, "minutes", anchor));
+        var once = JobSchedule.Validate(Every(5, "minutes", anchor, repeat: false));
+
+        Assert.Equal([anchor.AddMinutes(15), anchor.AddMinutes(20)], JobSchedule.LatestOccurrences(every5, anchor, anchor.AddMinutes(24), 2));
+        Assert.Equal(
+            JobSchedule.Occurrences(every5, anchor.AddMinutes(-7), anchor.AddMinutes(20), 100),
+            JobSchedule.LatestOccurrences(every5, anchor.AddMinutes(-7), anchor.AddMinutes(20), 100));
+        Assert.Empty(JobSchedule.LatestOccurrences(every5, anchor, anchor.AddMinutes(4), 10));
+        Assert.Empty(JobSchedule.LatestOccurrences(every5, anchor.AddMinutes(5), anchor.AddMinutes(9), 10));
+        Assert.Equal([anchor.AddMinutes(5)], JobSchedule.LatestOccurrences(once, anchor, anchor.AddYears(1), 10));
+    }
+
     [Fact]
     public void RunOnceInterval_HasOneOccurrence_OneIntervalAfterItsAnchor()
     {
