@@ -23,6 +23,8 @@ internal static class Cli
             BlobCommands.Search(context),
             BlobCommands.Admin(context),
             BlobCommands.Snapshot(context),
+            JobCommands.Create(context),
+            WorkerCommand.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);
