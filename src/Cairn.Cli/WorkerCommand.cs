@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Cairn.Contracts;
 using Cairn.Jobs;
 using Microsoft.Extensions.Logging;
@@ -60,6 +61,19 @@ internal static class WorkerCommand
                 Handlers = runner.Registrations,
             };
             var logger = new LineLogger(context.Error);
+
+            // SIGTERM (a service manager's stop) and SIGINT (Ctrl-C) both stop the worker gracefully; taking them here
+            // keeps the runtime from ending the process before running attempts are stopped and reported.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void Stop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stopping.Cancel();
+            }
+
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            ct = stopping.Token;
             var worker = client.CreateJobWorker(options, logger);
             try
             {
@@ -101,7 +115,12 @@ internal static class WorkerCommand
                 return;
             }
 
-            var message = formatter(state, exception) + (exception is null ? "" : ": " + exception.Message);
+            var message = formatter(state, exception);
+            if (exception is not null)
+            {
+                message = message.TrimEnd('.', ' ') + ": " + exception.Message;
+            }
+
             var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             lock (_gate)
             {
