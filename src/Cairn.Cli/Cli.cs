@@ -23,11 +23,14 @@ internal static class Cli
             BlobCommands.Search(context),
             BlobCommands.Admin(context),
             BlobCommands.Snapshot(context),
+            JobCommands.Create(context),
+            WorkerCommand.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);
 
-        var parse = root.Parse(args);
+        // No response files: "@FILE" is an argument of its own (cairn job run --args @args.json), not a list of tokens.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             return await context.FailAsync(string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct()) + " (see cairn --help)").ConfigureAwait(false);

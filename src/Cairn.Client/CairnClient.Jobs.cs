@@ -140,7 +140,7 @@ public sealed partial class CairnClient
     /// <param name="cancellationToken">Ends the stream.</param>
     /// <exception cref="NotFoundException">There is no such job (when the stream is first opened).</exception>
     /// <exception cref="UnavailableException">The first connection could not be made.</exception>
-    public async IAsyncEnumerable<JobEvent> FollowJobAsync(long id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<JobStreamEvent> FollowJobAsync(long id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var logSeen = new Dictionary<int, long>();
         var lastRevision = 0L;
@@ -182,7 +182,7 @@ public sealed partial class CairnClient
                         }
 
                         lastRevision = job.Revision;
-                        yield return new JobEvent(job, null);
+                        yield return new JobStreamEvent(job, null);
                         break;
                     case "log":
                         var chunk = ReadEventData<JobLogChunkDto>(sse.Data);
@@ -193,8 +193,10 @@ public sealed partial class CairnClient
                         }
 
                         logSeen[chunk.Attempt] = chunk.Seq;
-                        yield return new JobEvent(null, chunk);
+                        yield return new JobStreamEvent(null, chunk);
                         break;
+                    case "deleted":
+                        yield break;
                 }
             }
 

@@ -38,4 +38,4 @@ public sealed record RecurringJobPutResult(RecurringJobDto Recurring, bool Creat
 /// of <see cref="Job"/> and <see cref="Log"/> is set.</summary>
 /// <param name="Job">The job after a change of state (or as it stood when the stream began).</param>
 /// <param name="Log">A piece of an attempt's log.</param>
-public sealed record JobEvent(JobDto? Job, JobLogChunkDto? Log);
+public sealed record JobStreamEvent(JobDto? Job, JobLogChunkDto? Log);

@@ -1,5 +1,6 @@
 using Cairn.Server.Modules.Cluster;
 using Cairn.Server.Modules.Extensions;
+using Cairn.Server.Modules.Jobs;
 using Cairn.Server.Modules.Journal;
 using Cairn.Server.Modules.Volumes;
 
@@ -18,6 +19,7 @@ internal static class ModuleCatalog
         new ExtensionsModule(),
         new JournalModule(),
         new VolumesModule(),
+        new JobsModule(),
         new ClusterModule(),
     ];
 }

@@ -18,7 +18,8 @@ namespace Cairn.Server.Modules.Volumes;
 /// <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
 /// <c>GET /third_party/&lt;app&gt;/&lt;args…&gt;</c> (extensions), <c>GET /admin/status</c>, <c>/admin/network[/&lt;node&gt;]</c>.
 /// Served under <c>/compat/pulzar</c> on every listener and at the root of each <c>Pulzar:Listen</c> listener. Values
-/// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file.
+/// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file. Other modules add routes of their own
+/// (<see cref="PulzarRoute"/>: the jobs' <c>launch_job</c>, <c>admin/jobs</c>, <c>cancel_job</c>).
 /// </summary>
 internal static class PulzarCompatEndpoints
 {
@@ -26,6 +27,8 @@ internal static class PulzarCompatEndpoints
     public const string Prefix = "/compat/pulzar";
 
     private const int MaxTemporalDays = 3650;
+
+    private static readonly string[] OwnRoutes = ["add_key", "get_key", "delete_key", "third_party", "admin"];
 
     /// <summary>The methods the API answers (besides <c>OPTIONS</c>): what web pages of other origins may use.</summary>
     public static readonly IReadOnlyList<string> Methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
@@ -94,13 +97,27 @@ internal static class PulzarCompatEndpoints
                 await AdminVolumeEndpoints.NodeAsync(context, blobs, segments[2]).ConfigureAwait(false);
                 return;
             default:
-                throw new NotFoundException($"No Pulzar route for {context.Request.Path} (add_key, get_key, delete_key, third_party, admin).");
+                // Routes other modules add (the jobs' launch_job, admin/jobs, cancel_job): the longest that matches.
+                var added = services.GetServices<PulzarRoute>()
+                    .Where(r => r.Segments.Count <= segments.Count && r.Segments.Select((s, i) => s == segments[i]).All(m => m))
+                    .MaxBy(r => r.Segments.Count);
+                if (added is not null)
+                {
+                    await added.HandleAsync(context, segments.Skip(added.Segments.Count).ToList()).ConfigureAwait(false);
+                    return;
+                }
+
+                var names = OwnRoutes.Concat(services.GetServices<PulzarRoute>().Select(r => string.Join('/', r.Segments)))
+                    .Distinct(StringComparer.Ordinal);
+                throw new NotFoundException($"No Pulzar route for {context.Request.Path} ({string.Join(", ", names)}).");
         }
     }
 
     private static string KeyOf(IReadOnlyList<string> segments) => BlobEndpoints.UserKey(string.Join('/', segments.Skip(1)));
 
-    private static void Only(HttpContext context, params string[] methods)
+    /// <summary>Refuses any method but <paramref name="methods"/> with 405 and an Allow header.</summary>
+    /// <exception cref="MethodNotAllowedException">Another method.</exception>
+    internal static void Only(HttpContext context, params string[] methods)
     {
         if (!methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
         {
@@ -163,10 +180,21 @@ internal static class PulzarCompatEndpoints
         }).ConfigureAwait(false);
     }
 
-    private static async Task Text(HttpContext context, int status, string text)
+    /// <summary>Answers <paramref name="text"/> as the seed did: plain text, one line.</summary>
+    internal static async Task Text(HttpContext context, int status, string text)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text + "\n"), context.RequestAborted).ConfigureAwait(false);
     }
 }
+
+/// <summary>
+/// A route another module adds to the Pulzar API (the seed served jobs beside values): requests whose first path segments
+/// are <see cref="Segments"/> go to <see cref="HandleAsync"/> with the segments after them. Registered as a singleton by
+/// the module; the API looks them up only for paths its own routes do not take.
+/// </summary>
+/// <param name="Segments">The leading segments, e.g. <c>["launch_job"]</c> or <c>["admin", "jobs"]</c>.</param>
+/// <param name="HandleAsync">Answers the request (any method; it checks its own), given the remaining raw segments,
+/// each decoded.</param>
+internal sealed record PulzarRoute(IReadOnlyList<string> Segments, Func<HttpContext, IReadOnlyList<string>, Task> HandleAsync);
