@@ -227,10 +227,19 @@ public static class JobSchedule
         {
             var cron = ParseCron(schedule.Cron).Expression;
             var zone = schedule.TimeZone is null ? TimeZoneInfo.Utc : FindZone(schedule.TimeZone);
+            // Walking back, Cronos lands on the last instant before a daylight-saving gap (00:59:59 for a 01:30 that
+            // does not exist) where walking forward it fires at the gap's end (01:00 UTC): each instant found is mapped
+            // to the forward occurrence at or after it, so both directions agree on what the occurrences are.
             var at = cron.GetPreviousOccurrence(untilInclusive.UtcDateTime, zone, inclusive: true);
-            while (result.Count < max && at is { } p && new DateTimeOffset(DateTime.SpecifyKind(p, DateTimeKind.Utc)) is var o && o > afterExclusive)
+            while (result.Count < max && at is { } p && p > afterExclusive.UtcDateTime)
             {
-                result.Add(o);
+                if (cron.GetNextOccurrence(p, zone, inclusive: true) is { } f &&
+                    new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) is var o && o <= untilInclusive &&
+                    (result.Count == 0 || result[^1] != o))
+                {
+                    result.Add(o);
+                }
+
                 at = cron.GetPreviousOccurrence(p, zone, inclusive: false);
             }
         }

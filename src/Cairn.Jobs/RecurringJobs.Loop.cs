@@ -11,7 +11,8 @@ public sealed partial class RecurringJobs
 
     private static readonly TimeSpan MaxFailureBackoff = TimeSpan.FromSeconds(30);
 
-    /// <summary>Fires due occurrences until cancelled, sleeping until the next one is due or a definition changes.</summary>
+    /// <summary>Fires due occurrences until cancelled (then it returns), sleeping until the next one is due or a
+    /// definition changes.</summary>
     /// <remarks>
     /// <para>Every node of a cluster may run it; each occurrence still fires once (see the class remarks). The sleep is
     /// on <see cref="JobsOptions.Time"/> (so a fake clock drives it in tests: it ends when the clock reaches the earliest
@@ -79,6 +80,10 @@ public sealed partial class RecurringJobs
                 await wake.CancelAsync().ConfigureAwait(false);
             }
         }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: whatever the store threw on the way out (a cancelled request) is not a failure.
+        }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
@@ -111,7 +116,7 @@ public sealed partial class RecurringJobs
                     }
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }

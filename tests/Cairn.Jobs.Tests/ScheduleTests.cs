@@ -96,6 +96,8 @@ public sealed class ScheduleTests
     [InlineData("30 1 * * *", "Europe/London", "2026-03-27T00:00:00Z", "2026-04-02T00:00:00Z")]
     [InlineData("30 1 * * *", "Europe/London", "2026-10-23T00:00:00Z", "2026-10-28T00:00:00Z")]
     [InlineData("*/30 * * * *", "Europe/London", "2026-10-24T22:00:00Z", "2026-10-25T03:00:00Z")]
+    [InlineData("*/30 * * * *", "Europe/London", "2026-03-28T22:00:00Z", "2026-03-29T03:00:00Z")]
+    [InlineData("15 2 * * *", "Europe/London", "2026-03-27T00:00:00Z", "2026-04-02T00:00:00Z")]
     [InlineData("0 9 * * 1-5", "America/New_York", "2026-03-01T00:00:00Z", "2026-03-20T00:00:00Z")]
     public void LatestOccurrences_WalkBackToTheSameOccurrencesAsForward(string cron, string zone, string from, string to)
     {
