@@ -156,6 +156,7 @@ internal static class JobCommands
     {
         JobDto? last = null;
         var endsWithNewline = true;
+        int? current = null;
         await foreach (var change in client.FollowJobAsync(id, ct).ConfigureAwait(false))
         {
             if (change.Job is { } job)
@@ -164,9 +165,17 @@ internal static class JobCommands
             }
             else if (printLog && change.Log is { } log && (attempt is null || log.Attempt == attempt))
             {
+                if (attempt is null && log.Attempt != current)
+                {
+                    // As `job logs` prints every attempt's log: each under a header.
+                    await context.Out.WriteAsync((endsWithNewline ? "" : "\n") + $"--- attempt {Num(log.Attempt)} ---\n").ConfigureAwait(false);
+                    current = log.Attempt;
+                    endsWithNewline = true;
+                }
+
                 await context.Out.WriteAsync(log.Text).ConfigureAwait(false);
                 await context.Out.FlushAsync(ct).ConfigureAwait(false);
-                endsWithNewline = log.Text.EndsWith('\n');
+                endsWithNewline = log.Text.Length == 0 ? endsWithNewline : log.Text.EndsWith('\n');
             }
         }
 

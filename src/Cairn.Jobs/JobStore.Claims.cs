@@ -355,10 +355,14 @@ public sealed partial class JobStore
         var slotsFull = false;
         foreach (var queue in request.Queues)
         {
+            // A page of the queue at a time, on to its end: jobs of types this worker does not run may fill the head.
             var conflicts = 0;
+            var full = new HashSet<string>(StringComparer.Ordinal);
+            var from = JobKeys.Queue(queue);
+            var end = Keys.PrefixEnd(from)!;
             while (true)
             {
-                var index = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(JobKeys.Queue(queue))) { Limit = ClaimScan }, cancellationToken).ConfigureAwait(false);
+                var index = await _store.RangeAsync(new RangeRequest(KeyRange.Between(from, end)) { Limit = ClaimScan }, cancellationToken).ConfigureAwait(false);
                 if (revision == 0)
                 {
                     revision = index.Revision;
@@ -366,7 +370,6 @@ public sealed partial class JobStore
 
                 var candidates = index.Kvs.Where(kv => Matches(request.Types, JobJson.Text(kv))).ToList();
                 Shuffle(candidates, Math.Min(ClaimSpread, candidates.Count));
-                var full = new HashSet<string>(StringComparer.Ordinal);
                 var raced = false;
                 foreach (var queued in candidates)
                 {
@@ -394,8 +397,21 @@ public sealed partial class JobStore
                     }
                 }
 
-                // Another worker changed the queue under us: read it again (it made progress, so this ends).
-                if (!raced || ++conflicts > 100)
+                if (raced)
+                {
+                    // Another worker changed the queue under us: read it again (it made progress, so this ends).
+                    if (++conflicts > 100)
+                    {
+                        break;
+                    }
+
+                    from = JobKeys.Queue(queue);
+                }
+                else if (index.More)
+                {
+                    from = index.Kvs[^1].Key + "\0";
+                }
+                else
                 {
                     break;
                 }

@@ -178,18 +178,18 @@ public sealed partial class RecurringJobs
 
     /// <summary>Deletes the markers of fired occurrences older than <see cref="JobsOptions.Retention"/> (they only
     /// guard occurrences that could still be fired). Returns how many. Any node may run it at any time.</summary>
-    public async Task<long> FoldAsync(CancellationToken cancellationToken = default)
+    public async Task<int> FoldAsync(CancellationToken cancellationToken = default)
     {
         var before = Options.Time.GetUtcNow() - Options.Retention;
         var names = await Store.RangeAsync(new RangeRequest(KeyRange.Prefix(JobKeys.RecurringPrefix)) { KeysOnly = true }, cancellationToken)
             .ConfigureAwait(false);
-        var deleted = 0L;
+        var deleted = 0;
         foreach (var kv in names.Kvs)
         {
             var name = kv.Key[JobKeys.RecurringPrefix.Length..];
             var result = await Store.DeleteAsync(
                 new DeleteRequest(KeyRange.Between(JobKeys.Fired(name), JobKeys.Fired(name, before))), cancellationToken).ConfigureAwait(false);
-            deleted += result.Deleted;
+            deleted += (int)result.Deleted;
         }
 
         return deleted;

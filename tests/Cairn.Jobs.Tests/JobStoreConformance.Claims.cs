@@ -308,4 +308,18 @@ public abstract partial class JobStoreConformance
 
         Assert.Equal(["12345", "6789a", "[log cut at 10 bytes]"], (await store.ReadLogAsync(job.Id)).Select(c => c.Text));
     }
+
+    [Fact]
+    public async Task Claim_FindsItsTypeBehindAQueueHeadOfOtherTypes()
+    {
+        for (var i = 0; i < 70; i++)
+        {
+            await Jobs.EnqueueAsync(Job("other"));
+        }
+
+        var (mine, _) = await Jobs.EnqueueAsync(Job("mine"));
+
+        Assert.Equal(mine.Id, (await Jobs.ClaimAsync(Worker("w1", "node-1", "mine"), TimeSpan.Zero))!.JobId);
+        Assert.Null(await Jobs.ClaimAsync(Worker("w1", "node-1", "mine"), TimeSpan.Zero));
+    }
 }
