@@ -132,8 +132,9 @@ public sealed class StartupTests
             Assert.Equal(TimeSpan.FromDays(2), journal.Retention);
             Assert.Equal(TimeSpan.FromSeconds(7), fixture.Server.Options.Cluster.Ttl);
 
-            // Compaction:Interval 0 switches periodic compaction off: the journal's archiver is the only leader work.
-            Assert.Equal(["journal-archive"], fixture.Server.Services.GetServices<Cairn.Coordination.ILeaderService>().Select(s => s.Name));
+            // Compaction:Interval 0 switches periodic compaction off: the journal's archiver and the jobs' fold are the
+            // only leader work.
+            Assert.Equal(["journal-archive", "jobs-fold"], fixture.Server.Services.GetServices<Cairn.Coordination.ILeaderService>().Select(s => s.Name));
         }
         finally
         {
