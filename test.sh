@@ -47,6 +47,7 @@ export TMPDIR="$run_tmp"
 # Kill any server a failed test left behind, whatever happens.
 cleanup() {
   pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
+  pkill -f "$root/.*/cairn.dll worker" 2>/dev/null || true
   pkill -f "etcd --name test --data-dir (/dev/shm)?$run_tmp/" 2>/dev/null || true
   # SIGKILL: a ZooKeeper test may have left its server paused (SIGSTOP), deaf to anything else.
   pkill -9 -f "org\.apache\.zookeeper\.server\..* (/dev/shm)?$run_tmp/" 2>/dev/null || true
