@@ -19,6 +19,15 @@ internal static class FuzzRoutes
 
     private static readonly Gen<string> ExtensionName = Gen.Frequency((3, Gen.Elements("example", "search", "wordcount", "missing")), (2, Name));
 
+    // Job ids and names as a client might send them, well-formed or not; types that run (cairn.noop), that are missing
+    // scripts, and that try to leave the scripts directory. The fuzz server runs no workers (Jobs:Workers=0), so an
+    // accepted job stays enqueued and nothing writes behind the generator's back.
+    private static readonly Gen<string> JobId = Gen.Frequency((3, Gen.Elements("1", "2", "3", "0", "-1", "99999999", "9223372036854775808")), (1, Name));
+
+    private static readonly Gen<string> JobType = Gen.Frequency(
+        (3, Gen.Elements("\"cairn.noop\"", "\"script:missing.sh\"", "\"script:../etc/passwd\"", "\"pulzar:example/x\"", "\"script:a;id\"", "\"\"")),
+        (1, JsonValue));
+
     /// <summary>The families, in the order they run.</summary>
     public static IReadOnlyList<FuzzFamily> All { get; } =
     [
@@ -33,6 +42,11 @@ internal static class FuzzRoutes
         new("extensions", ["/v1/extensions/{**rest}"], Extensions()),
         new("compat-journal", ["/compat/journal/{txid}/{step}", "/compat/journal/status/{txid}", "/compat/journal/{**rest}"], CompatJournal()),
         new("compat-pulzar", ["/compat/pulzar/{**rest}"], CompatPulzar()),
+        new("jobs", [
+            "/v1/jobs", "/v1/jobs/{id:long}", "/v1/jobs/{id:long}/cancel", "/v1/jobs/{id:long}/retry", "/v1/jobs/{id:long}/log",
+            "/v1/jobs/{id:long}/events", "/v1/jobs/recurring", "/v1/jobs/recurring/{name}", "/v1/jobs/recurring/{name}/trigger",
+            "/v1/jobs/claim", "/v1/jobs/{id:long}/heartbeat", "/v1/jobs/{id:long}/complete",
+        ], Jobs()),
     ];
 
     private static Gen<FuzzRequest> Kv() => Request(
@@ -115,6 +129,23 @@ internal static class FuzzRoutes
         (5, Request(Methods("POST"), Target(Name.SelectMany(t => Name, (t, s) => $"/compat/journal/{t}/{s}")), Headers(), Body(JournalMessage()), JsonMostly())),
         (3, Request(Methods("GET"), Target(Name.Select(t => "/compat/journal/status/" + t)), Headers(), NoBody())),
         (2, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/compat/journal/" + p)), Headers(), Body(JournalMessage()), JsonMostly())));
+
+    private static Gen<FuzzRequest> Jobs()
+    {
+        var enqueue = Body(JsonObject(Gen.Frequency((2, JobType), (2, JsonValue)), "type", "args", "queue", "runAt", "delaySeconds", "maxAttempts", "timeoutSeconds", "maxConcurrency", "idempotencyKey", "node"));
+        var recurring = Body(JsonObject(Gen.Frequency((2, JobType), (1, Gen.Elements("\"0 0 1 1 *\"", "\"bad cron\"", "\"Europe/London\"", "\"Mars/Base\"")), (2, JsonValue)), "type", "cron", "timeZone", "interval", "misfire", "noOverlap", "args"));
+        var attempt = Body(JsonObject(JsonValue, "token", "text", "outcome", "error", "result", "worker", "queues", "types"));
+        return Gen.Frequency(
+            (4, Request(Methods("POST"), Target(Gen.Constant("/v1/jobs")), Headers(), enqueue, JsonMostly())),
+            (2, Request(Methods("GET"), Target(Gen.Constant("/v1/jobs"), "state", "queue", "type", "after", "limit"), Headers(), NoBody())),
+            (3, Request(Methods("GET", "DELETE"), Target(JobId.Select(i => "/v1/jobs/" + i)), Headers(), NoBody())),
+            (3, Request(Methods("POST"), Target(JobId.SelectMany(_ => Gen.Elements("cancel", "retry", "heartbeat", "log", "complete"), (i, v) => $"/v1/jobs/{i}/{v}")), Headers(), attempt, JsonMostly())),
+            (2, Request(Methods("GET"), Target(JobId.Select(i => $"/v1/jobs/{i}/log"), "attempt"), Headers(), NoBody())),
+            (2, Request(Methods("GET", "PUT", "DELETE"), Target(Name.Select(n => "/v1/jobs/recurring/" + n)), Headers(), recurring, JsonMostly())),
+            (1, Request(Methods("GET", "POST"), Target(Gen.Frequency((1, Gen.Constant("/v1/jobs/recurring")), (2, Name.Select(n => $"/v1/jobs/recurring/{n}/trigger")))), Headers(), NoBody())),
+            (1, Request(Methods("POST"), Target(Gen.Constant("/v1/jobs/claim")), Headers(), attempt, JsonMostly())),
+            (1, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/v1/jobs/" + p)), Headers(), enqueue, JsonMostly())));
+    }
 
     private static Gen<FuzzRequest> CompatPulzar()
     {

@@ -20,6 +20,10 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
         Settings["Cluster:Enabled"] = "false";
         Settings["Extensions:Directory"] = ExtensionsDir;
         Settings["Extensions:Timeout"] = "5s";
+
+        // No worker: a fuzzed job that is accepted stays enqueued, so nothing writes to the store between a request and
+        // the check that a refused one changed nothing.
+        Settings["Jobs:Workers"] = "0";
     }
 
     public string ExtensionsDir => Path.Combine(DataDir, "ext");
