@@ -1,5 +1,6 @@
 using Cairn.Contracts;
 using Cairn.Core;
+using Microsoft.Extensions.Logging;
 
 namespace Cairn.Jobs;
 
@@ -55,6 +56,7 @@ public sealed partial class JobStore
             if (result.Succeeded)
             {
                 recovered++;
+                _logger.LogWarning("Job {Id}: attempt {Attempt} lost ({Error}); now {State}.", id, record.Attempt, error, current.Job.State);
             }
         }
 
