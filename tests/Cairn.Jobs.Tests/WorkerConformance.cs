@@ -79,7 +79,7 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
     [Fact]
     public async Task LongJob_KeepsItsClaimByHeartbeats_AndRunsExactlyOnce()
     {
-        var source = new TestSource(Jobs);
+        var source = new TestSource(Jobs, Time);
         var started = 0;
         await StartWorkerAsync(source, ("long", new Handler(async (context, ct) =>
         {
@@ -93,16 +93,18 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
         for (var second = 1; second <= 600; second++)
         {
             Time.Advance(TimeSpan.FromSeconds(1));
-            var beats = second * 3 / 5;
             if (second < 600)
             {
-                // A beat is due every ClaimTtl/3: wait for it to land, as a worker's real clock would let it.
-                await Eventually.UntilAsync(() => source.Heartbeats >= beats, Deadline, $"heartbeat {beats} at {second} s");
+                // A beat is due every ClaimTtl/3 (on the fake clock, ticks land on whole steps): wait for a due one to
+                // land before moving on, as a worker's real clock would let it.
+                await Eventually.UntilAsync(() => Time.GetUtcNow() - source.LastBeat <= ClaimTtl / 3 + TimeSpan.FromSeconds(1),
+                    Deadline, $"a heartbeat at {second} s");
             }
 
             Assert.Equal(0, await Jobs.RecoverExpiredAsync());
         }
 
+        Assert.True(source.Heartbeats >= 200, $"{source.Heartbeats} heartbeats in 10 minutes");
         var done = await UntilStateAsync(job.Id, JobStates.Succeeded);
         Assert.Equal(1, Volatile.Read(ref started));
         Assert.Equal(JobOutcomes.Succeeded, Assert.Single(done.Attempts).Outcome);
@@ -111,7 +113,7 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
     [Fact]
     public async Task DeadWorker_IsRecovered_TheJobRunsOnceMoreElsewhere_AndTheDeadAttemptsWordIsRefused()
     {
-        var dead = new TestSource(Jobs);
+        var dead = new TestSource(Jobs, Time);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runs = new List<string>();
         await StartWorkerAsync(dead, ("report", new Handler(async (context, ct) =>
@@ -366,9 +368,13 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
 
     /// <summary>The store as a worker process sees it, counting heartbeats; once <see cref="Dead"/>, it forwards nothing
     /// more (no heartbeats, no completions, no fencing news), which is what a killed worker looks like to the store.</summary>
-    private sealed class TestSource(IJobSource inner) : IJobSource
+    private sealed class TestSource(IJobSource inner, TimeProvider time) : IJobSource
     {
         private int _heartbeats;
+        private long _lastBeat = time.GetUtcNow().UtcTicks;
+
+        /// <summary>When the last claim or heartbeat landed (on the test's clock).</summary>
+        public DateTimeOffset LastBeat => new(Interlocked.Read(ref _lastBeat), TimeSpan.Zero);
 
         public List<JobClaim> Claims { get; } = [];
 
@@ -390,6 +396,8 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
                 {
                     Claims.Add(claim);
                 }
+
+                Interlocked.Exchange(ref _lastBeat, time.GetUtcNow().UtcTicks);
             }
 
             return claim;
@@ -403,6 +411,7 @@ public abstract class WorkerConformance(Backend backend) : IAsyncLifetime
             }
 
             var alive = await inner.HeartbeatAsync(claim, cancellationToken);
+            Interlocked.Exchange(ref _lastBeat, time.GetUtcNow().UtcTicks);
             Interlocked.Increment(ref _heartbeats);
             return alive;
         }
