@@ -112,6 +112,24 @@ public sealed class JobsPulzarTests(JobsServerFixture fixture) : IClassFixture<J
     }
 
     [Fact]
+    public async Task LaunchJob_WithPulzarData_RunsWhereTheValueIs_AndTheScriptReadsItsFile()
+    {
+        using var http = fixture.PulzarHttp();
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync("/add_key/jobs-data/input.txt", new StringContent("hello data"))).StatusCode);
+
+        var response = await JobsHttp.PostRawAsync(http, "/launch_job/example/reads_data", """{"pulzar_data": "jobs-data/input.txt"}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = JobsHttp.AddedId(await response.Content.ReadAsStringAsync());
+
+        using var native = fixture.TcpHttp();
+        var job = await JobsHttp.WaitForStateAsync(native, id, "succeeded");
+        var node = fixture.Server.Services.GetRequiredService<CairnOptions>().NodeId;
+        Assert.Equal(node, job.GetProperty("node").GetString());
+        var detail = await JobsHttp.JsonAsync(await http.GetAsync($"/admin/jobs/{id}"), HttpStatusCode.OK);
+        Assert.Contains("Data is: hello data", detail.GetProperty("log").GetString());
+    }
+
+    [Fact]
     public async Task CancelJob_AFinishedJob_Is409_AndAnUnknownOne404()
     {
         using var http = fixture.PulzarHttp();

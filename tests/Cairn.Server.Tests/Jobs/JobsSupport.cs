@@ -46,6 +46,24 @@ public class JobsServerFixture : ServerFixture
                 print('about to divide')
                 return 1 / 0
             """);
+        Python("example/reads_data.py", """
+            from pulzarcore.core_jobs import CoreJobs
+
+
+            class Reader(CoreJobs):
+                def __init__(self, params):
+                    super().__init__(params)
+
+                def run_job(self):
+                    with open(self.pulzar_get_filepath(), 'rb') as f:
+                        self.pulzar_add_log('Data is: ' + f.read().decode())
+
+
+            def execute(params):
+                reader = Reader(params)
+                reader.run_job()
+                return reader.is_the_job_ok()
+            """);
         Script("echo.sh", "#!/bin/sh\necho \"hello from job $CAIRN_JOB_ID\"\necho \"second line\"\n");
         Script("gated.sh", "#!/bin/sh\necho before\nwhile [ ! -f \"$(dirname \"$0\")/gate\" ]; do sleep 0.05; done\necho after\n");
         Script("tree.sh", "#!/bin/sh\nd=\"$(dirname \"$0\")\"\nsleep 600 &\necho $! > \"$d/child.pid\"\necho $$ > \"$d/parent.pid\"\nwait\n");

@@ -182,7 +182,8 @@ internal static class JobEndpoints
 
     private static async Task EventsAsync(HttpContext context, JobStore store, long id)
     {
-        // Settled before the stream starts: an unknown job is a 404, not an empty stream.
+        // Settled before the stream starts: an unknown job is a 404, not an empty stream. The events carry no ids: a
+        // stream that reconnects starts again from the job as it is then, which is all a client needs.
         var job = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
         await ServerSentEvents.StreamAsync(
             context,
@@ -193,7 +194,7 @@ internal static class JobEndpoints
             {
                 { Log: { } log } => new SseEvent("log", null, log),
                 { Deleted: true } => new SseEvent("deleted", null, new { id }),
-                { Job: { } changed } => new SseEvent("job", changed.Revision, changed),
+                { Job: { } changed } => new SseEvent("job", null, changed),
                 _ => new SseEvent("job", null, new { id }),
             }).ConfigureAwait(false);
     }

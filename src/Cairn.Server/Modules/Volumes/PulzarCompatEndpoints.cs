@@ -18,7 +18,8 @@ namespace Cairn.Server.Modules.Volumes;
 /// <c>GET /third_party/search/&lt;text&gt;[?eq=|lt=|gt=mm-dd-yyyy]</c>,
 /// <c>GET /third_party/&lt;app&gt;/&lt;args…&gt;</c> (extensions), <c>GET /admin/status</c>, <c>/admin/network[/&lt;node&gt;]</c>.
 /// Served under <c>/compat/pulzar</c> on every listener and at the root of each <c>Pulzar:Listen</c> listener. Values
-/// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file.
+/// are blobs: the same keys as <c>/v1/blobs</c>, every value a volume file. Other modules add routes of their own
+/// (<see cref="PulzarRoute"/>: the jobs' <c>launch_job</c>, <c>admin/jobs</c>, <c>cancel_job</c>).
 /// </summary>
 internal static class PulzarCompatEndpoints
 {
