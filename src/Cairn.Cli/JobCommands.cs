@@ -372,7 +372,7 @@ internal static class JobCommands
     private static Command Remove(CliContext context)
     {
         var id = JobId();
-        var command = new Command("rm", "Delete a job and its logs; a running attempt is stopped.") { id };
+        var command = new Command("rm", "Delete a job and its logs (a running job must be cancelled first).") { id };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
             var jobId = parse.GetValue(id);

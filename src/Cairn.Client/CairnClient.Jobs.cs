@@ -99,10 +99,12 @@ public sealed partial class CairnClient
     public Task<JobDto> RetryJobAsync(long id, CancellationToken cancellationToken = default) =>
         SendJsonAsync<JobDto>(new HttpRequestMessage(HttpMethod.Post, JobPath(id, "retry")), cancellationToken);
 
-    /// <summary>Deletes a job with its logs (<c>DELETE /v1/jobs/{id}</c>); a running attempt is fenced.</summary>
+    /// <summary>Deletes a job with its logs (<c>DELETE /v1/jobs/{id}</c>). A running job is refused: cancel it first, so
+    /// that its attempt is stopped and recorded rather than vanishing mid-run.</summary>
     /// <param name="id">The job's id.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>False when there was no such job.</returns>
+    /// <exception cref="ConflictException">The job is processing.</exception>
     public Task<bool> DeleteJobAsync(long id, CancellationToken cancellationToken = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Delete, JobPath(id)), async (response, ct) =>
         {

@@ -10,10 +10,16 @@ public sealed class JobsCliFixture : ServerFixture
 {
     public JobsCliFixture()
     {
+        // The server checks at enqueue that a script job's script exists in its jobs directory; workers run their own.
+        Directory.CreateDirectory(ScriptsDir);
+        Settings["Jobs:Directory"] = ScriptsDir;
         Settings["Jobs:Workers"] = "2";
         Settings["Jobs:Backoff"] = "1s";
         Settings["Jobs:MaxBackoff"] = "2s";
     }
+
+    /// <summary>The server's jobs directory (in its data directory, removed with it).</summary>
+    public string ScriptsDir => Path.Combine(DataDir, "test-jobs");
 }
 
 /// <summary><c>cairn job …</c> and <c>cairn worker</c> (in-process) against a real server. Jobs that must stay put go to a
@@ -26,7 +32,7 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
 
     private Task<CliRun> Cairn(string transport, params string[] args) => CliRun.RunAsync([.. args, "--endpoint", fixture.Endpoint(transport)]);
 
-    private Task<CliRun> Cairn(params string[] args) => Cairn("tcp", args);
+    private Task<CliRun> Tcp(params string[] args) => Cairn("tcp", args);
 
     private static T Parse<T>(CliRun run)
     {
@@ -70,7 +76,7 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
         var file = Path.Combine(fixture.DataDir, Unique("args") + ".json");
         await File.WriteAllTextAsync(file, """{"from":"file"}""");
 
-        var run = await Cairn("job", "run", "cairn.noop", "--args", "@" + file, "--wait", "--json");
+        var run = await Tcp("job", "run", "cairn.noop", "--args", "@" + file, "--wait", "--json");
 
         var job = Parse<JobDto>(run);
         Assert.Equal(JobStates.Succeeded, job.State);
@@ -134,7 +140,7 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
         var queue = Unique("later");
         var before = DateTimeOffset.UtcNow;
 
-        var inAnHour = Parse<JobDto>(await Cairn("job", "schedule", "cairn.noop", "--in", "1h", "--queue", queue, "--json"));
+        var inAnHour = Parse<JobDto>(await Tcp("job", "schedule", "cairn.noop", "--in", "1h", "--queue", queue, "--json"));
         var at = Parse<JobDto>(await Cairn("unix", "job", "schedule", "cairn.noop", "--at", "2030-01-02T03:04:05Z", "--queue", queue, "--json"));
 
         Assert.Equal(JobStates.Scheduled, inAnHour.State);
@@ -197,7 +203,7 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
     [InlineData("--queues", "worker", "--queues", "a b")]
     public async Task BadInput_FailsWithOneLine(string expected, params string[] args)
     {
-        var run = await Cairn(args);
+        var run = await Tcp(args);
 
         Assert.Contains(expected, run.AssertOneLineError(), StringComparison.OrdinalIgnoreCase);
     }
@@ -205,7 +211,7 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
     [Fact]
     public async Task ABadJobType_IsTheServersOneLineError()
     {
-        var run = await Cairn("job", "run", "no spaces allowed");
+        var run = await Tcp("job", "run", "no spaces allowed");
 
         Assert.Contains("type", run.AssertOneLineError(), StringComparison.OrdinalIgnoreCase);
     }
@@ -217,15 +223,16 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
         try
         {
             WriteScript(scripts.FullName, "hello.sh", "#!/bin/sh\necho \"hello from $(cat)\"\necho done\n");
+            WriteScript(fixture.ScriptsDir, "hello.sh", "#!/bin/sh\nexit 1\n"); // what the server checks; never run
             var queue = Unique("scripts");
             using var stop = new CancellationTokenSource();
             var (exit, _) = CliRun.Start(["worker", "--queues", queue, "--scripts", scripts.FullName, "--concurrency", "1", "--endpoint", fixture.UnixEndpoint], stop.Token);
             try
             {
-                var run = await Cairn("job", "run", "script:hello.sh", "--queue", queue, "--args", """{"who":"cli"}""", "--wait");
-                var logs = await Cairn("job", "logs", run.Out.Split('\n')[0], "--attempt", "1");
-                var all = await Cairn("job", "logs", run.Out.Split('\n')[0]);
-                var follow = await Cairn("job", "logs", run.Out.Split('\n')[0], "-f");
+                var run = await Tcp("job", "run", "script:hello.sh", "--queue", queue, "--args", """{"who":"cli"}""", "--wait");
+                var logs = await Tcp("job", "logs", run.Out.Split('\n')[0], "--attempt", "1");
+                var all = await Tcp("job", "logs", run.Out.Split('\n')[0]);
+                var follow = await Tcp("job", "logs", run.Out.Split('\n')[0], "-f");
 
                 Assert.True(run.ExitCode == 0, $"cairn exited {run.ExitCode}: {run.Error} {run.Out}");
                 Assert.Contains("hello from {\"who\":\"cli\"}", run.Out, StringComparison.Ordinal);

@@ -331,7 +331,7 @@ public sealed class JobWorkerHostingTests(JobWorkerHostingTests.NoWorkersFixture
     }
 
     [Fact]
-    public async Task HttpJobSource_ADeletedJob_FencesItsAttempt()
+    public async Task HttpJobSource_ARunningJob_CannotBeDeleted_UntilItIsCancelled()
     {
         using var client = new CairnClient(fixture.UnixEndpoint);
         var source = new HttpJobSource(client);
@@ -341,9 +341,15 @@ public sealed class JobWorkerHostingTests(JobWorkerHostingTests.NoWorkersFixture
         var claim = await source.ClaimAsync(new JobClaimRequestDto { Worker = "w", Node = "n", Queues = [queue], Types = [type] }, TimeSpan.FromSeconds(5));
         var fenced = source.WhenFencedAsync(claim!);
 
-        await client.DeleteJobAsync(job.Id);
+        var refused = await Assert.ThrowsAsync<ConflictException>(() => client.DeleteJobAsync(job.Id));
+        var stillRunning = await source.HeartbeatAsync(claim!);
+        await client.CancelJobAsync(job.Id);
         await fenced.WaitAsync(Deadline);
+        var deleted = await client.DeleteJobAsync(job.Id);
 
+        Assert.Contains("cancel", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(stillRunning);
+        Assert.True(deleted);
         Assert.False(await source.HeartbeatAsync(claim!));
         await Assert.ThrowsAsync<ConflictException>(() => source.CompleteAsync(claim!, new JobCompletionDto()));
     }
