@@ -40,13 +40,9 @@ public sealed partial class JobStore
             job.StateAt = now;
             job.RunAt = null;
             job.Reason = Line(reason) ?? "cancelled by a user";
-            ops.Add(new PutRequest(JobKeys.Job(id), JobJson.Encode(job)));
-            ops.Add(IndexPut(job));
-            var result = await _store.TxnAsync(new TxnRequest([Compare.ModRevision(kv.Key, CompareResult.Equal, kv.ModRevision)], ops, []), cancellationToken).ConfigureAwait(false);
-            if (result.Succeeded)
+            if (await TryMoveAsync(kv, job, ops, cancellationToken).ConfigureAwait(false) is { } cancelled)
             {
-                job.Revision = result.Revision;
-                return job;
+                return cancelled;
             }
         }
     }
@@ -74,13 +70,9 @@ public sealed partial class JobStore
             job.StateAt = Now;
             job.RunAt = null;
             job.Reason = "retried by a user";
-            ops.Add(new PutRequest(JobKeys.Job(id), JobJson.Encode(job)));
-            ops.Add(IndexPut(job));
-            var result = await _store.TxnAsync(new TxnRequest([Compare.ModRevision(kv.Key, CompareResult.Equal, kv.ModRevision)], ops, []), cancellationToken).ConfigureAwait(false);
-            if (result.Succeeded)
+            if (await TryMoveAsync(kv, job, ops, cancellationToken).ConfigureAwait(false) is { } retried)
             {
-                job.Revision = result.Revision;
-                return job;
+                return retried;
             }
         }
     }
@@ -125,4 +117,20 @@ public sealed partial class JobStore
     }
 
     private static NotFoundException NoSuchJob(long id) => new($"There is no job {id}.");
+
+    // Writes the job in its new state, with its state's index key and the other ops, if the job is unchanged since kv
+    // was read; null when it changed meanwhile (the caller reads it again and decides anew).
+    private async Task<JobDto?> TryMoveAsync(KeyValue kv, JobDto job, List<KvRequest> ops, CancellationToken cancellationToken)
+    {
+        ops.Add(new PutRequest(kv.Key, JobJson.Encode(job)));
+        ops.Add(IndexPut(job));
+        var result = await _store.TxnAsync(new TxnRequest([Compare.ModRevision(kv.Key, CompareResult.Equal, kv.ModRevision)], ops, []), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return null;
+        }
+
+        job.Revision = result.Revision;
+        return job;
+    }
 }
