@@ -20,17 +20,7 @@ public sealed partial class CairnClient
     public JobWorker CreateJobWorker(JobWorkerOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var withStore = options.StoreFile is not null ? options : new JobWorkerOptions
-        {
-            WorkerId = options.WorkerId,
-            Node = options.Node,
-            Queues = options.Queues,
-            Concurrency = options.Concurrency,
-            Handlers = options.Handlers,
-            PollWait = options.PollWait,
-            StoreFile = StoreJobFileAsync,
-            Time = options.Time,
-        };
+        var withStore = options.StoreFile is not null ? options : options with { StoreFile = StoreJobFileAsync };
         return new JobWorker(new HttpJobSource(this), withStore, logger);
     }
 

@@ -1,7 +1,7 @@
 namespace Cairn.Jobs;
 
 /// <summary>Settings of one <see cref="JobWorker"/>.</summary>
-public sealed class JobWorkerOptions
+public sealed record JobWorkerOptions
 {
     /// <summary>The worker's id; unique per process (default: node, process id and a random suffix).</summary>
     public string WorkerId { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
