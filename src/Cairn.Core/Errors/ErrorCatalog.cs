@@ -25,6 +25,7 @@ public static class ErrorCatalog
         new(ErrorCodes.TooLarge, 413, "Payload too large", p => new LimitExceededException(p.Text("what") ?? "request", p.Number("actual") ?? 0, p.Number("limit") ?? 0, p.Detail.Length > 0 ? p.Detail : null)),
         new(ErrorCodes.UnsupportedMediaType, 415, "Unsupported media type", p => new UnsupportedMediaTypeException(p.Detail)),
         new(ErrorCodes.RangeNotSatisfiable, 416, "Range not satisfiable", p => new RangeNotSatisfiableException(p.Detail)),
+        new(ErrorCodes.InvalidTransition, 422, "Invalid transition", p => new InvalidTransitionException(p.Text("from") ?? "", p.Text("to") ?? "", p.Detail)),
         new(ErrorCodes.Corrupt, 500, "Stored data is corrupt", p => new CorruptException(p.Detail)),
         new(ErrorCodes.Internal, 500, "Internal error", p => new InternalErrorException(p.Detail)),
         new(ErrorCodes.ExtensionFailed, 502, "Extension failed", p => new ExtensionFailedException(p.Detail)),

@@ -49,6 +49,9 @@ public static class ErrorCodes
     /// <summary>The request conflicts with the current state of what it addresses (HTTP 409).</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>A state machine was asked for a transition its graph does not declare (HTTP 422).</summary>
+    public const string InvalidTransition = "invalid_transition";
+
     /// <summary>The requested byte range is outside the body (HTTP 416).</summary>
     public const string RangeNotSatisfiable = "range_not_satisfiable";
 
