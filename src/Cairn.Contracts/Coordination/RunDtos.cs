@@ -230,3 +230,14 @@ public static class RunGraphs
         ["terminated"] = [],
     };
 }
+
+/// <summary>The body of <c>POST /v1/runs/import</c>: a run moved in from the original (read from its ZooKeeper layout),
+/// created once in the state and barrier it had there.</summary>
+public sealed class ImportRunDto
+{
+    /// <summary>The run: id, topology, state, epoch, pending barrier (graph, parameters and defaults as for a create).</summary>
+    public RunDto Run { get; set; } = new();
+
+    /// <summary>Its run-level parameters (the original's other children of <c>/runs/&lt;id&gt;</c>), name → value.</summary>
+    public Dictionary<string, string>? Parameters { get; set; }
+}
