@@ -148,7 +148,9 @@ public sealed class BarrierStore(IKeyspace store)
                 ops.Add(new PutRequest(keys.Sealed, Encoding.UTF8.GetBytes(record.Round.ToString(CultureInfo.InvariantCulture))));
             }
 
-            var result = await _store.TxnAsync(new TxnRequest(compares, ops, []), cancellationToken).ConfigureAwait(false);
+            // Not cancelled in flight: an entry abandoned mid-txn may still commit, and nobody would withdraw it.
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await _store.TxnAsync(new TxnRequest(compares, ops, []), CancellationToken.None).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 if (seals)
