@@ -163,28 +163,29 @@ internal static class FuzzRoutes
             (1, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/v1/jobs/" + p)), Headers(), enqueue, JsonMostly())));
     }
 
-    // Coordination names as a client might send them, mostly ones that exist once a few requests have run. Sessions are
+    // (Properties, not fields: All, above, is built first.) Coordination names as a client might send them, mostly ones
+    // that exist once a few requests have run. Sessions are
     // never live leases: the leases family may grant small ids (1, 2, 30, …), and a waiting call under a live lease
     // (a second acquire of a held lock, a campaign behind a leader) would wait, or write and then give up with a 409. So
     // a lease here is one no family grants, or not a lease at all, and every wait is short or invalid: nothing hangs,
     // and a refused request writes nothing. The waits themselves are covered by the coordination tests.
-    private static readonly Gen<string> CoordName = Gen.Frequency((4, Gen.Elements("a", "b", "run-1", "r 1", "n:1@h", "x.y")), (2, Name));
+    private static Gen<string> CoordName => Gen.Frequency((4, Gen.Elements("a", "b", "run-1", "r%201", "n:1@h", "x.y")), (2, Name));
 
-    private static readonly Gen<string> Index = Gen.Frequency((4, Gen.Elements("1", "2", "4", "0")), (1, Gen.Elements("-1", "01", "+1", "1.0", "2147483648", "x")), (1, Name));
+    private static Gen<string> Index => Gen.Frequency((4, Gen.Elements("1", "2", "4", "0")), (1, Gen.Elements("-1", "01", "+1", "1.0", "2147483648", "x")), (1, Name));
 
-    private static readonly Gen<string> DeadLease = Gen.Elements("0", "-1", "123456789012", "4503599627370497", "1.5", "\"1\"", "null", "true", "1e400");
+    private static Gen<string> DeadLease => Gen.Elements("0", "-1", "123456789012", "4503599627370497", "1.5", "\"1\"", "null", "true", "1e400");
 
-    private static readonly Gen<string> ShortWait = Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "\"1\"", "\"a\"");
+    private static Gen<string> ShortWait => Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "\"1\"", "\"a\"");
 
-    private static readonly Gen<string> ShortWaitQuery = Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "NaN", "abc", "%00");
+    private static Gen<string> ShortWaitQuery => Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "NaN", "abc", "%00");
 
-    private static readonly Gen<string> StateName = Gen.Elements("\"init\"", "\"provisioning\"", "\"executing\"", "\"ready\"", "\"finalyzing\"", "\"terminated\"", "\"\"", "\"nope\"", "null", "1");
+    private static Gen<string> StateName => Gen.Elements("\"init\"", "\"provisioning\"", "\"executing\"", "\"ready\"", "\"finalyzing\"", "\"terminated\"", "\"\"", "\"nope\"", "null", "1");
 
-    private static readonly Gen<string> Topology = Gen.Frequency(
+    private static Gen<string> Topology => Gen.Frequency(
         (4, Gen.Elements("{\"node1\":[1,2,4],\"node2\":[2]}", "{\"n\":[0]}", "{}", "{\"n\":[]}", "{\"n\":[-1]}", "{\"n\":[1,1]}", "{\"a/b\":[1]}", "{\"n\":[2147483648]}", "{\"n\":\"1\"}")),
         (1, JsonValue));
 
-    private static readonly Gen<string> Text = Gen.Frequency((4, Gen.Elements("\"v\"", "\"\"", "\"é\"", "\"" + new string('v', 70_000) + "\"")), (1, JsonValue));
+    private static Gen<string> Text => Gen.Frequency((4, Gen.Elements("\"v\"", "\"\"", "\"é\"", "\"" + new string('v', 70_000) + "\"")), (1, JsonValue));
 
     /// <summary>A JSON object with every field of <paramref name="always"/> and some of <paramref name="maybe"/>, each with
     /// its own values, or now and then a JSON value of another shape.</summary>
@@ -197,7 +198,11 @@ internal static class FuzzRoutes
 
     private static Gen<FuzzRequest> Runs()
     {
-        var create = Body(Fields([], ("id", Gen.Frequency((3, Gen.Elements("\"a\"", "\"run-1\"", "\"r 1\"", "\"..\"", "\"a/b\"", "\"\"")), (1, JsonValue))), ("topology", Topology), ("graph", Gen.Elements("{\"a\":[\"b\"],\"b\":[]}", "{\"a\":[\"c\"]}", "{}", "null")), ("initialState", StateName), ("parameters", Gen.Elements("{\"node1\":{\"p\":\"v\"}}", "{\"x\":{}}", "{}")), ("defaults", Gen.Elements("{\"p\":\"v\"}", "{\"\":\"v\"}", "{}"))));
+        var valid = Gen.Elements(
+            """{"id":"a","topology":{"node1":[1,2,4],"node2":[2]}}""",
+            """{"id":"run-1","topology":{"node1":[0],"n":[0]},"defaults":{"p":"v"},"parameters":{"node1":{"q":"w"}}}""",
+            """{"id":"b","topology":{"node1":[1]},"graph":{"a":["b"],"b":[]},"initialState":"a"}""");
+        var create = Body(Gen.Frequency((2, valid), (3, Fields([], ("id", Gen.Frequency((3, Gen.Elements("\"a\"", "\"run-1\"", "\"r 1\"", "\"..\"", "\"a/b\"", "\"\"")), (1, JsonValue))), ("topology", Topology), ("graph", Gen.Elements("{\"a\":[\"b\"],\"b\":[]}", "{\"a\":[\"c\"]}", "{}", "null")), ("initialState", StateName), ("parameters", Gen.Elements("{\"node1\":{\"p\":\"v\"}}", "{\"x\":{}}", "{}")), ("defaults", Gen.Elements("{\"p\":\"v\"}", "{\"\":\"v\"}", "{}"))))));
         var import = Body(Fields([], ("run", Fields([], ("id", Gen.Elements("\"imported\"", "\"a\"", "\"\"")), ("state", StateName), ("epoch", Gen.Elements("0", "3", "-1")), ("topology", Topology), ("pending", Topology))), ("parameters", Gen.Elements("{\"p\":\"v\"}", "{}", "{\"a/b\":\"v\"}"))));
         var complete = Body(Fields([], ("current", StateName), ("next", StateName)));
         var set = Body(Fields([], ("value", Text), ("ifModRevision", Gen.Elements("0", "1", "-1", "99999999"))));
@@ -252,21 +257,31 @@ internal static class FuzzRoutes
 
     private static Gen<FuzzRequest> CompatRuns()
     {
-        var form = Gen.Frequency(
-            (4, Gen.SubListOf(new[] { "id=a", "id=run-1", "id=..", "id=a%2Fb", "topology=%7B%22n%22%3A%5B1%5D%7D", "topology=%7B%22n%22+%5B1+2%5D%7D", "topology=%7B", "module=%7B%3Anodes+%7B%22n%22+%7B%3Amultiplicity+2%7D%7D%7D", "module=%7B%7D", "value=v", "value=", "current-state=init", "next-state=provisioning", "next=x" })
-                .Select(pairs => string.Join('&', pairs))),
-            (1, Gen.Elements("a=%FF", "=", "&&", "value=" + new string('v', 70_000))));
-        var body = Gen.Frequency((1, Gen.Constant<byte[]?>(null)), (2, JunkBody.Select(byte[]? (b) => b)), (6, form.Select(byte[]? (f) => System.Text.Encoding.UTF8.GetBytes(f))));
+        // Forms of each route's shape (the seed's clients send forms), or a mix of any fields, or junk.
+        Gen<byte[]?> FormBody(params string[] shaped)
+        {
+            var any = Gen.SubListOf(new[] { "id=a", "id=..", "id=a%2Fb", "topology=%7B%22n%22%3A%5B1%5D%7D", "topology=%7B", "module=%7B%7D", "value=v", "current-state=init", "next-state=provisioning", "next=x" })
+                .Select(pairs => string.Join('&', pairs));
+            var form = Gen.Frequency((5, Gen.Elements(shaped)), (2, any), (1, Gen.Elements("a=%FF", "=", "&&", "value=" + new string('v', 70_000))));
+            return Gen.Frequency((1, Gen.Constant<byte[]?>(null)), (2, JunkBody.Select(byte[]? (b) => b)), (6, form.Select(byte[]? (f) => System.Text.Encoding.UTF8.GetBytes(f))));
+        }
+
+        var create = FormBody(
+            "id=a&topology=%7B%22node1%22%3A%5B1%2C2%5D%7D", "id=run-1&topology=%7B%22node1%22+%5B1+2+4%5D+%22node2%22+%5B2%5D%7D", "topology=%7B%22n%22+%5B0%5D%7D",
+            "id=b&module=%7B%3Anodes+%7B%22node1%22+%7B%3Amultiplicity+2+%3Aparams+%7B%22p1%22+%7B%3Adefault+%22v%22%7D%7D%7D%7D%7D", "module=%7B%22nodes%22%3A%7B%22n%22%3A%7B%22multiplicity%22%3A0%7D%7D%7D",
+            "id=..&topology=%7B%22n%22%3A%5B1%5D%7D", "id=c&topology=%7B%22n%22%3A%5B-1%5D%7D", "id=c&topology=%7B", "id=c&topology=%5B1%5D", "id=c", "id=c&topology=%7B%7D&module=%7B%7D");
+        var complete = FormBody("current-state=init&next-state=provisioning", "current=init&next=provisioning", "current-state=init&next-state=executing", "current-state=provisioning&next-state=executing", "current-state=init");
+        var set = FormBody("value=v", "value=", "value=%C3%A9", "value=" + new string('v', 70_000), "other=v");
         var formMostly = Gen.Frequency((4, Gen.Constant<string?>("application/x-www-form-urlencoded")), (1, ContentType));
         var node = Gen.Frequency((3, Gen.Elements("node1", "n")), (1, Name));
         var index = CoordName.SelectMany(_ => node, (id, n) => (id, n)).SelectMany(_ => Index, (p, i) => $"/compat/runs/runs/{p.id}/nodes/{p.n}/{i}");
         return Gen.Frequency(
-            (3, Request(Methods("POST"), Target(Gen.Constant("/compat/runs/runs"), "id", "topology", "module"), Headers(), body, formMostly)),
+            (3, Request(Methods("POST"), Target(Gen.Constant("/compat/runs/runs"), "id", "topology", "module"), Headers(), create, formMostly)),
             (2, Request(Methods("DELETE"), Target(CoordName.Select(id => "/compat/runs/runs/" + id)), Headers(), NoBody())),
             (3, Request(Methods("GET", "HEAD"), Target(CoordName.SelectMany(_ => Gen.Elements("state", "p1", "nodes"), (id, p) => $"/compat/runs/runs/{id}/{p}")), Headers(), NoBody())),
-            (3, Request(Methods("GET", "POST"), Target(index, "current-state", "next-state", "current", "next"), Headers(), body, formMostly)),
-            (3, Request(Methods("GET", "PUT"), Target(index.SelectMany(_ => CoordName, (i, p) => i + "/" + p), "value"), Headers(), body, formMostly)),
-            (2, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/compat/runs/" + p)), Headers(), body, formMostly)));
+            (3, Request(Methods("GET", "POST"), Target(index, "current-state", "next-state", "current", "next"), Headers(), complete, formMostly)),
+            (3, Request(Methods("GET", "PUT"), Target(index.SelectMany(_ => CoordName, (i, p) => i + "/" + p), "value"), Headers(), set, formMostly)),
+            (2, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/compat/runs/" + p)), Headers(), set, formMostly)));
     }
 
     private static Gen<FuzzRequest> CompatPulzar()
