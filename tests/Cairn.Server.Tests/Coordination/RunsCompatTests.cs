@@ -132,6 +132,12 @@ public sealed class RunsCompatTests(CoordinationServerFixture fixture) : IClassF
         Assert.Equal($"/runs/{id}/state", push.GetProperty("path").GetString());
         Assert.Equal("provisioning", push.GetProperty("value").GetString());
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(Coord.Deadline);
+
+        // The prefixed mount is the one described; the root one is not.
+        var openApi = await http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"/compat/runs/runs/{id}/state\"", openApi, StringComparison.Ordinal);
+        Assert.Contains("\"/v1/runs/{id}/events\"", openApi, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"/runs/{id}/state\"", openApi, StringComparison.Ordinal);
     }
 }
 
