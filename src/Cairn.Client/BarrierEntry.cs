@@ -4,8 +4,7 @@ namespace Cairn.Client;
 
 /// <summary>
 /// A participant of a double barrier's round (from <see cref="CairnClient.EnterBarrierAsync"/>): every participant of
-/// the round has entered. Call <see cref="LeaveAsync"/> when done, to wait for the others to be done too; disposing
-/// leaves without waiting.
+/// the round has entered. Call <see cref="LeaveAsync"/> when done, to wait for the others to be done too.
 /// </summary>
 /// <remarks>Concurrency: every member is safe to call from any thread; <see cref="DisposeAsync"/> is idempotent.</remarks>
 public sealed class BarrierEntry : IAsyncDisposable
@@ -68,7 +67,9 @@ public sealed class BarrierEntry : IAsyncDisposable
         return done;
     }
 
-    /// <summary>Leaves the round without waiting for the others (unless lost already), and ends a session the entry
-    /// created. Idempotent.</summary>
-    public ValueTask DisposeAsync() => _life.DisposeAsync(() => _client.LeaveBarrierAsync(Entry, TimeSpan.Zero));
+    /// <summary>Leaves the round (unless lost already) and ends a session the entry created. Idempotent. An entry under
+    /// its own session leaves at once (the session's end takes the participant out); under the caller's session it
+    /// leaves as <see cref="LeaveAsync"/> does, waiting until the round's other participants have left or ended, since
+    /// they wait for it.</summary>
+    public ValueTask DisposeAsync() => _life.DisposeAsync(() => _life.OwnsSession ? Task.CompletedTask : _client.LeaveBarrierAsync(Entry));
 }
