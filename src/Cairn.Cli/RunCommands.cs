@@ -73,25 +73,38 @@ internal static class RunCommands
                 return 0;
             }
 
-            // From the revision after the run as read: a transition between the read and the stream's start is not missed.
-            await foreach (var change in client.WatchRunAsync(runId, run.ModRevision + 1, ct).ConfigureAwait(false))
+            // Said on standard error, so that standard output is the states alone.
+            await context.Error.WriteLineAsync($"waiting for run {runId} to move on from {run.State}").ConfigureAwait(false);
+            await context.Error.FlushAsync(ct).ConfigureAwait(false);
+
+            var deleted = new NotFoundException($"run {runId} was deleted while waiting for it to end.");
+            try
             {
-                if (change.Type == RunEventTypes.Deleted)
+                // From the revision after the run as read: a transition between the read and the stream's start is not missed.
+                await foreach (var change in client.WatchRunAsync(runId, run.ModRevision + 1, ct).ConfigureAwait(false))
                 {
-                    throw new NotFoundException($"run {runId} was deleted while waiting for it to end.");
-                }
+                    if (change.Type == RunEventTypes.Deleted)
+                    {
+                        throw deleted;
+                    }
 
-                if (change.Type != RunEventTypes.State || change.State is null)
-                {
-                    continue;
-                }
+                    if (change.Type != RunEventTypes.State || change.State is null)
+                    {
+                        continue;
+                    }
 
-                await (json ? context.WriteJsonAsync(change) : context.Out.WriteLineAsync(change.State)).ConfigureAwait(false);
-                await context.Out.FlushAsync(ct).ConfigureAwait(false);
-                if (!run.Graph.TryGetValue(change.State, out var next) || next.Count == 0)
-                {
-                    return 0;
+                    await (json ? context.WriteJsonAsync(change) : context.Out.WriteLineAsync(change.State)).ConfigureAwait(false);
+                    await context.Out.FlushAsync(ct).ConfigureAwait(false);
+                    if (!run.Graph.TryGetValue(change.State, out var next) || next.Count == 0)
+                    {
+                        return 0;
+                    }
                 }
+            }
+            catch (NotFoundException ex) when (ex != deleted)
+            {
+                // Deleted between the read and the stream's start: the server does not stream a run that is gone.
+                throw deleted;
             }
 
             throw new UnavailableException($"the stream of run {runId} ended before the run did.");
@@ -315,6 +328,7 @@ internal static class RunCommands
             Description = "How long to wait for a ZooKeeper server to answer (default 10s).",
             DefaultValueFactory = _ => "10s",
         };
+        var graph = new Option<string?>("--graph") { Description = "The transition graph the original's runs followed, as JSON (state → next states), when it was not the seed's (default: the seed's)." };
         var ids = new Argument<string[]>("RUN") { Description = "The runs to import (default: every run under /runs).", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(
             "import",
@@ -322,7 +336,7 @@ internal static class RunCommands
             + "(a run caught in a transition arrives in the state it was moving to, its barrier re-armed). Reads ZooKeeper only; a run already in "
             + "Cairn is left as it is. Exit 2 when some run could not be imported (each is named on standard error).")
         {
-            zookeeper, chroot, connectTimeout, ids,
+            zookeeper, chroot, connectTimeout, graph, ids,
         };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
@@ -343,6 +357,9 @@ internal static class RunCommands
             }
 
             var timeout = Durations.Parse(parse.GetValue(connectTimeout)!, "--connect-timeout");
+            var transitions = parse.GetValue(graph) is { } g
+                ? ParseJson<Dictionary<string, List<string>>>(g, "--graph", """a JSON object of state → list of next states, e.g. {"init":["running"],"running":[]}""")
+                : RunGraphs.Default();
             var wanted = parse.GetValue(ids) ?? [];
 
             // The server first: nothing is read from ZooKeeper for a server that cannot take it.
@@ -352,7 +369,7 @@ internal static class RunCommands
             report.AddRange(problems);
             foreach (var original in runs)
             {
-                report.Add(await ImportOneAsync(client, original, ct).ConfigureAwait(false));
+                report.Add(await ImportOneAsync(client, original, transitions, ct).ConfigureAwait(false));
             }
 
             if (context.WantsJson(parse))
@@ -380,12 +397,17 @@ internal static class RunCommands
     /// <summary>One line of <c>run import</c>'s report.</summary>
     private sealed record RunImportLine(string Run, string Outcome, string Detail);
 
-    private static async Task<RunImportLine> ImportOneAsync(CairnClient client, OriginalRun original, CancellationToken ct)
+    private static async Task<RunImportLine> ImportOneAsync(CairnClient client, OriginalRun original, Dictionary<string, List<string>> graph, CancellationToken ct)
     {
         var id = original.RunId;
         if (original.State is null && original.TransitionTo is null)
         {
             return new(id, "skipped", "it has no state znode (the original was creating it)");
+        }
+
+        if (original.TransitionTo is null && original.Pending.Count == 0 && graph.TryGetValue(original.State!, out var onward) && onward.Count > 0)
+        {
+            return new(id, "skipped", $"every index has completed {original.State}, but the move to the next state had not begun (no transition znode): import it again once the original has moved it");
         }
 
         var topology = original.Topology.ToDictionary(n => n.Key, n => n.Value.ToList(), StringComparer.Ordinal);
@@ -403,7 +425,7 @@ internal static class RunCommands
                 State = state,
                 Epoch = 0,
                 Topology = topology,
-                Graph = RunGraphs.Default(),
+                Graph = graph.ToDictionary(t => t.Key, t => t.Value.ToList(), StringComparer.Ordinal),
                 Pending = pending,
             },
             Parameters = original.Parameters.Count == 0 ? null : original.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
