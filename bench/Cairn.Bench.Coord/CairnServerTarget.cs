@@ -97,6 +97,9 @@ internal sealed class CairnServerTarget : ICoordTarget
     public async Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
         await SendAsync<BarrierEntryDto>(HttpMethod.Post, $"/v1/barriers/{Uri.EscapeDataString(name)}/enter", new EnterBarrierDto { Lease = lease, Count = count }, cancellationToken).ConfigureAwait(false);
 
+    public async Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>
+        (await SendAsync<BarrierStateDto>(HttpMethod.Get, $"/v1/barriers/{Uri.EscapeDataString(name)}", null, cancellationToken).ConfigureAwait(false))?.Participants?.Count ?? 0;
+
     public async ValueTask DisposeAsync()
     {
         await StopServerAsync().ConfigureAwait(false);

@@ -77,6 +77,9 @@ internal sealed class EtcdTarget : ICoordTarget
     public Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
         throw new NotSupportedException("etcd has no barrier service");
 
+    public Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("etcd has no barrier service");
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -36,6 +36,10 @@ internal interface ICoordTarget : IAsyncDisposable
     /// <summary>Enters the double barrier <paramref name="name"/> of <paramref name="count"/> participants under
     /// <paramref name="lease"/>; returns once the round is full.</summary>
     Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken);
+
+    /// <summary>How many participants have entered the double barrier's filling round: set-up only, to know that all but
+    /// the last are waiting before the last one enters.</summary>
+    Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>A lock grant or a leadership: the key that stands for it, its token (create revision), and whatever the

@@ -90,6 +90,9 @@ internal sealed class LibraryTarget : ICoordTarget
         _ = await _barriers.EnterAsync(name, new EnterBarrierDto { Lease = lease, Count = count }, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"barrier {name}: no entry without a wait limit");
 
+    public async Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>
+        (await _barriers.GetAsync(name, cancellationToken).ConfigureAwait(false)).Participants?.Count ?? 0;
+
     public async ValueTask DisposeAsync()
     {
         await _store.DisposeAsync().ConfigureAwait(false);

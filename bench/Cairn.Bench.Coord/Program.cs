@@ -60,7 +60,8 @@ await using (jsonl)
 
         cells.Add(("failover-clean", o.Standbys + 1, ct => Scenarios.CleanFailoverAsync(kind, o.Standbys, o.Failovers, o.FailoverWarmup, ct)));
         cells.Add(("failover-crash", o.Standbys + 1, ct => Scenarios.CrashFailoverAsync(kind, o.Standbys, o.CrashRounds, o.CrashTtl, ct)));
-        cells.Add(("barrier", o.Participants, ct => Scenarios.BarrierAsync(kind, o.Participants, o.BarrierRounds, ct)));
+        cells.Add(("barrier", o.Participants, ct => Scenarios.BarrierAsync(kind, o.Participants, o.BarrierRounds, queued: false, ct)));
+        cells.Add(("barrier-queued", o.Participants, ct => Scenarios.BarrierAsync(kind, o.Participants, o.BarrierRounds, queued: true, ct)));
         foreach (var (scenario, participants, run) in cells)
         {
             CellResult r;
@@ -119,9 +120,9 @@ static string Summary(Options o, List<TargetKind> kinds, List<CellResult> result
         sb.Append(inv, $" lock pairs/s, {Contenders(c)} | acquire p50 / p99 ms, {Contenders(c)} |");
     }
 
-    sb.Append(inv, $" clean failover p50 / p99 ms (1 + {o.Standbys} standbys) | crash failover mean ms (lease TTL {o.CrashTtl} s) | barrier of {o.Participants}: last arrival → all released, p50 ms |\n");
+    sb.Append(inv, $" clean failover p50 / p99 ms (1 + {o.Standbys} standbys) | crash failover mean ms (lease TTL {o.CrashTtl} s) | barrier of {o.Participants}, all at once: last arrival → all released, p50 ms | barrier of {o.Participants}, {o.Participants - 1} waiting: last arrival → all released, p50 ms |\n");
     sb.Append("| --- |");
-    sb.Append(string.Concat(Enumerable.Repeat(" ---: |", (o.Contenders.Count * 2) + 3)));
+    sb.Append(string.Concat(Enumerable.Repeat(" ---: |", (o.Contenders.Count * 2) + 4)));
     sb.Append('\n');
     foreach (var kind in kinds)
     {
@@ -136,7 +137,8 @@ static string Summary(Options o, List<TargetKind> kinds, List<CellResult> result
 
         sb.Append(inv, $" {Cell(Find("failover-clean", o.Standbys + 1), r => r.P50Ms.ToString("F1", inv) + " / " + r.P99Ms.ToString("F1", inv))} |");
         sb.Append(inv, $" {Cell(Find("failover-crash", o.Standbys + 1), r => r.MeanMs.ToString("F0", inv) + $" ({r.MeanMs / (r.TtlSeconds * 1000.0):0.00} × TTL{(r.TtlSeconds != o.CrashTtl ? $" of {r.TtlSeconds} s" : "")})")} |");
-        sb.Append(inv, $" {Cell(Find("barrier", o.Participants), r => r.P50Ms.ToString("F1", inv))} |\n");
+        sb.Append(inv, $" {Cell(Find("barrier", o.Participants), r => r.P50Ms.ToString("F1", inv))} |");
+        sb.Append(inv, $" {Cell(Find("barrier-queued", o.Participants), r => r.P50Ms.ToString("F1", inv))} |\n");
     }
 
     sb.Append('\n');
@@ -148,7 +150,7 @@ static string Summary(Options o, List<TargetKind> kinds, List<CellResult> result
     sb.Append(inv, $"- Lock: {string.Join(" and ", o.Contenders.Select(Contenders))} acquiring and releasing one exclusive lock in a loop for {o.Duration.TotalSeconds:0.#} s (after {o.Warmup.TotalSeconds:0.#} s of the same on another name), each with a session of its own; pairs/s over the whole loop, acquire latency from the call to the grant (with contenders: the wait behind the others included). ");
     sb.Append(inv, $"Clean failover: a leader and {o.Standbys} standbys campaign; the leader resigns, and the time from the resign call to the return of the next standby's campaign is measured, {o.Failovers} times (after {o.FailoverWarmup} unmeasured); the resigned candidate queues again before the next round. ");
     sb.Append(inv, $"Crash failover: a leader on a lease of {o.CrashTtl} s that nobody keeps alive, {o.Standbys} standbys behind it; from the lease grant's answer to the first standby's campaign returning, {o.CrashRounds} rounds on fresh elections: the TTL plus the store's expiry granularity and notification. ");
-    sb.Append(inv, $"Barrier: {o.Participants} participants, each with its own session, enter a fresh double barrier of count {o.Participants} at once; from the start of the last enter call to the return of the last one, {o.BarrierRounds} rounds after one unmeasured. ");
+    sb.Append(inv, $"Barrier: {o.Participants} participants, each with its own session, enter a fresh double barrier of count {o.Participants}, either all at once (released together from a gate: the last arrival's entry contends with the others') or the last one after the other {o.Participants - 1} have entered and wait (the release alone); from the start of the last enter call to the return of the last one, {o.BarrierRounds} rounds after one unmeasured. ");
     sb.Append("Every cell on fresh state (a new `cairn serve` and data dir; etcd emptied and compacted), participants in the benchmark process, one client (connection pool / gRPC channel) per target.\n");
     foreach (var r in results.Where(r => r.Error is not null || r.Note is not null))
     {

@@ -260,15 +260,19 @@ internal static class Scenarios
 
     /// <summary>
     /// Double barrier: <paramref name="participants"/> participants, each with its own session, enter a fresh double
-    /// barrier of count <paramref name="participants"/> at once (released together from a gate). Per round: the time from
-    /// the last arrival (the start of the last enter call) to all released (the last enter call's return). One round
-    /// of warm-up. A participant released before the last one arrived (an early pass) fails the cell.
+    /// barrier of count <paramref name="participants"/> per round. Per round: the time from the last arrival (the start
+    /// of the last enter call) to all released (the last enter call's return). One round of warm-up. Two ways to
+    /// arrive: all at once, released together from a gate (<paramref name="queued"/> false: the last arrival's entry
+    /// competes with the others', so the time includes the entries' contention), or all but one entered and waiting
+    /// before the last enters (<paramref name="queued"/> true: the release alone). A participant released before the
+    /// last one arrived (an early pass) fails the cell.
     /// </summary>
-    public static async Task<CellResult> BarrierAsync(TargetKind kind, int participants, int rounds, CancellationToken ct)
+    public static async Task<CellResult> BarrierAsync(TargetKind kind, int participants, int rounds, bool queued, CancellationToken ct)
     {
+        var scenario = queued ? "barrier-queued" : "barrier";
         if (!kind.HasBarrier)
         {
-            return new CellResult(kind.Name, "barrier", participants, 0, 0, 0, 0, 0, 0, null, "n/a, no etcd primitive (etcd has no barrier service; its Go client's recipes package builds one on the KV API)");
+            return new CellResult(kind.Name, scenario, participants, 0, 0, 0, 0, 0, 0, null, "n/a, no etcd primitive (etcd has no barrier service; its Go client's recipes package builds one on the KV API)");
         }
 
         await using var target = await kind.Create(ct).ConfigureAwait(false);
@@ -279,31 +283,64 @@ internal static class Scenarios
         for (var round = 0; round <= rounds && error is null; round++)
         {
             var name = "bench-barrier-" + round;
-            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var starts = new long[participants];
             var ends = new long[participants];
-            var tasks = new Task[participants];
-            for (var i = 0; i < participants; i++)
+            Task Enter(int p) => Task.Run(
+                async () =>
+                {
+                    starts[p] = Stopwatch.GetTimestamp();
+                    await target.EnterBarrierAsync(name, leases[p], participants, ct).ConfigureAwait(false);
+                    ends[p] = Stopwatch.GetTimestamp();
+                },
+                ct);
+
+            var tasks = new List<Task>();
+            if (queued)
             {
-                var p = i;
-                tasks[p] = Task.Run(
-                    async () =>
+                for (var p = 0; p < participants - 1; p++)
+                {
+                    tasks.Add(Enter(p));
+                }
+
+                while (await target.BarrierEnteredAsync(name, ct).ConfigureAwait(false) < participants - 1)
+                {
+                    if (tasks.FirstOrDefault(t => t.IsCompleted) is { } done)
                     {
-                        await gate.Task.ConfigureAwait(false);
-                        starts[p] = Stopwatch.GetTimestamp();
-                        await target.EnterBarrierAsync(name, leases[p], participants, ct).ConfigureAwait(false);
-                        ends[p] = Stopwatch.GetTimestamp();
-                    },
-                    ct);
+                        await done.ConfigureAwait(false);
+                        error = $"round {round}: a participant was released before the last one arrived";
+                        break;
+                    }
+
+                    await Task.Delay(5, ct).ConfigureAwait(false);
+                }
+
+                tasks.Add(Enter(participants - 1));
+            }
+            else
+            {
+                var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                for (var p = 0; p < participants; p++)
+                {
+                    var i = p;
+                    tasks.Add(Task.Run(
+                        async () =>
+                        {
+                            await gate.Task.ConfigureAwait(false);
+                            await Enter(i).ConfigureAwait(false);
+                        },
+                        ct));
+                }
+
+                gate.SetResult();
             }
 
-            gate.SetResult();
             await Task.WhenAll(tasks).ConfigureAwait(false);
-            if (ends.Min() < starts.Max())
+            if (error is null && ends.Min() < starts.Max())
             {
                 error = $"round {round}: a participant was released {Ms(starts.Max() - ends.Min()):0.0} ms before the last one arrived";
             }
-            else if (round > 0)
+
+            if (error is null && round > 0)
             {
                 samples.Add(Ms(ends.Max() - starts.Max()));
                 spans.Add(Ms(ends.Max() - starts.Min()));
@@ -313,7 +350,10 @@ internal static class Scenarios
         await RevokeManyAsync(target, leases, ct).ConfigureAwait(false);
         var ms = samples.Order().ToArray();
         var all = spans.Order().ToArray();
-        return new CellResult(kind.Name, "barrier", participants, ms.Length, 0, Percentile(ms, 50), Percentile(ms, 99), ms.Length > 0 ? ms.Average() : 0, ms.Length > 0 ? ms[^1] : 0, error, $"first arrival → all released: p50 {Percentile(all, 50):0.0} ms");
+        var note = queued
+            ? $"{participants - 1} entered and waiting before the last enters"
+            : $"all {participants} enter at once; first arrival → all released: p50 {Percentile(all, 50):0.0} ms";
+        return new CellResult(kind.Name, scenario, participants, ms.Length, 0, Percentile(ms, 50), Percentile(ms, 99), ms.Length > 0 ? ms.Average() : 0, ms.Length > 0 ? ms[^1] : 0, error, note);
     }
 
     /// <summary>The p-th percentile (nearest rank) of sorted values; 0 for none.</summary>
