@@ -1,4 +1,5 @@
 using Cairn.Server.Modules.Cluster;
+using Cairn.Server.Modules.Coordination;
 using Cairn.Server.Modules.Extensions;
 using Cairn.Server.Modules.Jobs;
 using Cairn.Server.Modules.Journal;
@@ -20,6 +21,7 @@ internal static class ModuleCatalog
         new JournalModule(),
         new VolumesModule(),
         new JobsModule(),
+        new CoordinationModule(),
         new ClusterModule(),
     ];
 }
