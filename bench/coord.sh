@@ -4,7 +4,10 @@
 #
 # Targets (each cell on fresh state; every participant runs in the benchmark process with a session — lease — of its own):
 #   cairn           `cairn serve` (embedded SQLite, durability full, a fresh temp data dir per cell) over HTTP/1.1 on
-#                   loopback TCP: /v1/locks, /v1/elections, /v1/barriers, leases from /v1/leases
+#                   loopback TCP, driven through Cairn.Client (AcquireLockAsync, CampaignAsync, EnterBarrierAsync under a
+#                   CairnSession per participant; lock and leadership handles watch their key while held)
+#   cairn-http      the same server driven through the routes alone (/v1/locks, /v1/elections, /v1/barriers with the
+#                   Contracts DTOs, a plain lease per participant): the server's cost, like etcd's services driven directly
 #   cairn-lib-etcd  the Cairn.Coordination library in process on Cairn's etcd backend (EtcdKeyspace, gRPC), against the
 #                   etcd this script starts
 #   etcd            etcd's v3lock and v3election services (its `concurrency` Mutex and Election, run in the server)
@@ -13,9 +16,10 @@
 # contenders (16 loops on one name), 10 s each; election failover with a leader and 3 standbys: clean (the leader
 # resigns → a standby's campaign returns; p50/p99 over 50) and crash (the leader's 2 s lease is not kept alive → a
 # standby's campaign returns; mean over 5); a double barrier of 64 participants: the last arrival (start of the last
-# enter) → all 64 released (the last enter returns), p50 over 10 rounds.
+# enter) → all 64 released (the last enter returns), p50 over 10 rounds, with all 64 entering at once and with 63
+# already entered and waiting before the last enters.
 #
-#   bench/coord.sh            the full run (about 4 minutes on 2 vCPUs, build excluded)
+#   bench/coord.sh            the full run (about 5-7 minutes on 2 vCPUs, build excluded)
 #   bench/coord.sh --quick    a smoke run (2 s lock cells, 10 failovers, 2 crash rounds, 3 barrier rounds)
 #   options: --targets LIST, --no-build, --configuration Release|Debug, --results-dir DIR (default bench/results),
 #            and any option of cairn-bench-coord (see its --help), e.g. --duration S --contenders 1,16 --participants N
@@ -28,7 +32,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONFIGURATION=Release
 BUILD=1
 RESULTS_DIR="$ROOT/bench/results"
-TARGETS="cairn,cairn-lib-etcd,etcd"
+TARGETS="cairn,cairn-http,cairn-lib-etcd,etcd"
 PASS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,21 +40,22 @@ while [[ $# -gt 0 ]]; do
     --configuration) CONFIGURATION="$2"; shift 2 ;;
     --results-dir) RESULTS_DIR="$2"; shift 2 ;;
     --targets) TARGETS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) PASS+=("$1"); shift ;;
   esac
 done
 case "$CONFIGURATION" in Release|Debug) ;; *) echo "coord.sh: --configuration is Release or Debug" >&2; exit 2 ;; esac
 has() { [[ ",$TARGETS," == *",$1,"* ]]; }
+server() { has cairn || has cairn-http; }
 for t in ${TARGETS//,/ }; do
-  case "$t" in cairn|cairn-lib-etcd|etcd) ;; *) echo "coord.sh: unknown target '$t' (cairn, cairn-lib-etcd, etcd)" >&2; exit 2 ;; esac
+  case "$t" in cairn|cairn-http|cairn-lib-etcd|etcd) ;; *) echo "coord.sh: unknown target '$t' (cairn, cairn-http, cairn-lib-etcd, etcd)" >&2; exit 2 ;; esac
 done
 
 if [[ $BUILD -eq 1 ]]; then
   echo "== building $CONFIGURATION"
   LOG="$(mktemp)"
   PROJECTS=(bench/Cairn.Bench.Coord)
-  has cairn && PROJECTS=(src/Cairn.Cli "${PROJECTS[@]}")
+  if server; then PROJECTS=(src/Cairn.Cli "${PROJECTS[@]}"); fi
   for p in "${PROJECTS[@]}"; do
     dotnet build "$ROOT/$p" -c "$CONFIGURATION" -nologo -v q >"$LOG" 2>&1 || { cat "$LOG" >&2; rm -f "$LOG"; exit 1; }
   done
@@ -59,12 +64,12 @@ fi
 CLI="$ROOT/src/Cairn.Cli/bin/$CONFIGURATION/net10.0/cairn.dll"
 BENCH_DLL="$ROOT/bench/Cairn.Bench.Coord/bin/$CONFIGURATION/net10.0/cairn-bench-coord.dll"
 NEED=("$BENCH_DLL")
-has cairn && NEED+=("$CLI")
+if server; then NEED+=("$CLI"); fi
 for f in "${NEED[@]}"; do [[ -f "$f" ]] || { echo "coord.sh: $f is missing (build first, or drop --no-build)" >&2; exit 1; }; done
 # The native apphost keeps this private server out of reach of `pkill -f "cairn.dll serve"` cleanups elsewhere.
 if [[ -x "${CLI%.dll}" ]]; then CAIRN="${CLI%.dll}"; else CAIRN="$CLI"; fi
 ARGS=(--targets "$TARGETS")
-has cairn && ARGS+=(--cairn "$CAIRN")
+if server; then ARGS+=(--cairn "$CAIRN"); fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-coord.XXXXXX")"
 ETCD_PID=""

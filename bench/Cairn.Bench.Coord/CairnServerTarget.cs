@@ -16,10 +16,19 @@ namespace Cairn.Bench.Coord;
 
 /// <summary>
 /// Cairn as a server: a real <c>cairn serve</c> process on its embedded SQLite store in a fresh temp data directory
-/// (durability full, the default: every acquire, release, campaign and enter is on disk before it is answered), driven
-/// over HTTP/1.1 — the routes <c>/v1/locks</c>, <c>/v1/elections</c>, <c>/v1/barriers</c> with the Contracts DTOs, the
-/// leases through Cairn.Client. A waiting call (an acquire behind a holder, a standby's campaign, a barrier entry) is a
-/// request held open by the server until it is answered, so each waiter holds one pooled connection.
+/// (durability full, the default: every acquire, release, campaign and enter is on disk before it is answered), over
+/// HTTP/1.1. Two ways to drive it:
+/// <list type="bullet">
+/// <item><b>cairn</b>: through Cairn.Client — <see cref="CairnClient.AcquireLockAsync"/>, <see cref="CairnClient.CampaignAsync"/>,
+/// <see cref="CairnClient.EnterBarrierAsync"/> under a <see cref="CairnSession"/> per participant — the .NET
+/// application's API. Each lock and leadership is a handle that watches its own key for as long as it is held (a read
+/// and a watch stream per grant, so that <c>Lost</c> fires when it goes), and releases (resigns) on dispose.</item>
+/// <item><b>cairn-http</b>: the routes alone (<c>POST/DELETE /v1/locks</c>, <c>POST /v1/elections/…/campaign|resign</c>,
+/// <c>POST /v1/barriers/…/enter</c>) with the Contracts DTOs and a plain lease per participant: the server's own cost,
+/// the like of etcd's lock and election services driven directly.</item>
+/// </list>
+/// A waiting call (an acquire behind a holder, a standby's campaign, a barrier entry) is a request held open by the server
+/// until it is answered, so each waiter holds one pooled connection.
 /// </summary>
 internal sealed class CairnServerTarget : ICoordTarget
 {
@@ -28,25 +37,46 @@ internal sealed class CairnServerTarget : ICoordTarget
 
     private readonly string _cairn;
     private readonly string _transport;
+    private readonly bool _useClient;
     private readonly DirectoryInfo _dir;
+    private readonly ConcurrentDictionary<long, CairnSession> _sessions = new();
     private Process? _process;
     private CairnClient? _client;
     private HttpClient? _http;
 
-    private CairnServerTarget(string cairn, string transport)
+    private CairnServerTarget(string cairn, string transport, bool useClient)
     {
         _cairn = cairn;
         _transport = transport;
+        _useClient = useClient;
         _dir = Directory.CreateTempSubdirectory("cairn-bench-coord-");
     }
 
-    public static TargetKind Kind(string cairn, string transport) => new(
+    /// <summary>Driven through Cairn.Client's handles.</summary>
+    public static TargetKind ClientKind(string cairn, string transport) => Kind(
         "cairn",
-        $"`cairn serve` (embedded SQLite, fresh temp data dir per cell, durability full — the default), driven over HTTP/1.1 on {(transport == "unix" ? "its Unix socket" : "loopback TCP")}: POST/DELETE /v1/locks, POST /v1/elections/…/campaign|resign, POST /v1/barriers/…/enter with the Contracts DTOs; leases from POST /v1/leases (Cairn.Client)",
+        $"`cairn serve` (embedded SQLite, fresh temp data dir per cell, durability full — the default) over HTTP/1.1 on {TransportName(transport)}, driven through Cairn.Client: AcquireLockAsync / CampaignAsync / EnterBarrierAsync under a CairnSession per participant, handles disposed to release or resign (a lock or leadership handle reads and watches its key while held, to signal Lost)",
+        cairn,
+        transport,
+        useClient: true);
+
+    /// <summary>Driven through the routes directly.</summary>
+    public static TargetKind HttpKind(string cairn, string transport) => Kind(
+        "cairn-http",
+        $"the same server driven through the routes alone: POST/DELETE /v1/locks, POST /v1/elections/…/campaign|resign, POST /v1/barriers/…/enter with the Contracts DTOs over HTTP/1.1 on {TransportName(transport)}, a plain lease (POST /v1/leases) per participant, no handles",
+        cairn,
+        transport,
+        useClient: false);
+
+    private static string TransportName(string transport) => transport == "unix" ? "its Unix socket" : "loopback TCP";
+
+    private static TargetKind Kind(string name, string description, string cairn, string transport, bool useClient) => new(
+        name,
+        description,
         HasBarrier: true,
         async ct =>
         {
-            var t = new CairnServerTarget(cairn, transport);
+            var t = new CairnServerTarget(cairn, transport, useClient);
             try
             {
                 await t.StartServerAsync(ct).ConfigureAwait(false);
@@ -65,43 +95,108 @@ internal sealed class CairnServerTarget : ICoordTarget
 
     public async Task<(long Id, long TtlSeconds)> GrantAsync(long ttlSeconds, CancellationToken cancellationToken)
     {
+        if (!_useClient)
+        {
+            return await GrantExpiringAsync(ttlSeconds, cancellationToken).ConfigureAwait(false);
+        }
+
+        var session = await Client.CreateSessionAsync(ttlSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _sessions[session.LeaseId] = session;
+        return (session.LeaseId, session.TtlSeconds);
+    }
+
+    public async Task<(long Id, long TtlSeconds)> GrantExpiringAsync(long ttlSeconds, CancellationToken cancellationToken)
+    {
         var grant = await Client.GrantLeaseAsync(ttlSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (grant.Id, grant.TtlSeconds);
     }
 
-    public async Task RevokeAsync(long lease, CancellationToken cancellationToken) =>
+    public async Task RevokeAsync(long lease, CancellationToken cancellationToken)
+    {
+        if (_sessions.TryRemove(lease, out var session))
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         await Client.RevokeLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<Held> LockAsync(string name, long lease, CancellationToken cancellationToken)
     {
+        if (_sessions.TryGetValue(lease, out var session))
+        {
+            var handle = await Client.AcquireLockAsync(name, session: session, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new Held(handle.Key, handle.Token, handle);
+        }
+
         var grant = await SendAsync<LockGrantDto>(HttpMethod.Post, $"/v1/locks/{Uri.EscapeDataString(name)}", new LockRequestDto { Lease = lease }, cancellationToken).ConfigureAwait(false);
         return new Held(grant!.Key, grant.Token);
     }
 
-    public async Task UnlockAsync(string name, Held grant, CancellationToken cancellationToken) =>
-        await SendAsync<object>(HttpMethod.Delete, $"/v1/locks/{Uri.EscapeDataString(name)}?key={Uri.EscapeDataString(grant.Key)}&token={grant.Token.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken).ConfigureAwait(false);
+    public async Task UnlockAsync(string name, Held grant, CancellationToken cancellationToken)
+    {
+        if (grant.Native is LockHandle handle)
+        {
+            await handle.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
 
+        await SendAsync<object>(HttpMethod.Delete, $"/v1/locks/{Uri.EscapeDataString(name)}?key={Uri.EscapeDataString(grant.Key)}&token={grant.Token.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The crashing leader's lease has no session: it campaigns through the route (set-up, not timed).
     public async Task<Held> CampaignAsync(string name, long lease, string value, CancellationToken cancellationToken)
     {
+        if (_sessions.TryGetValue(lease, out var session))
+        {
+            var leadership = await Client.CampaignAsync(name, value, session: session, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new Held(leadership.Key, leadership.Token, leadership);
+        }
+
         var leader = await SendAsync<LeaderDto>(HttpMethod.Post, $"/v1/elections/{Uri.EscapeDataString(name)}/campaign", new CampaignDto { Lease = lease, Value = value }, cancellationToken).ConfigureAwait(false);
         return new Held(leader!.Key, leader.Token);
     }
 
-    public async Task ResignAsync(string name, Held leadership, CancellationToken cancellationToken) =>
+    public async Task ResignAsync(string name, Held leadership, CancellationToken cancellationToken)
+    {
+        if (leadership.Native is Leadership handle)
+        {
+            await handle.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         await SendAsync<object>(HttpMethod.Post, $"/v1/elections/{Uri.EscapeDataString(name)}/resign", new LeadershipDto { Key = leadership.Key, Token = leadership.Token }, cancellationToken).ConfigureAwait(false);
+    }
 
     // Set-up only: the candidates' keys, read through the keyspace API.
     public async Task<long> CandidatesAsync(string name, CancellationToken cancellationToken) =>
         (await Client.RangeAsync(new RangeRequest(KeyRange.Prefix(ElectionStore.Prefix + name + "/")) { CountOnly = true }, cancellationToken).ConfigureAwait(false)).Count;
 
-    public async Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
+    public async Task<IAsyncDisposable?> EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken)
+    {
+        if (_sessions.TryGetValue(lease, out var session))
+        {
+            return await Client.EnterBarrierAsync(name, count, session: session, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         await SendAsync<BarrierEntryDto>(HttpMethod.Post, $"/v1/barriers/{Uri.EscapeDataString(name)}/enter", new EnterBarrierDto { Lease = lease, Count = count }, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
 
     public async Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>
-        (await SendAsync<BarrierStateDto>(HttpMethod.Get, $"/v1/barriers/{Uri.EscapeDataString(name)}", null, cancellationToken).ConfigureAwait(false))?.Participants?.Count ?? 0;
+        (await Client.GetBarrierAsync(name, cancellationToken).ConfigureAwait(false)).Participants?.Count ?? 0;
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var lease in _sessions.Keys)
+        {
+            if (_sessions.TryRemove(lease, out var session))
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         await StopServerAsync().ConfigureAwait(false);
         try
         {

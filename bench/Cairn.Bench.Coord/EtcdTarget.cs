@@ -44,6 +44,8 @@ internal sealed class EtcdTarget : ICoordTarget
         return (grant.ID, grant.TTL);
     }
 
+    public Task<(long Id, long TtlSeconds)> GrantExpiringAsync(long ttlSeconds, CancellationToken cancellationToken) => GrantAsync(ttlSeconds, cancellationToken);
+
     public async Task RevokeAsync(long lease, CancellationToken cancellationToken) =>
         await _client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
@@ -74,7 +76,7 @@ internal sealed class EtcdTarget : ICoordTarget
         return (await _client.GetAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Count;
     }
 
-    public Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
+    public Task<IAsyncDisposable?> EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
         throw new NotSupportedException("etcd has no barrier service");
 
     public Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>

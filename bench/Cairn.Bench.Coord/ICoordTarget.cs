@@ -9,12 +9,15 @@ namespace Cairn.Bench.Coord;
 /// </summary>
 internal interface ICoordTarget : IAsyncDisposable
 {
-    /// <summary>Grants a lease of <paramref name="ttlSeconds"/> that nobody keeps alive: a cell is far shorter than the
-    /// TTL of its sessions, except in the crash failover, where the leader's lease is meant to expire. Returns the lease
-    /// and the TTL granted (a store may grant more than asked: etcd's minimum is 2 s with its default settings).</summary>
+    /// <summary>Starts a session of <paramref name="ttlSeconds"/> for one participant: a lease (that nothing needs to keep
+    /// alive: a cell is far shorter than the TTL), or the target's own session object on it. Returns the lease and the
+    /// TTL granted (a store may grant more than asked: etcd's minimum is 2 s with its default settings).</summary>
     Task<(long Id, long TtlSeconds)> GrantAsync(long ttlSeconds, CancellationToken cancellationToken);
 
-    /// <summary>Revokes a lease (everything held under it goes).</summary>
+    /// <summary>Grants a lease that is never kept alive, whatever the target's sessions do: the crashing leader's.</summary>
+    Task<(long Id, long TtlSeconds)> GrantExpiringAsync(long ttlSeconds, CancellationToken cancellationToken);
+
+    /// <summary>Ends a session or lease (everything held under it goes).</summary>
     Task RevokeAsync(long lease, CancellationToken cancellationToken);
 
     /// <summary>Acquires the mutex <paramref name="name"/> under <paramref name="lease"/>; waits until granted.</summary>
@@ -34,8 +37,9 @@ internal interface ICoordTarget : IAsyncDisposable
     Task<long> CandidatesAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Enters the double barrier <paramref name="name"/> of <paramref name="count"/> participants under
-    /// <paramref name="lease"/>; returns once the round is full.</summary>
-    Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken);
+    /// <paramref name="lease"/>; returns once the round is full, with what to dispose once the round is over (a
+    /// client's entry handle), or null.</summary>
+    Task<IAsyncDisposable?> EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken);
 
     /// <summary>How many participants have entered the double barrier's filling round: set-up only, to know that all but
     /// the last are waiting before the last one enters.</summary>

@@ -50,6 +50,8 @@ internal sealed class LibraryTarget : ICoordTarget
         return (grant.Id, grant.TtlSeconds);
     }
 
+    public Task<(long Id, long TtlSeconds)> GrantExpiringAsync(long ttlSeconds, CancellationToken cancellationToken) => GrantAsync(ttlSeconds, cancellationToken);
+
     public async Task RevokeAsync(long lease, CancellationToken cancellationToken) =>
         await _store.RevokeLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
 
@@ -86,9 +88,12 @@ internal sealed class LibraryTarget : ICoordTarget
     public async Task<long> CandidatesAsync(string name, CancellationToken cancellationToken) =>
         (await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(ElectionStore.Prefix + name + "/")) { CountOnly = true }, cancellationToken).ConfigureAwait(false)).Count;
 
-    public async Task EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken) =>
+    public async Task<IAsyncDisposable?> EnterBarrierAsync(string name, long lease, int count, CancellationToken cancellationToken)
+    {
         _ = await _barriers.EnterAsync(name, new EnterBarrierDto { Lease = lease, Count = count }, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"barrier {name}: no entry without a wait limit");
+        return null;
+    }
 
     public async Task<int> BarrierEnteredAsync(string name, CancellationToken cancellationToken) =>
         (await _barriers.GetAsync(name, cancellationToken).ConfigureAwait(false)).Participants?.Count ?? 0;

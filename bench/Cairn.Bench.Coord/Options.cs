@@ -10,8 +10,9 @@ internal sealed class Options
                           [--standbys N] [--failovers N] [--failover-warmup N] [--crash-rounds N] [--crash-ttl S]
                           [--participants N] [--barrier-rounds N] [--cell-deadline S]
                           [--cairn PATH] [--transport tcp|unix] [--etcd URL] [--out FILE.jsonl] [--markdown FILE.md]
-          targets: cairn (`cairn serve` over HTTP), cairn-lib-etcd (Cairn.Coordination in process on Cairn's etcd
-                   backend), etcd (etcd's v3lock/v3election services via dotnet-etcd) (default: all)
+          targets: cairn (`cairn serve` through Cairn.Client's handles), cairn-http (the same server through the routes
+                   alone), cairn-lib-etcd (Cairn.Coordination in process on Cairn's etcd backend), etcd (etcd's
+                   v3lock/v3election services via dotnet-etcd) (default: all)
           full defaults: --contenders 1,16 --duration 10 --warmup 2 --standbys 3 --failovers 50 --failover-warmup 5
                          --crash-rounds 5 --crash-ttl 2 --participants 64 --barrier-rounds 10 --cell-deadline 300
           --quick:       --duration 2 --warmup 0.5 --failovers 10 --failover-warmup 2 --crash-rounds 2
@@ -19,10 +20,10 @@ internal sealed class Options
           Lock: pairs/s and acquire latency of N loops on one mutex. Clean failover: the leader resigns → a standby's
           campaign returns. Crash failover: the leader's lease (TTL --crash-ttl) is not kept alive → a standby's
           campaign returns. Barrier: N participants enter a double barrier of count N; last arrival → all released.
-          The cairn target needs --cairn (the cairn executable or cairn.dll); the etcd ones need --etcd (a client URL).
+          The cairn targets need --cairn (the cairn executable or cairn.dll); the etcd ones need --etcd (a client URL).
         """;
 
-    public static readonly string[] AllTargets = ["cairn", "cairn-lib-etcd", "etcd"];
+    public static readonly string[] AllTargets = ["cairn", "cairn-http", "cairn-lib-etcd", "etcd"];
 
     public IReadOnlyList<string> Targets { get; private set; } = AllTargets;
 
@@ -148,9 +149,9 @@ internal sealed class Options
             }
         }
 
-        if (o.Targets.Contains("cairn") && o.Cairn is null)
+        if ((o.Targets.Contains("cairn") || o.Targets.Contains("cairn-http")) && o.Cairn is null)
         {
-            throw new ArgumentException("the cairn target needs --cairn PATH (the cairn executable or cairn.dll)");
+            throw new ArgumentException("the cairn targets need --cairn PATH (the cairn executable or cairn.dll)");
         }
 
         if (o.Targets.Any(t => t.Contains("etcd", StringComparison.Ordinal)) && o.Etcd is null)

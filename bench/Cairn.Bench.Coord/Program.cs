@@ -39,7 +39,8 @@ foreach (var t in o.Targets)
 {
     kinds.Add(t switch
     {
-        "cairn" => CairnServerTarget.Kind(o.Cairn!, o.Transport),
+        "cairn" => CairnServerTarget.ClientKind(o.Cairn!, o.Transport),
+        "cairn-http" => CairnServerTarget.HttpKind(o.Cairn!, o.Transport),
         "cairn-lib-etcd" => LibraryTarget.Kind(o.Etcd!),
         _ => EtcdTarget.Kind(o.Etcd!),
     });

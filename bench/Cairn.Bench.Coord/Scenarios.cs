@@ -202,7 +202,7 @@ internal static class Scenarios
 
             var name = "bench-crash-" + attempt;
             var leases = await GrantManyAsync(target, standbys, ct).ConfigureAwait(false);
-            var (lease, ttl) = await target.GrantAsync(ttlSeconds, ct).ConfigureAwait(false);
+            var (lease, ttl) = await target.GrantExpiringAsync(ttlSeconds, ct).ConfigureAwait(false);
             var crashed = Stopwatch.GetTimestamp();
             granted = ttl;
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -285,11 +285,12 @@ internal static class Scenarios
             var name = "bench-barrier-" + round;
             var starts = new long[participants];
             var ends = new long[participants];
+            var entries = new IAsyncDisposable?[participants];
             Task Enter(int p) => Task.Run(
                 async () =>
                 {
                     starts[p] = Stopwatch.GetTimestamp();
-                    await target.EnterBarrierAsync(name, leases[p], participants, ct).ConfigureAwait(false);
+                    entries[p] = await target.EnterBarrierAsync(name, leases[p], participants, ct).ConfigureAwait(false);
                     ends[p] = Stopwatch.GetTimestamp();
                 },
                 ct);
@@ -335,6 +336,14 @@ internal static class Scenarios
             }
 
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                if (entry is not null)
+                {
+                    await entry.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
             if (error is null && ends.Min() < starts.Max())
             {
                 error = $"round {round}: a participant was released {Ms(starts.Max() - ends.Min()):0.0} ms before the last one arrived";
