@@ -103,21 +103,29 @@ internal static class RecipeSupport
 
     /// <summary>
     /// Waits, from <paramref name="fromRevision"/> on, for the first change in <paramref name="range"/> that
-    /// <paramref name="wakes"/> (any change when null) and returns it.
+    /// <paramref name="wakes"/> (any change when null) and returns it; null when the history from there has been
+    /// compacted away, so that the caller reads the present again and decides afresh.
     /// </summary>
-    public static async Task<WatchEvent> WaitForChangeAsync(
+    public static async Task<WatchEvent?> WaitForChangeAsync(
         IKeyspace store, KeyRange range, long fromRevision, Func<WatchEvent, bool>? wakes, CancellationToken cancellationToken)
     {
         var request = new WatchRequest(range) { StartRevision = fromRevision };
-        await foreach (var response in store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
+        try
         {
-            foreach (var e in response.Events)
+            await foreach (var response in store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
             {
-                if (wakes is null || wakes(e))
+                foreach (var e in response.Events)
                 {
-                    return e;
+                    if (wakes is null || wakes(e))
+                    {
+                        return e;
+                    }
                 }
             }
+        }
+        catch (CompactedException)
+        {
+            return null;
         }
 
         // A watch ends only when cancelled (which throws); a backend that ends it otherwise has nothing more to say.
