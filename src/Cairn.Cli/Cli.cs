@@ -25,6 +25,12 @@ internal static class Cli
             BlobCommands.Snapshot(context),
             JobCommands.Create(context),
             WorkerCommand.Create(context),
+            RunCommands.Create(context),
+            PoolCommands.Create(context),
+            LockCommands.Create(context),
+            ElectCommands.Create(context),
+            BarrierCommands.Create(context),
+            QueueCommands.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);

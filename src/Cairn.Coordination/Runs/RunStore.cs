@@ -1,3 +1,4 @@
+using System.Text;
 using Cairn.Contracts;
 using Cairn.Core;
 
@@ -113,7 +114,7 @@ public sealed partial class RunStore(IKeyspace store, RunOptions? options = null
             CreatedAt = run.CreatedAt == default ? now : run.CreatedAt,
             StateAt = run.StateAt == default ? now : run.StateAt,
         };
-        var puts = parameters.Select(p => (KvRequest)new PutRequest(RunKeys.Param(id, null, null, p.Key), System.Text.Encoding.UTF8.GetBytes(p.Value))).ToList();
+        var puts = parameters.Select(p => (KvRequest)new PutRequest(RunKeys.Param(id, null, null, p.Key), Encoding.UTF8.GetBytes(p.Value))).ToList();
         return await CreateOnceAsync(imported, puts, cancellationToken).ConfigureAwait(false);
     }
 
