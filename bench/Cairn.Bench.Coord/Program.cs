@@ -153,8 +153,14 @@ static string Summary(Options o, List<TargetKind> kinds, List<CellResult> result
     sb.Append(inv, $"Crash failover: a leader on a lease of {o.CrashTtl} s that nobody keeps alive, {o.Standbys} standbys behind it; from the lease grant's answer to the first standby's campaign returning, {o.CrashRounds} rounds on fresh elections: the TTL plus the store's expiry granularity and notification. ");
     sb.Append(inv, $"Barrier: {o.Participants} participants, each with its own session, enter a fresh double barrier of count {o.Participants}, either all at once (released together from a gate: the last arrival's entry contends with the others') or the last one after the other {o.Participants - 1} have entered and wait (the release alone); from the start of the last enter call to the return of the last one, {o.BarrierRounds} rounds after one unmeasured. ");
     sb.Append("Every cell on fresh state (a new `cairn serve` and data dir; etcd emptied and compacted), participants in the benchmark process, one client (connection pool / gRPC channel) per target.\n");
+    var said = new HashSet<(string, string)>();
     foreach (var r in results.Where(r => r.Error is not null || r.Note is not null))
     {
+        if (r.Error is null && !said.Add((r.Target, r.Note!)))
+        {
+            continue; // the same note for another cell of the target (n/a)
+        }
+
         sb.Append(inv, $"- {(r.Error is null ? "note" : "error")} in {r.Target} {r.Scenario} ({r.Participants}): {r.Error ?? r.Note}\n");
     }
 
