@@ -56,6 +56,33 @@ public sealed class CoordinationStartupTests
     }
 
     [Fact]
+    public async Task AStoreValueLimitBelowTheDefault_IsTheParameterLimit()
+    {
+        var data = Directory.CreateTempSubdirectory("cairn-coord-limit-");
+        try
+        {
+            await using var server = await CairnServer.StartAsync([], new Dictionary<string, string?>
+            {
+                ["DataDir"] = data.FullName,
+                ["Durability"] = "None",
+                ["Listen:0"] = "http://127.0.0.1:0",
+                ["Limits:MaxValueBytes"] = "4096",
+                ["Jobs:Enabled"] = "false",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            using var http = new HttpClient { BaseAddress = new Uri(server.Addresses.Single()) };
+            await Coord.CreateRunAsync(http, "small", """{"n":[0]}""");
+            var problem = await Problems.AssertAsync(await Coord.PutJsonAsync(http, "/v1/runs/small/params/p", $$"""{"value":"{{new string('x', 4097)}}"}"""), HttpStatusCode.RequestEntityTooLarge, "too_large");
+            Assert.Equal(4096, problem.GetProperty("limit").GetInt64());
+            await Coord.JsonAsync(await Coord.PutJsonAsync(http, "/v1/runs/small/params/p", $$"""{"value":"{{new string('x', 4096)}}"}"""), HttpStatusCode.OK);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task CoordinationDisabled_ServesNoCoordinationApi()
     {
         var data = Directory.CreateTempSubdirectory("cairn-coord-off-");

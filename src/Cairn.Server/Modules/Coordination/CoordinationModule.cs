@@ -3,6 +3,7 @@ using Cairn.Coordination.Recipes;
 using Cairn.Coordination.Runs;
 using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Server.Modules.Coordination;
@@ -52,7 +53,13 @@ internal sealed class CoordinationModule : ICairnModule
                 : throw new StartupException($"{ListenSetting} is set but {Section}:Enabled is false; enable coordination or remove its listeners.");
         }
 
+        // A parameter is one key's value: unless set, the limit is the default or the store's value limit if smaller.
         var maxValue = context.Host.Limits.MaxValueBytes;
+        if (context.Configuration.GetSection(Section + ":MaxParameterBytes").Value is null)
+        {
+            settings.MaxParameterBytes = Math.Min(settings.MaxParameterBytes, maxValue);
+        }
+
         if (settings.MaxParameterBytes < 1 || settings.MaxParameterBytes > maxValue)
         {
             throw new StartupException($"{Section}:MaxParameterBytes must be between 1 and Limits:MaxValueBytes ({maxValue}); got {settings.MaxParameterBytes}.");

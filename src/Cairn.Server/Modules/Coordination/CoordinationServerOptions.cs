@@ -10,7 +10,7 @@ public sealed class CoordinationServerOptions
     /// <c>/v1/queues</c> and the zookeeper-exp1 API at <c>/compat/runs</c> (default true).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Largest run parameter value, in UTF-8 bytes (default 64 KiB; at most <c>Limits:MaxValueBytes</c>); a
-    /// larger one is refused with 413.</summary>
+    /// <summary>Largest run parameter value, in UTF-8 bytes (default 64 KiB, or <c>Limits:MaxValueBytes</c> when that is
+    /// smaller; at most <c>Limits:MaxValueBytes</c>); a larger one is refused with 413.</summary>
     public int MaxParameterBytes { get; set; } = 64 * 1024;
 }
