@@ -38,6 +38,11 @@ internal static class ServeCommand
             Description = "A listener that serves the seed-compatible Pulzar API at its root (e.g. http://0.0.0.0:9000); repeat for several.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var runsListen = new Option<string[]>("--runs-listen")
+        {
+            Description = "A listener that serves zookeeper-exp1's runs API (and its WebSocket pushes) at its root (e.g. http://0.0.0.0:30001, the seed's port); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var volumeDir = new Option<string[]>("--volume-dir")
         {
             Description = "A volume directory for blob bodies (default DATADIR/volumes); repeat for several.",
@@ -47,7 +52,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd or ZooKeeper.")
         {
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, zkConnect, zkDigest, zkRoot, nodeId,
-            journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, volumeDir, extensionsDir,
+            journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, volumeDir, extensionsDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -73,6 +78,12 @@ internal static class ServeCommand
             for (var i = 0; i < pulzarListeners.Length; i++)
             {
                 overrides[$"Pulzar:Listen:{i}"] = pulzarListeners[i];
+            }
+
+            var runsListeners = parse.GetValue(runsListen) ?? [];
+            for (var i = 0; i < runsListeners.Length; i++)
+            {
+                overrides[$"Runs:Listen:{i}"] = runsListeners[i];
             }
 
             var volumeDirs = parse.GetValue(volumeDir) ?? [];
