@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Cairn.ZooKeeper.Import;
 
@@ -12,16 +13,23 @@ namespace Cairn.ZooKeeper.Import;
 /// <remarks>Values come back as <see cref="string"/>, <see cref="long"/>, <see cref="double"/>, <see cref="bool"/>,
 /// null, <see cref="Keyword"/>, <see cref="Symbol"/>, <c>List&lt;object?&gt;</c> (vector, list, set) and
 /// <c>List&lt;KeyValuePair&lt;object?, object?&gt;&gt;</c> (map, in written order).</remarks>
-internal sealed class Edn
+public sealed class Edn
 {
+    /// <summary>Deepest nesting of collections read (deeper text is refused rather than allowed to exhaust the stack).</summary>
+    public const int MaxDepth = 64;
+
     private readonly string _text;
     private int _at;
+    private int _depth;
 
     private Edn(string text) => _text = text;
 
     /// <summary>The one value of <paramref name="text"/>.</summary>
+    /// <exception cref="InvalidDataException">The text is not one EDN value of the kinds read, or nests deeper than
+    /// <see cref="MaxDepth"/>.</exception>
     public static object? Read(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var reader = new Edn(text);
         var value = reader.Value();
         reader.SkipSpace();
@@ -95,8 +103,17 @@ internal sealed class Edn
         };
     }
 
+    private void Enter()
+    {
+        if (++_depth > MaxDepth)
+        {
+            throw new InvalidDataException($"collections nested deeper than {MaxDepth}, at character {_at}.");
+        }
+    }
+
     private List<KeyValuePair<object?, object?>> Map()
     {
+        Enter();
         var entries = new List<KeyValuePair<object?, object?>>();
         while (true)
         {
@@ -109,6 +126,7 @@ internal sealed class Edn
             if (_text[_at] == '}')
             {
                 _at++;
+                _depth--;
                 return entries;
             }
 
@@ -125,6 +143,7 @@ internal sealed class Edn
 
     private List<object?> Sequence(char close)
     {
+        Enter();
         var items = new List<object?>();
         while (true)
         {
@@ -137,6 +156,7 @@ internal sealed class Edn
             if (_text[_at] == close)
             {
                 _at++;
+                _depth--;
                 return items;
             }
 
@@ -240,6 +260,36 @@ internal sealed class Edn
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A value read by <see cref="Read"/> as JSON, for APIs that take the originals' EDN where they take JSON: maps become
+    /// objects (keys as <see cref="Str"/> makes them, a keyword without its colon, a later duplicate winning), vectors,
+    /// lists and sets arrays, keywords and symbols their names, numbers, strings, booleans and nil themselves.
+    /// </summary>
+    public static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        long n => JsonValue.Create(n),
+        double d => JsonValue.Create(d),
+        bool b => JsonValue.Create(b),
+        Keyword k => JsonValue.Create(k.Name),
+        Symbol s => JsonValue.Create(s.Name),
+        List<KeyValuePair<object?, object?>> map => Object(map),
+        List<object?> items => new JsonArray([.. items.Select(ToJson)]),
+        _ => throw new InvalidDataException("a value of a kind EDN does not have."),
+    };
+
+    private static JsonObject Object(List<KeyValuePair<object?, object?>> map)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in map)
+        {
+            json[key is Keyword k ? k.Name : Str(key)] = ToJson(value);
+        }
+
+        return json;
     }
 
     /// <summary>An EDN keyword, <c>:name</c>.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Contracts;
 using Cairn.Core;
+using Cairn.ZooKeeper.Import;
 
 namespace Cairn.Server.Modules.Coordination;
 
@@ -23,8 +24,31 @@ internal static class SeedRunRequest
         }
 
         return !string.IsNullOrWhiteSpace(topology)
-            ? new CreateRunDto { Id = id, Topology = Topology(EdnReader.Read(topology, "'topology'")) }
-            : FromModule(id, EdnReader.Read(module!, "'module'"));
+            ? new CreateRunDto { Id = id, Topology = Topology(Parse(topology, "'topology'")) }
+            : FromModule(id, Parse(module!, "'module'"));
+    }
+
+    // JSON, else the seed's own notation (EDN), read by the importer's reader of the original's topology znodes, as a JSON
+    // tree (keywords as their names: :nodes is "nodes").
+    private static JsonNode? Parse(string text, string what)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = Edn.MaxDepth });
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the seed's notation, then.
+        }
+
+        try
+        {
+            return Edn.ToJson(Edn.Read(text));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidArgumentException($"{what} is neither JSON nor the seed's notation (EDN such as {{\"node1\" [1 2 4] \"node2\" [2]}}): {ex.Message}");
+        }
     }
 
     private static Dictionary<string, List<int>> Topology(JsonNode? node)
