@@ -17,7 +17,17 @@ internal sealed record FuzzRequest(string Method, string Target, IReadOnlyList<(
     private const int ShownBytes = 160;
 
     /// <summary>Whether the answer is a stream that does not end (a watch), so only its status is read.</summary>
-    public bool Streams => Target.StartsWith("/v1/watch", StringComparison.Ordinal) || (Target.StartsWith("/v1/journal/", StringComparison.Ordinal) && Target.Split('?')[0].EndsWith("/events", StringComparison.Ordinal));
+    public bool Streams
+    {
+        get
+        {
+            var path = Target.Split('?')[0];
+            return Target.StartsWith("/v1/watch", StringComparison.Ordinal)
+                || ((path.StartsWith("/v1/journal/", StringComparison.Ordinal) || path.StartsWith("/v1/runs/", StringComparison.Ordinal) || path.StartsWith("/v1/pools/", StringComparison.Ordinal))
+                    && path.EndsWith("/events", StringComparison.Ordinal))
+                || (path.StartsWith("/v1/elections/", StringComparison.Ordinal) && path.EndsWith("/observe", StringComparison.Ordinal));
+        }
+    }
 
     /// <summary>The request as a reader needs it to replay it by hand (long parts cut).</summary>
     public override string ToString()

@@ -47,6 +47,22 @@ internal static class FuzzRoutes
             "/v1/jobs/{id:long}/events", "/v1/jobs/recurring", "/v1/jobs/recurring/{name}", "/v1/jobs/recurring/{name}/trigger",
             "/v1/jobs/claim", "/v1/jobs/{id:long}/heartbeat", "/v1/jobs/{id:long}/complete",
         ], Jobs()),
+        new("runs", [
+            "/v1/runs", "/v1/runs/import", "/v1/runs/{id}", "/v1/runs/{id}/nodes/{node}/{index}/complete", "/v1/runs/{id}/params",
+            "/v1/runs/{id}/params/{name}", "/v1/runs/{id}/nodes/{node}/{index}/params/{name}", "/v1/runs/{id}/events",
+        ], Runs()),
+        new("coordination", [
+            "/v1/pools", "/v1/pools/{pool}", "/v1/pools/{pool}/members", "/v1/pools/{pool}/members/{member}", "/v1/pools/{pool}/events",
+            "/v1/pools/{pool}/members/{member}/events", "/v1/pools/{pool}/members/{member}/items", "/v1/pools/{pool}/members/{member}/items/{item}",
+            "/v1/locks/{name}", "/v1/elections/{name}/campaign", "/v1/elections/{name}/proclaim", "/v1/elections/{name}/resign",
+            "/v1/elections/{name}", "/v1/elections/{name}/observe", "/v1/barriers/{name}", "/v1/barriers/{name}/wait",
+            "/v1/barriers/{name}/enter", "/v1/barriers/{name}/leave", "/v1/queues/{name}", "/v1/queues/{name}/dequeue",
+            "/v1/queues/{name}/items/{id}/ack", "/v1/queues/{name}/items/{id}/nack",
+        ], Coordination()),
+        new("compat-runs", [
+            "/compat/runs/runs", "/compat/runs/runs/{id}", "/compat/runs/runs/{id}/state", "/compat/runs/runs/{id}/{param}",
+            "/compat/runs/runs/{id}/nodes/{node}/{index}", "/compat/runs/runs/{id}/nodes/{node}/{index}/{param}", "/compat/runs/{**rest}",
+        ], CompatRuns()),
     ];
 
     private static Gen<FuzzRequest> Kv() => Request(
@@ -147,6 +163,127 @@ internal static class FuzzRoutes
             (1, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/v1/jobs/" + p)), Headers(), enqueue, JsonMostly())));
     }
 
+    // (Properties, not fields: All, above, is built first.) Coordination names as a client might send them, mostly ones
+    // that exist once a few requests have run. Sessions are
+    // never live leases: the leases family may grant small ids (1, 2, 30, …), and a waiting call under a live lease
+    // (a second acquire of a held lock, a campaign behind a leader) would wait, or write and then give up with a 409. So
+    // a lease here is one no family grants, or not a lease at all, and every wait is short or invalid: nothing hangs,
+    // and a refused request writes nothing. The waits themselves are covered by the coordination tests.
+    private static Gen<string> CoordName => Gen.Frequency((4, Gen.Elements("a", "b", "run-1", "r%201", "n:1@h", "x.y")), (2, Name));
+
+    private static Gen<string> Index => Gen.Frequency((4, Gen.Elements("1", "2", "4", "0")), (1, Gen.Elements("-1", "01", "+1", "1.0", "2147483648", "x")), (1, Name));
+
+    private static Gen<string> DeadLease => Gen.Elements("0", "-1", "123456789012", "4503599627370497", "1.5", "\"1\"", "null", "true", "1e400");
+
+    private static Gen<string> ShortWait => Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "\"1\"", "\"a\"");
+
+    private static Gen<string> ShortWaitQuery => Gen.Elements("0", "0.05", "0.1", "-1", "3601", "1e400", "NaN", "abc", "%00");
+
+    private static Gen<string> StateName => Gen.Elements("\"init\"", "\"provisioning\"", "\"executing\"", "\"ready\"", "\"finalyzing\"", "\"terminated\"", "\"\"", "\"nope\"", "null", "1");
+
+    private static Gen<string> Topology => Gen.Frequency(
+        (4, Gen.Elements("{\"node1\":[1,2,4],\"node2\":[2]}", "{\"n\":[0]}", "{}", "{\"n\":[]}", "{\"n\":[-1]}", "{\"n\":[1,1]}", "{\"a/b\":[1]}", "{\"n\":[2147483648]}", "{\"n\":\"1\"}")),
+        (1, JsonValue));
+
+    private static Gen<string> Text => Gen.Frequency((4, Gen.Elements("\"v\"", "\"\"", "\"é\"", "\"" + new string('v', 70_000) + "\"")), (1, JsonValue));
+
+    /// <summary>A JSON object with every field of <paramref name="always"/> and some of <paramref name="maybe"/>, each with
+    /// its own values, or now and then a JSON value of another shape.</summary>
+    private static Gen<string> Fields((string Name, Gen<string> Value)[] always, params (string Name, Gen<string> Value)[] maybe) =>
+        Gen.Frequency(
+            (8, Gen.SubListOf(maybe).SelectMany(
+                chosen => Gen.CollectToList(always.Concat(chosen).Select(f => f.Value.Select(v => $"\"{f.Name}\":{v}"))),
+                (_, pairs) => "{" + string.Join(',', pairs) + "}")),
+            (1, JsonValue));
+
+    private static Gen<FuzzRequest> Runs()
+    {
+        var valid = Gen.Elements(
+            """{"id":"a","topology":{"node1":[1,2,4],"node2":[2]}}""",
+            """{"id":"run-1","topology":{"node1":[0],"n":[0]},"defaults":{"p":"v"},"parameters":{"node1":{"q":"w"}}}""",
+            """{"id":"b","topology":{"node1":[1]},"graph":{"a":["b"],"b":[]},"initialState":"a"}""");
+        var create = Body(Gen.Frequency((2, valid), (3, Fields([], ("id", Gen.Frequency((3, Gen.Elements("\"a\"", "\"run-1\"", "\"r 1\"", "\"..\"", "\"a/b\"", "\"\"")), (1, JsonValue))), ("topology", Topology), ("graph", Gen.Elements("{\"a\":[\"b\"],\"b\":[]}", "{\"a\":[\"c\"]}", "{}", "null")), ("initialState", StateName), ("parameters", Gen.Elements("{\"node1\":{\"p\":\"v\"}}", "{\"x\":{}}", "{}")), ("defaults", Gen.Elements("{\"p\":\"v\"}", "{\"\":\"v\"}", "{}"))))));
+        var import = Body(Fields([], ("run", Fields([], ("id", Gen.Elements("\"imported\"", "\"a\"", "\"\"")), ("state", StateName), ("epoch", Gen.Elements("0", "3", "-1")), ("topology", Topology), ("pending", Topology))), ("parameters", Gen.Elements("{\"p\":\"v\"}", "{}", "{\"a/b\":\"v\"}"))));
+        var complete = Body(Fields([], ("current", StateName), ("next", StateName)));
+        var set = Body(Fields([], ("value", Text), ("ifModRevision", Gen.Elements("0", "1", "-1", "99999999"))));
+        var node = Gen.Frequency((3, Gen.Elements("node1", "node2", "n")), (1, Name));
+        return Gen.Frequency(
+            (4, Request(Methods("POST"), Target(Gen.Constant("/v1/runs")), Headers(), create, JsonMostly())),
+            (1, Request(Methods("POST"), Target(Gen.Constant("/v1/runs/import")), Headers(), import, JsonMostly())),
+            (2, Request(Methods("GET"), Target(Gen.Constant("/v1/runs"), "after", "limit"), Headers(), NoBody())),
+            (3, Request(Methods("GET", "DELETE"), Target(CoordName.Select(id => "/v1/runs/" + id)), Headers(), NoBody())),
+            (4, Request(Methods("POST"), Target(CoordName.SelectMany(_ => node, (id, n) => (id, n)).SelectMany(_ => Index, (p, i) => $"/v1/runs/{p.id}/nodes/{p.n}/{i}/complete")), Headers(), complete, JsonMostly())),
+            (2, Request(Methods("GET"), Target(CoordName.Select(id => $"/v1/runs/{id}/params")), Headers(), NoBody())),
+            (3, Request(Methods("GET", "PUT"), Target(CoordName.SelectMany(_ => CoordName, (id, p) => $"/v1/runs/{id}/params/{p}")), Headers("If-Match", "If-None-Match"), set, JsonMostly())),
+            (3, Request(Methods("GET", "PUT"), Target(CoordName.SelectMany(_ => node, (id, n) => (id, n)).SelectMany(_ => Index, (p, i) => (p.id, p.n, i)).SelectMany(_ => CoordName, (p, name) => $"/v1/runs/{p.id}/nodes/{p.n}/{p.i}/params/{name}")), Headers("If-Match", "If-None-Match"), set, JsonMostly())),
+            (2, Request(Methods("GET"), Target(CoordName.Select(id => $"/v1/runs/{id}/events"), "fromRevision"), Headers("Last-Event-ID"), NoBody())),
+            (1, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/v1/runs/" + p)), Headers(), create, JsonMostly())));
+    }
+
+    private static Gen<FuzzRequest> Coordination()
+    {
+        var join = Body(Fields([("lease", DeadLease)], ("name", Text)));
+        var item = Body(Fields([], ("value", Text)));
+        var acquire = Body(Fields([("lease", DeadLease), ("waitSeconds", ShortWait)], ("mode", Gen.Elements("\"exclusive\"", "\"read\"", "\"write\"", "\"semaphore\"", "\"nope\"", "null")), ("permits", Gen.Elements("1", "3", "0", "10001", "-1")), ("owner", Text)));
+        var campaign = Body(Fields([("lease", DeadLease), ("waitSeconds", ShortWait)], ("value", Text)));
+        var leadership = Body(Fields([], ("key", Gen.Elements("\"/cairn/elections/a/x\"", "\"/cairn/locks/a/x\"", "\"\"", "\"a\"")), ("token", Gen.Elements("1", "0", "-1", "99999999")), ("value", Text)));
+        var enter = Body(Fields([("lease", DeadLease), ("waitSeconds", ShortWait)], ("count", Gen.Elements("2", "3", "1", "0", "10001"))));
+        var entry = Body(Fields([], ("name", Gen.Elements("\"a\"", "\"b\"", "\"\"")), ("round", Gen.Elements("1", "2", "0", "-1")), ("participant", Gen.Elements("\"0000000000000001-00000001\"", "\"a/b\"", "\"\"", "\"..\"")), ("count", Gen.Elements("2", "3")), ("lease", DeadLease)));
+        var dequeue = Body(Fields([("lease", DeadLease), ("waitSeconds", ShortWait)]));
+        var member = Gen.Frequency((3, Gen.Elements("m-0000000000000001", "m-ffffffffffffffff")), (1, Name));
+        var lockKey = Gen.Elements("/cairn/locks/a/x", "%2Fcairn%2Flocks%2Fa%2Fx", "/cairn/locks/b/x", "", "x", "%FF");
+        return Gen.Frequency(
+            (1, Request(Methods("GET"), Target(Gen.Constant("/v1/pools")), Headers(), NoBody())),
+            (2, Request(Methods("GET"), Target(CoordName.Select(p => "/v1/pools/" + p)), Headers(), NoBody())),
+            (3, Request(Methods("POST"), Target(CoordName.Select(p => $"/v1/pools/{p}/members")), Headers(), join, JsonMostly())),
+            (2, Request(Methods("DELETE"), Target(CoordName.SelectMany(_ => member, (p, m) => $"/v1/pools/{p}/members/{m}")), Headers(), NoBody())),
+            (2, Request(Methods("GET"), Target(CoordName.SelectMany(_ => member, (p, m) => $"/v1/pools/{p}/members/{m}/{(m.Length % 2 == 0 ? "events" : "items")}")), Headers(), NoBody())),
+            (2, Request(Methods("PUT", "DELETE"), Target(CoordName.SelectMany(_ => member, (p, m) => (p, m)).SelectMany(_ => CoordName, (pm, i) => $"/v1/pools/{pm.p}/members/{pm.m}/items/{i}")), Headers(), item, JsonMostly())),
+            (1, Request(Methods("GET"), Target(CoordName.Select(p => $"/v1/pools/{p}/events"), "fromRevision"), Headers("Last-Event-ID"), NoBody())),
+            (4, Request(Methods("POST"), Target(CoordName.Select(n => "/v1/locks/" + n)), Headers(), acquire, JsonMostly())),
+            (2, Request(Methods("GET"), Target(CoordName.Select(n => "/v1/locks/" + n)), Headers(), NoBody())),
+            (2, Request(Methods("DELETE"), WithQuery(CoordName.SelectMany(_ => lockKey, (n, k) => $"/v1/locks/{n}?key={k}"), "token"), Headers(), NoBody())),
+            (3, Request(Methods("POST"), Target(CoordName.Select(n => $"/v1/elections/{n}/campaign")), Headers(), campaign, JsonMostly())),
+            (2, Request(Methods("POST"), Target(CoordName.SelectMany(_ => Gen.Elements("proclaim", "resign"), (n, v) => $"/v1/elections/{n}/{v}")), Headers(), leadership, JsonMostly())),
+            (2, Request(Methods("GET"), Target(CoordName.SelectMany(_ => Gen.Elements("", "/observe"), (n, v) => $"/v1/elections/{n}{v}")), Headers(), NoBody())),
+            (2, Request(Methods("PUT", "GET", "DELETE"), Target(CoordName.Select(n => "/v1/barriers/" + n)), Headers(), NoBody())),
+            (2, Request(Methods("POST"), WithQuery(CoordName.SelectMany(_ => ShortWaitQuery, (n, w) => $"/v1/barriers/{n}/wait?waitSeconds={w}")), Headers(), NoBody())),
+            (2, Request(Methods("POST"), Target(CoordName.Select(n => $"/v1/barriers/{n}/enter")), Headers(), enter, JsonMostly())),
+            (2, Request(Methods("POST"), WithQuery(CoordName.SelectMany(_ => ShortWaitQuery, (n, w) => $"/v1/barriers/{n}/leave?waitSeconds={w}")), Headers(), entry, JsonMostly())),
+            (2, Request(Methods("POST", "GET"), Target(CoordName.Select(n => "/v1/queues/" + n)), Headers(), item, JsonMostly())),
+            (2, Request(Methods("POST"), Target(CoordName.Select(n => $"/v1/queues/{n}/dequeue")), Headers(), dequeue, JsonMostly())),
+            (2, Request(Methods("POST"), Target(CoordName.SelectMany(_ => Gen.Elements("00000000000000000001", "1", "x"), (n, i) => (n, i)).SelectMany(_ => Gen.Elements("ack", "nack"), (ni, v) => $"/v1/queues/{ni.n}/items/{ni.i}/{v}"), "lease"), Headers(), NoBody())));
+    }
+
+    private static Gen<FuzzRequest> CompatRuns()
+    {
+        // Forms of each route's shape (the seed's clients send forms), or a mix of any fields, or junk.
+        Gen<byte[]?> FormBody(params string[] shaped)
+        {
+            var any = Gen.SubListOf(new[] { "id=a", "id=..", "id=a%2Fb", "topology=%7B%22n%22%3A%5B1%5D%7D", "topology=%7B", "module=%7B%7D", "value=v", "current-state=init", "next-state=provisioning", "next=x" })
+                .Select(pairs => string.Join('&', pairs));
+            var form = Gen.Frequency((5, Gen.Elements(shaped)), (2, any), (1, Gen.Elements("a=%FF", "=", "&&", "value=" + new string('v', 70_000))));
+            return Gen.Frequency((1, Gen.Constant<byte[]?>(null)), (2, JunkBody.Select(byte[]? (b) => b)), (6, form.Select(byte[]? (f) => System.Text.Encoding.UTF8.GetBytes(f))));
+        }
+
+        var create = FormBody(
+            "id=a&topology=%7B%22node1%22%3A%5B1%2C2%5D%7D", "id=run-1&topology=%7B%22node1%22+%5B1+2+4%5D+%22node2%22+%5B2%5D%7D", "topology=%7B%22n%22+%5B0%5D%7D",
+            "id=b&module=%7B%3Anodes+%7B%22node1%22+%7B%3Amultiplicity+2+%3Aparams+%7B%22p1%22+%7B%3Adefault+%22v%22%7D%7D%7D%7D%7D", "module=%7B%22nodes%22%3A%7B%22n%22%3A%7B%22multiplicity%22%3A0%7D%7D%7D",
+            "id=..&topology=%7B%22n%22%3A%5B1%5D%7D", "id=c&topology=%7B%22n%22%3A%5B-1%5D%7D", "id=c&topology=%7B", "id=c&topology=%5B1%5D", "id=c", "id=c&topology=%7B%7D&module=%7B%7D");
+        var complete = FormBody("current-state=init&next-state=provisioning", "current=init&next=provisioning", "current-state=init&next-state=executing", "current-state=provisioning&next-state=executing", "current-state=init");
+        var set = FormBody("value=v", "value=", "value=%C3%A9", "value=" + new string('v', 70_000), "other=v");
+        var formMostly = Gen.Frequency((4, Gen.Constant<string?>("application/x-www-form-urlencoded")), (1, ContentType));
+        var node = Gen.Frequency((3, Gen.Elements("node1", "n")), (1, Name));
+        var index = CoordName.SelectMany(_ => node, (id, n) => (id, n)).SelectMany(_ => Index, (p, i) => $"/compat/runs/runs/{p.id}/nodes/{p.n}/{i}");
+        return Gen.Frequency(
+            (3, Request(Methods("POST"), Target(Gen.Constant("/compat/runs/runs"), "id", "topology", "module"), Headers(), create, formMostly)),
+            (2, Request(Methods("DELETE"), Target(CoordName.Select(id => "/compat/runs/runs/" + id)), Headers(), NoBody())),
+            (3, Request(Methods("GET", "HEAD"), Target(CoordName.SelectMany(_ => Gen.Elements("state", "p1", "nodes"), (id, p) => $"/compat/runs/runs/{id}/{p}")), Headers(), NoBody())),
+            (3, Request(Methods("GET", "POST"), Target(index, "current-state", "next-state", "current", "next"), Headers(), complete, formMostly)),
+            (3, Request(Methods("GET", "PUT"), Target(index.SelectMany(_ => CoordName, (i, p) => i + "/" + p), "value"), Headers(), set, formMostly)),
+            (2, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/compat/runs/" + p)), Headers(), set, formMostly)));
+    }
+
     private static Gen<FuzzRequest> CompatPulzar()
     {
         var body = Body(Gen.Elements("v", "pulzar body", ""));
@@ -164,6 +301,10 @@ internal static class FuzzRoutes
     private static Gen<string> Methods(params string[] usual) => Gen.Frequency((9, Gen.Elements(usual)), (1, Gen.Elements(AnyMethod)));
 
     private static Gen<string> Target(Gen<string> path, params string[] parameters) => path.SelectMany(_ => Query(parameters), (p, q) => p + q);
+
+    // A target that has a query already: more parameters after it (never another of those it has).
+    private static Gen<string> WithQuery(Gen<string> pathAndQuery, params string[] parameters) =>
+        pathAndQuery.SelectMany(_ => Query(parameters), (p, q) => q.Length <= 1 ? p : p + "&" + q[1..]);
 
     private static Gen<byte[]?> NoBody() => Gen.Frequency((6, Gen.Constant<byte[]?>(null)), (1, Body()));
 

@@ -6,6 +6,9 @@ namespace Cairn.Coordination.Pools;
 
 public sealed partial class PoolStore
 {
+    // What a watch that ended without waking counts as: a reason to read again.
+    private static readonly WatchResponse EmptyResponse = new(0, []);
+
     /// <summary>Joins and leaves from <paramref name="fromRevision"/> (0: now), in revision order.</summary>
     /// <remarks>To resume, start again at the last event's revision + 1 (events of one revision — members of one session
     /// ending together — come one after another with that revision).</remarks>
@@ -65,9 +68,16 @@ public sealed partial class PoolStore
     {
         var first = true;
         string? buddy = null;
+        var retry = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
         while (true)
         {
-            var snapshot = await PoolSnapshot.ReadAsync(_store, keys, cancellationToken).ConfigureAwait(false);
+            // A store that is briefly unreachable pauses the loop rather than ending it: it reads again when it can.
+            var snapshot = await TransientlyAsync<PoolSnapshot>(async () => await PoolSnapshot.ReadAsync(_store, keys, cancellationToken).ConfigureAwait(false), retry, cancellationToken).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                continue;
+            }
+
             var index = snapshot.IndexOf(member);
             if (index < 0)
             {
@@ -86,6 +96,7 @@ public sealed partial class PoolStore
                 yield return BuddyEvent(keys, member, newBuddy, snapshot.Revision);
             }
 
+            var interrupted = false;
             foreach (var (gone, joinRevision) in snapshot.Gone().ToList())
             {
                 if (snapshot.ResponsibleFor(joinRevision) != member)
@@ -93,14 +104,11 @@ public sealed partial class PoolStore
                     continue;
                 }
 
-                IReadOnlyList<PoolItemDto> moved;
-                try
+                var moved = await TransientlyAsync(() => TakeOverOrNoneAsync(keys.Pool, member, gone, cancellationToken), retry, cancellationToken).ConfigureAwait(false);
+                if (moved is null)
                 {
-                    moved = await TakeOverAsync(keys.Pool, member, gone, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NotFoundException)
-                {
-                    break; // gone ourselves: the next read says so
+                    interrupted = true; // unreachable, or gone ourselves: the next read says which
+                    break;
                 }
 
                 if (moved.Count > 0)
@@ -124,14 +132,50 @@ public sealed partial class PoolStore
 
             first = false;
             buddy = newBuddy;
-            try
+            if (interrupted)
             {
-                await KeyWatches.FirstAsync(_store, snapshot.Revision + 1, FollowWatches(keys, member, buddy, index == 0), cancellationToken).ConfigureAwait(false);
+                continue;
             }
-            catch (CompactedException)
-            {
-                // History since the read is gone: read again.
-            }
+
+            retry.Reset();
+            var watches = FollowWatches(keys, member, buddy, index == 0);
+            await TransientlyAsync<WatchResponse>(
+                async () => await KeyWatches.FirstAsync(_store, snapshot.Revision + 1, watches, cancellationToken).ConfigureAwait(false) ?? EmptyResponse,
+                retry,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The items moved, or null when the member itself is gone.
+    private async Task<IReadOnlyList<PoolItemDto>?> TakeOverOrNoneAsync(string pool, string member, string gone, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TakeOverAsync(pool, member, gone, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // Runs a step of the loop; null when it failed in a way that reading again cures (history compacted under a watch, or
+    // a transient error, after a pause).
+    private static async Task<T?> TransientlyAsync<T>(Func<Task<T?>> step, Backoff retry, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (CompactedException)
+        {
+            return null;
+        }
+        catch (CairnException ex) when (ex.IsTransient)
+        {
+            await Task.Delay(retry.Next(), cancellationToken).ConfigureAwait(false);
+            return null;
         }
     }
 

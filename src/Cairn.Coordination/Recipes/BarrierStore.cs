@@ -61,22 +61,29 @@ public sealed class BarrierStore(IKeyspace store)
     {
         var keys = new BarrierKeys(name);
         var limit = RecipeSupport.CheckWait("wait", wait);
-        var read = await _store.RangeAsync(new RangeRequest(KeyRange.Single(keys.Hold)) { KeysOnly = true }, cancellationToken).ConfigureAwait(false);
-        if (read.Kvs.Count == 0)
-        {
-            return true;
-        }
-
         using var scope = new RecipeSupport.WaitScope(limit, cancellationToken);
-        if (scope.OnlyTry)
-        {
-            return false;
-        }
-
         try
         {
-            await RecipeSupport.WaitForChangeAsync(_store, KeyRange.Single(keys.Hold), read.Revision + 1, e => e.Type == WatchEventType.Delete, scope.Token).ConfigureAwait(false);
-            return true;
+            while (true)
+            {
+                var read = await _store.RangeAsync(new RangeRequest(KeyRange.Single(keys.Hold)) { KeysOnly = true }, scope.Token).ConfigureAwait(false);
+                if (read.Kvs.Count == 0)
+                {
+                    return true;
+                }
+
+                if (scope.OnlyTry)
+                {
+                    return false;
+                }
+
+                var released = await RecipeSupport.WaitForChangeAsync(
+                    _store, KeyRange.Single(keys.Hold), read.Revision + 1, e => e.Type == WatchEventType.Delete, scope.Token).ConfigureAwait(false);
+                if (released is not null)
+                {
+                    return true;
+                }
+            }
         }
         catch (OperationCanceledException) when (scope.TimedOut)
         {
@@ -141,7 +148,9 @@ public sealed class BarrierStore(IKeyspace store)
                 ops.Add(new PutRequest(keys.Sealed, Encoding.UTF8.GetBytes(record.Round.ToString(CultureInfo.InvariantCulture))));
             }
 
-            var result = await _store.TxnAsync(new TxnRequest(compares, ops, []), cancellationToken).ConfigureAwait(false);
+            // Not cancelled in flight: an entry abandoned mid-txn may still commit, and nobody would withdraw it.
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await _store.TxnAsync(new TxnRequest(compares, ops, []), CancellationToken.None).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 if (seals)
@@ -158,10 +167,21 @@ public sealed class BarrierStore(IKeyspace store)
         using var scope = new RecipeSupport.WaitScope(wait, cancellationToken);
         try
         {
-            if (!scope.OnlyTry)
+            while (!scope.OnlyTry)
             {
-                await RecipeSupport.WaitForChangeAsync(
+                var filled = await RecipeSupport.WaitForChangeAsync(
                     _store, KeyRange.Single(keys.Sealed), revision + 1, e => e.Type == WatchEventType.Put && SealedRound(e.Kv) >= entry.Round, scope.Token).ConfigureAwait(false);
+                if (filled is null)
+                {
+                    // History compacted under the watch: look at the sealed round now.
+                    var now = await _store.RangeAsync(new RangeRequest(KeyRange.Single(keys.Sealed)), scope.Token).ConfigureAwait(false);
+                    if (now.Kvs.Count == 0 || SealedRound(now.Kvs[0]) < entry.Round)
+                    {
+                        revision = now.Revision;
+                        continue;
+                    }
+                }
+
                 var mine = await _store.RangeAsync(new RangeRequest(KeyRange.Single(keys.Participant(entry.Round, entry.Participant))) { KeysOnly = true }, scope.Token).ConfigureAwait(false);
                 if (mine.Kvs.Count == 0)
                 {

@@ -162,12 +162,12 @@ public sealed class ElectionStore(IKeyspace store)
             }
 
             var watch = _store.WatchAsync(new WatchRequest(KeyRange.Prefix(prefix)) { StartRevision = revision + 1 }, cancellationToken);
-            await using var changes = watch.GetAsyncEnumerator(cancellationToken);
+            await using var changes = watch.WithCancellation(cancellationToken).ConfigureAwait(false).GetAsyncEnumerator();
             while (true)
             {
                 try
                 {
-                    if (!await changes.MoveNextAsync().ConfigureAwait(false))
+                    if (!await changes.MoveNextAsync())
                     {
                         yield break;
                     }

@@ -15,6 +15,9 @@ namespace Cairn.Coordination.Recipes;
 /// before it. A semaphore's first waiter (N before it) waits on the N holders (a watch of the name that only it keeps),
 /// every later waiter on the waiter just before it; a semaphore waiter that is granted after waiting rewrites its key,
 /// which tells the waiter behind it that it is now the first.</para>
+/// <para>A waiter whose own session ends while it waits finds out when the key it waits behind changes or its wait runs
+/// out (it then fails with <see cref="LeaseNotFoundException"/>, or gives up); a caller holding a
+/// <see cref="KeyspaceSession"/> passes its <see cref="KeyspaceSession.Lost"/> along to stop at once.</para>
 /// <para>Concurrency: safe from any thread; every step that races is one transaction.</para>
 /// </remarks>
 public sealed class LockStore(IKeyspace store)

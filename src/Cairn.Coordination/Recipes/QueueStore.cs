@@ -84,10 +84,20 @@ public sealed class QueueStore(IKeyspace store)
                 var (revision, ready, waiters) = await ReadAsync(keys, cancellationToken).ConfigureAwait(false);
                 foreach (var kv in ready.Take(ClaimAttemptsPerRead))
                 {
-                    var claimed = await TryClaimAsync(keys, kv, request.Lease, waiter, cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+
+                    // Not cancelled half-way: a claim the caller never hears of would hold the item for as long as its
+                    // session lives. A caller that left meanwhile gives it straight back.
+                    var claimed = await TryClaimAsync(keys, kv, request.Lease, waiter, CancellationToken.None).ConfigureAwait(false);
                     if (claimed is not null)
                     {
                         waiter = null; // deleted with the claim
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            await NackAsync(queue, claimed.Id, request.Lease, CancellationToken.None).ConfigureAwait(false);
+                            cancellationToken.ThrowIfCancellationRequested();
+                        }
+
                         return claimed;
                     }
                 }

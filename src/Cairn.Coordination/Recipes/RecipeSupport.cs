@@ -78,6 +78,8 @@ internal static class RecipeSupport
     /// Creates a key of its own under <paramref name="prefix"/> (a new id under <paramref name="lease"/>, create-if-absent)
     /// and reads the queue it joined, in the same transaction, so that the queue is exactly the one at its creation.
     /// </summary>
+    /// <remarks>The caller's cancellation is honoured before the txn, not during it: a txn abandoned in flight may still
+    /// commit, and then the key would be left behind with nobody to delete it.</remarks>
     /// <exception cref="LeaseNotFoundException">The lease is gone.</exception>
     public static async Task<(KeyValue Own, List<KeyValue> Queue, long Revision)> JoinAsync(
         IKeyspace store, string prefix, long lease, ReadOnlyMemory<byte> value, CancellationToken cancellationToken)
@@ -89,7 +91,8 @@ internal static class RecipeSupport
                 [Compare.CreateRevision(key, CompareResult.Equal, 0)],
                 [new PutRequest(key, value) { Lease = lease }, new RangeRequest(KeyRange.Prefix(prefix))],
                 []);
-            var result = await store.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await store.TxnAsync(txn, CancellationToken.None).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 continue; // 32 random bits collided under one lease: draw again
@@ -103,21 +106,29 @@ internal static class RecipeSupport
 
     /// <summary>
     /// Waits, from <paramref name="fromRevision"/> on, for the first change in <paramref name="range"/> that
-    /// <paramref name="wakes"/> (any change when null) and returns it.
+    /// <paramref name="wakes"/> (any change when null) and returns it; null when the history from there has been
+    /// compacted away, so that the caller reads the present again and decides afresh.
     /// </summary>
-    public static async Task<WatchEvent> WaitForChangeAsync(
+    public static async Task<WatchEvent?> WaitForChangeAsync(
         IKeyspace store, KeyRange range, long fromRevision, Func<WatchEvent, bool>? wakes, CancellationToken cancellationToken)
     {
         var request = new WatchRequest(range) { StartRevision = fromRevision };
-        await foreach (var response in store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
+        try
         {
-            foreach (var e in response.Events)
+            await foreach (var response in store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
             {
-                if (wakes is null || wakes(e))
+                foreach (var e in response.Events)
                 {
-                    return e;
+                    if (wakes is null || wakes(e))
+                    {
+                        return e;
+                    }
                 }
             }
+        }
+        catch (CompactedException)
+        {
+            return null;
         }
 
         // A watch ends only when cancelled (which throws); a backend that ends it otherwise has nothing more to say.

@@ -144,6 +144,36 @@ public abstract class PoolStoreBehaviour(Backend backend) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenAWatcherDiesBeforeTakingOver_TheNextMemberTakesBothMembersItems()
+    {
+        var (a, _) = await JoinAsync("chain");
+        var (b, leaseB) = await JoinAsync("chain");
+        var (c, leaseC) = await JoinAsync("chain");
+        var (d, _) = await JoinAsync("chain");
+        var followA = Follow("chain", a.Id);
+        var followD = Follow("chain", d.Id);
+        await UntilAsync(followA, 1, "a follows");
+        await UntilAsync(followD, 1, "d follows");
+        await Pools.PutItemAsync("chain", b.Id, "run-b", "b's");
+        await Pools.PutItemAsync("chain", c.Id, "run-c", "c's");
+
+        // b dies while c, its watcher, is not following: b's item waits, orphaned.
+        await Store.RevokeLeaseAsync(leaseB);
+        Assert.Equal(["run-b"], (await Pools.GetAsync("chain")).Orphaned[b.Id]);
+
+        // Then c dies: d is now the first live member after both.
+        await Store.RevokeLeaseAsync(leaseC);
+
+        await UntilAsync(followD, 4, "d takes over b's and c's items");
+        Assert.Equal(["buddy:" + c.Id, "takeover:" + b.Id, "takeover:" + c.Id, "buddy:" + a.Id], followD.Summary);
+        Assert.Equal(["run-b", "run-c"], (await Pools.ItemsAsync("chain", d.Id)).Select(i => i.Item));
+        var pool = await Pools.GetAsync("chain");
+        Assert.Empty(pool.Orphaned);
+        Assert.Equal(new Dictionary<string, string?> { [a.Id] = d.Id, [d.Id] = a.Id }, Buddies(pool));
+        Assert.Equal(["buddy:" + d.Id], followA.Summary);
+    }
+
+    [Fact]
     public async Task ConcurrentTakeOvers_MoveEachItemExactlyOnce()
     {
         const int Items = 20;
@@ -331,6 +361,7 @@ public abstract class PoolStoreBehaviour(Backend backend) : IAsyncLifetime
         // e, the last, dies: only a (its watcher) wakes, and watches again; b, c, d go on waiting on the same watches.
         await Store.RevokeLeaseAsync(leaseE);
         await UntilAsync(followers[0], 2, "a is told its new buddy");
+        await followers[4].Completion.WaitAsync(Deadline);
         expected.Remove(members + e.Id);
         expected.Remove(members + d.Id);
         await Eventually.UntilAsync(() => recording.Open().SequenceEqual(expected), Deadline, "a waits again, on d");

@@ -168,9 +168,20 @@ public abstract class QueueStoreBehaviour(Backend backend) : IAsyncLifetime
     [Fact]
     public async Task WaitingConsumers_AreAllServed_WhenABurstArrives()
     {
+        var recording = new WatchRecordingKeyspace(Store);
+        var queues = new QueueStore(recording);
         var leases = new[] { await LeaseAsync(), await LeaseAsync(), await LeaseAsync() };
-        var waiting = leases.Select(lease => DequeueAsync("burst", lease, Deadline.TotalSeconds)).ToList();
+        var waiting = leases.Select(lease => queues.DequeueAsync("burst", new DequeueDto { Lease = lease, WaitSeconds = Deadline.TotalSeconds })).ToList();
         await Eventually.UntilAsync(async () => await WaitingAsync("burst") == 3, Deadline, "three consumers wait");
+
+        // They wait in line: only the first watches the queue; each of the others the one before it (and all their own place).
+        var queue = QueueStore.Prefix + "burst/";
+        var waiters = queue + "waiters/";
+        await Eventually.UntilAsync(() => recording.Open().Count == 6, Deadline, "every consumer watches");
+        var open = recording.Open();
+        Assert.Equal(1, open.Count(range => range.StartsWith($"[{queue}claims/", StringComparison.Ordinal)));
+        Assert.Equal(5, open.Count(range => range.StartsWith(waiters, StringComparison.Ordinal)));
+        Assert.Equal(3, open.Where(range => range.StartsWith(waiters, StringComparison.Ordinal)).Distinct().Count());
 
         for (var i = 0; i < 3; i++)
         {

@@ -185,6 +185,28 @@ public abstract class LockStoreBehaviour(Backend backend) : RecipeBehaviour(back
     }
 
     [Fact]
+    public async Task Semaphore_AWaiterGivingUp_DoesNotStrandTheWaitersBehindIt()
+    {
+        var holders = new[] { await AcquireAsync("s", LockModes.Semaphore, permits: 2), await AcquireAsync("s", LockModes.Semaphore, permits: 2) };
+        var third = AcquireInBackground("s", LockModes.Semaphore, permits: 2);
+        await UntilQueuedAsync("s", 3);
+        using var cancel = new CancellationTokenSource();
+        var fourth = Locks.AcquireAsync("s", new LockRequestDto { Lease = await LeaseAsync(), Mode = LockModes.Semaphore, Permits = 2 }, cancel.Token);
+        await UntilQueuedAsync("s", 4);
+        var fifth = AcquireInBackground("s", LockModes.Semaphore, permits: 2);
+        await UntilQueuedAsync("s", 5);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fourth.WaitAsync(Deadline));
+        await ReleaseAsync(holders[0]);
+        await third.WaitAsync(Deadline);
+        Assert.False(fifth.IsCompleted);
+        await ReleaseAsync(holders[1]);
+
+        Assert.True((await fifth.WaitAsync(Deadline)).Held);
+    }
+
+    [Fact]
     public async Task Semaphore_NeverMoreThanItsPermitsHoldAtOnce_AndEveryAcquirerGetsIn()
     {
         var holding = 0;

@@ -322,8 +322,9 @@ internal static class RunsCompatEndpoints
         {
             return await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !context.RequestAborted.IsCancellationRequested)
         {
+            // A malformed multipart body ends in an IOException ("Unexpected end of Stream"): the client's error.
             throw new InvalidArgumentException("The form could not be read: " + ex.Message);
         }
     }
