@@ -115,10 +115,21 @@ internal static class BarrierCommands
             }
 
             var limit = ChildProcess.Wait(parse.GetValue(wait));
+            using var interruption = new Interruption(ct);
+            ct = interruption.Token;
             var session = await client.CreateSessionAsync(ChildProcess.Ttl(parse.GetValue(ttl)!), cancellationToken: ct).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
-                var entry = await client.EnterBarrierAsync(barrier, parse.GetValue(count), limit, session, ct).ConfigureAwait(false);
+                BarrierEntry entry;
+                try
+                {
+                    entry = await client.EnterBarrierAsync(barrier, parse.GetValue(count), limit, session, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (interruption.Interrupted)
+                {
+                    return 130;
+                }
+
                 var round = entry.Round.ToString(CultureInfo.InvariantCulture);
                 await using (entry.ConfigureAwait(false))
                 {
@@ -142,7 +153,17 @@ internal static class BarrierCommands
                         }
                     }
 
-                    if (!await entry.LeaveAsync(limit, ct).ConfigureAwait(false))
+                    bool allLeft;
+                    try
+                    {
+                        allLeft = await entry.LeaveAsync(limit, ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (interruption.Interrupted)
+                    {
+                        return 130;
+                    }
+
+                    if (!allLeft)
                     {
                         return await context.FailAsync($"left round {round} of barrier {barrier}, but not every participant had left after {Durations.Format(limit!.Value)}").ConfigureAwait(false);
                     }

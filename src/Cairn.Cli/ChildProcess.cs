@@ -19,9 +19,8 @@ internal static class ChildProcess
     private const int SigKill = 9;
     private const int SigTerm = 15;
 
-    // Time for the command to end after SIGTERM (Ctrl-C on cairn) before it is killed: within the 2 s the command line
-    // gives an interrupted command before the process exits.
-    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(1);
+    // Time for the command to end after SIGTERM (cairn was interrupted) before it is killed.
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(3);
 
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 

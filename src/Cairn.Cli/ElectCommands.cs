@@ -37,7 +37,17 @@ internal static class ElectCommands
                 SessionTtlSeconds = ChildProcess.Ttl(parse.GetValue(ttl)!),
             };
             var proclaimed = parse.GetValue(value) ?? $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
-            var leadership = await client.CampaignAsync(election, proclaimed, options, cancellationToken: ct).ConfigureAwait(false);
+            using var interruption = new Interruption(ct);
+            Leadership leadership;
+            try
+            {
+                leadership = await client.CampaignAsync(election, proclaimed, options, cancellationToken: interruption.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (interruption.Interrupted)
+            {
+                return 130;
+            }
+
             await using (leadership.ConfigureAwait(false))
             {
                 var token = leadership.Token.ToString(CultureInfo.InvariantCulture);
@@ -55,7 +65,7 @@ internal static class ElectCommands
                     environment,
                     () => $"lost the leadership of {election} (token {token}) while the command ran: its session ended; the command was killed",
                     leadership.Lost,
-                    ct).ConfigureAwait(false);
+                    interruption.Token).ConfigureAwait(false);
             }
         });
         return command;

@@ -59,7 +59,17 @@ internal static class LockCommands
                 Wait = ChildProcess.Wait(parse.GetValue(wait)),
                 SessionTtlSeconds = ChildProcess.Ttl(parse.GetValue(ttl)!),
             };
-            var handle = await client.AcquireLockAsync(lockName, options, cancellationToken: ct).ConfigureAwait(false);
+            using var interruption = new Interruption(ct);
+            LockHandle handle;
+            try
+            {
+                handle = await client.AcquireLockAsync(lockName, options, cancellationToken: interruption.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (interruption.Interrupted)
+            {
+                return 130;
+            }
+
             await using (handle.ConfigureAwait(false))
             {
                 var token = handle.Token.ToString(CultureInfo.InvariantCulture);
@@ -77,7 +87,7 @@ internal static class LockCommands
                     environment,
                     () => $"lost lock {lockName} (token {token}) while the command ran: its session ended; the command was killed",
                     handle.Lost,
-                    ct).ConfigureAwait(false);
+                    interruption.Token).ConfigureAwait(false);
             }
         });
         return command;

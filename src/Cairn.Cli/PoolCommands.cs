@@ -39,11 +39,22 @@ internal static class PoolCommands
             }
 
             var json = context.WantsJson(parse);
-            var membership = await client.JoinPoolAsync(
-                poolName,
-                parse.GetValue(name) ?? $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}",
-                sessionTtlSeconds: ChildProcess.Ttl(parse.GetValue(ttl)!),
-                cancellationToken: ct).ConfigureAwait(false);
+            using var interruption = new Interruption(ct);
+            ct = interruption.Token;
+            PoolMembership membership;
+            try
+            {
+                membership = await client.JoinPoolAsync(
+                    poolName,
+                    parse.GetValue(name) ?? $"{Environment.MachineName}:{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}",
+                    sessionTtlSeconds: ChildProcess.Ttl(parse.GetValue(ttl)!),
+                    cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (interruption.Interrupted)
+            {
+                return 130;
+            }
+
             await using (membership.ConfigureAwait(false))
             {
                 await (json ? context.WriteJsonAsync(membership.Member) : context.Out.WriteLineAsync($"joined {poolName} as {membership.Id}")).ConfigureAwait(false);

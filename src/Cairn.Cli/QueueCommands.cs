@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Cairn.Client;
 using Cairn.Core;
 
 namespace Cairn.Cli;
@@ -46,7 +47,17 @@ internal static class QueueCommands
         {
             var queue = parse.GetValue(name)!;
             var limit = ChildProcess.Wait(parse.GetValue(wait));
-            var delivery = await client.DequeueAsync(queue, limit, cancellationToken: ct).ConfigureAwait(false);
+            using var interruption = new Interruption(ct);
+            QueueDelivery? delivery;
+            try
+            {
+                delivery = await client.DequeueAsync(queue, limit, cancellationToken: interruption.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (interruption.Interrupted)
+            {
+                return 130;
+            }
+
             if (delivery is null)
             {
                 return await context.FailAsync($"no item came in queue {queue} within {Durations.Format(limit!.Value)}").ConfigureAwait(false);

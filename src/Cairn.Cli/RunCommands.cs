@@ -61,7 +61,7 @@ internal static class RunCommands
     private static Command Wait(CliContext context)
     {
         var id = RunId();
-        var command = new Command("wait", "Print each state the run moves to, one per line, as it happens; exit 0 when it reaches a final state (non-zero if it is deleted).") { id };
+        var command = new Command("wait", "Print each state the run moves to, one per line, as it happens (a line on standard error says it is waiting); exit 0 when it reaches a final state (non-zero if it is deleted).") { id };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
             var runId = parse.GetValue(id)!;

@@ -13,6 +13,8 @@ public sealed partial class CairnClient
     /// session it creates and ends on dispose; when that session ends the next candidate leads and
     /// <see cref="Leadership.Lost"/> fires.
     /// </summary>
+    /// <remarks>A wait longer than one request may last (50 s, or less within a shorter request timeout) is made of
+    /// several requests: between two, the candidate queues again, behind those that campaigned meanwhile.</remarks>
     /// <param name="name">The election's name.</param>
     /// <param name="value">The value to proclaim (e.g. this process's address).</param>
     /// <param name="options">How long to wait, and the TTL of a session the leadership creates.</param>

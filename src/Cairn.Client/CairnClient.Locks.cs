@@ -13,6 +13,8 @@ public sealed partial class CairnClient
     /// dispose; when that session ends the lock is released by the server and the handle's <see cref="LockHandle.Lost"/>
     /// fires. The grant's <see cref="LockHandle.Token"/> is a fencing token: larger for every later holder.
     /// </summary>
+    /// <remarks>A wait longer than one request may last (50 s, or less within a shorter request timeout) is made of
+    /// several requests: between two, the waiter queues again, behind those that queued meanwhile.</remarks>
     /// <param name="name">The lock's name.</param>
     /// <param name="options">Mode, permits, owner, how long to wait, and the TTL of a session the handle creates.</param>
     /// <param name="session">The session to hold it under; null: a new one, owned by the handle.</param>

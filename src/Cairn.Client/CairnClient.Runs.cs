@@ -176,7 +176,9 @@ public sealed partial class CairnClient
     /// Follows a run (<c>GET /v1/runs/{id}/events</c>, SSE): every change from <paramref name="fromRevision"/> on —
     /// <c>created</c>, <c>state</c> (a transition), <c>barrier</c> (an index completed), <c>parameter</c> — in revision
     /// order, each with its revision, until the run is deleted (a last <c>deleted</c> event, then the sequence ends).
-    /// A dropped connection is reopened where it stopped: nothing is lost or repeated.
+    /// A dropped connection is reopened where it stopped: nothing is lost or repeated. One exception: the server does not
+    /// stream a run that is gone, so a run deleted while the connection was down ends the sequence with a <c>deleted</c>
+    /// event of revision 0, and what happened to it between the last event delivered and its deletion is not delivered.
     /// </summary>
     /// <param name="id">The run id.</param>
     /// <param name="fromRevision">The first revision to deliver (e.g. a <see cref="RunDto.ModRevision"/> read + 1); 0:

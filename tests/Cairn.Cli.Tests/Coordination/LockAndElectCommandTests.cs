@@ -116,6 +116,38 @@ public sealed class LockAndElectCommandTests(ServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task LockAcquire_WhenCairnIsTerminated_StopsTheCommand_AndReleasesTheLockAtOnce()
+    {
+        using var client = new CairnClient(fixture.TcpEndpoint);
+        var name = Unique("lock");
+        var dir = Directory.CreateTempSubdirectory("cairn-term-");
+        var said = Path.Combine(dir.FullName, "said");
+        const string Script = """trap 'echo stopped > "$1"; exit 0' TERM; echo running > "$1"; while true; do sleep 0.1; done""";
+        using var child = ChildCairn.Start("lock", "acquire", name, "--ttl", "60s", "--endpoint", fixture.TcpEndpoint, "--", "sh", "-c", Script, "sh", said);
+        try
+        {
+            await Eventually.UntilAsync(() => File.Exists(said) && File.ReadAllText(said) == "running\n" || child.Process.HasExited, Deadline, $"the command runs (stderr: {child.Error})");
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", child.Process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var exited = new CancellationTokenSource(Deadline);
+            await child.Process.WaitForExitAsync(exited.Token);
+            child.Process.WaitForExit();
+
+            Assert.True(child.Process.ExitCode == 130, $"exit {child.Process.ExitCode}: {child.Error}");
+            Assert.Equal("stopped\n", await File.ReadAllTextAsync(said));
+            Assert.Empty((await client.GetLockAsync(name)).Queue); // released, not left to its 60 s TTL
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task LockAcquire_WithoutACommand_OrWithABadMode_OrAWaitThatRunsOut_FailsWithOneLine()
     {
         var name = Unique("lock");

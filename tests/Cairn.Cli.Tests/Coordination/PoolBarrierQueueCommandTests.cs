@@ -37,6 +37,25 @@ public sealed class PoolBarrierQueueCommandTests(ServerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task PoolJoin_WhoseSessionIsRevoked_ExitsWithTheLostCode_AndOneLine()
+    {
+        using var client = new CairnClient(fixture.TcpEndpoint);
+        var pool = Unique("pool");
+        using var member = ChildCairn.Start("pool", "join", pool, "--ttl", "30s", "--endpoint", fixture.TcpEndpoint);
+        await Eventually.UntilAsync(() => member.Out.Contains("buddy", StringComparison.Ordinal) || member.Process.HasExited, Deadline, $"the member joins (stderr: {member.Error})");
+        var joined = Assert.Single((await client.GetPoolAsync(pool)).Members);
+
+        await client.RevokeLeaseAsync(joined.Lease);
+        using var exited = new CancellationTokenSource(Deadline);
+        await member.Process.WaitForExitAsync(exited.Token);
+        member.Process.WaitForExit();
+
+        Assert.Equal(75, member.Process.ExitCode);
+        var line = Assert.Single(member.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"cairn: lost membership {joined.Id} of pool {pool}: its session ended (join again to take part)", line);
+    }
+
+    [Fact]
     public async Task PoolJoin_WithACommand_ExitsWithItsCode_AndLeaves()
     {
         var pool = Unique("pool");
