@@ -103,7 +103,11 @@ public sealed partial class RunStore
             if (runNow.Count > 0 && runNow[0].CreateRevision == kv.CreateRevision)
             {
                 // The run is the one checked: the parameter's revision was the compare that failed.
-                throw new PreconditionFailedException(key, paramNow.Count == 0 ? 0 : paramNow[0].ModRevision);
+                var actual = paramNow.Count == 0 ? 0 : paramNow[0].ModRevision;
+                var what = node is null ? $"Parameter '{name}' of run '{id}'" : $"Parameter '{name}' of {node} {index} of run '{id}'";
+                throw new PreconditionFailedException(key, actual, actual == 0
+                    ? $"{what} was never set, so it is not at revision {ifModRevision}."
+                    : $"{what} is at revision {actual}, not {ifModRevision}.");
             }
 
             kv = runNow.Count == 0 ? null : runNow[0]; // deleted, or created anew: check against that one

@@ -118,6 +118,27 @@ public sealed partial class RunStore(IKeyspace store, RunOptions? options = null
         return await CreateOnceAsync(imported, puts, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether the run existed at store revision <paramref name="revision"/> (false for a revision below 1 or
+    /// below the compaction point): a stream resumed after it replays the run's changes, its deletion included.</summary>
+    public async Task<bool> ExistedAtAsync(string id, long revision, CancellationToken cancellationToken = default)
+    {
+        CoordinationNames.Check("run id", id);
+        if (revision < 1)
+        {
+            return false;
+        }
+
+        try
+        {
+            var read = await _store.RangeAsync(new RangeRequest(KeyRange.Single(RunKeys.Run(id))) { Revision = revision, CountOnly = true }, cancellationToken).ConfigureAwait(false);
+            return read.Count > 0;
+        }
+        catch (CompactedException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The run, or null.</summary>
     public async Task<RunDto?> GetAsync(string id, CancellationToken cancellationToken = default)
     {

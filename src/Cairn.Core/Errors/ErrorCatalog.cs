@@ -21,7 +21,7 @@ public static class ErrorCatalog
         new(ErrorCodes.MethodNotAllowed, 405, "Method not allowed", p => new MethodNotAllowedException(p.Detail)),
         new(ErrorCodes.Conflict, 409, "Conflict", p => new ConflictException(p.Detail)),
         new(ErrorCodes.Compacted, 410, "Revision compacted", p => new CompactedException(p.Number("requestedRevision") ?? 0, p.Number("compactRevision") ?? 0)),
-        new(ErrorCodes.PreconditionFailed, 412, "Precondition failed", p => new PreconditionFailedException(p.Text("key") ?? "", p.Number("modRevision") ?? 0)),
+        new(ErrorCodes.PreconditionFailed, 412, "Precondition failed", p => new PreconditionFailedException(p.Text("key") ?? "", p.Number("modRevision") ?? 0, p.Detail.Length > 0 ? p.Detail : null)),
         new(ErrorCodes.TooLarge, 413, "Payload too large", p => new LimitExceededException(p.Text("what") ?? "request", p.Number("actual") ?? 0, p.Number("limit") ?? 0, p.Detail.Length > 0 ? p.Detail : null)),
         new(ErrorCodes.UnsupportedMediaType, 415, "Unsupported media type", p => new UnsupportedMediaTypeException(p.Detail)),
         new(ErrorCodes.RangeNotSatisfiable, 416, "Range not satisfiable", p => new RangeNotSatisfiableException(p.Detail)),

@@ -1,10 +1,10 @@
 namespace Cairn.Core;
 
 /// <summary>A compare-and-set precondition (<c>If-Match</c> / <c>If-None-Match</c>) did not hold.</summary>
-public sealed class PreconditionFailedException(string key, long actualModRevision)
-    : CairnException(actualModRevision == 0
+public sealed class PreconditionFailedException(string key, long actualModRevision, string? message = null)
+    : CairnException(message ?? (actualModRevision == 0
         ? $"Precondition failed: key '{key}' does not exist."
-        : $"Precondition failed: key '{key}' is at mod revision {actualModRevision}.")
+        : $"Precondition failed: key '{key}' is at mod revision {actualModRevision}."))
 {
     /// <summary>The key.</summary>
     public string Key { get; } = key;

@@ -243,4 +243,24 @@ public sealed class RunStreamTests(CoordinationServerFixture fixture) : IClassFi
         await Coord.CloseAsync(native);
         await Problems.AssertAsync(await http.GetAsync($"/v1/runs/{id}"), HttpStatusCode.NotFound, "not_found");
     }
+
+    [Fact]
+    public async Task AStreamResumedAfterTheRunWasDeleted_StillReplaysTheDeletion()
+    {
+        using var http = fixture.TcpHttp();
+        var id = Coord.NewName("run");
+        await Coord.CreateRunAsync(http, id);
+        using var first = await SseStream.OpenAsync(http, $"/v1/runs/{id}/events");
+        await Coord.JsonAsync(await Coord.PutJsonAsync(http, $"/v1/runs/{id}/params/p", """{"value":"1"}"""), HttpStatusCode.OK);
+        var seen = await Coord.NextOfTypeAsync(first, "parameter");
+        first.Dispose(); // the client loses its connection, and the run is deleted meanwhile
+        using (var deleted = await http.DeleteAsync($"/v1/runs/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        using var again = await SseStream.OpenAsync(http, $"/v1/runs/{id}/events?fromRevision={seen.Id!.Value + 1}");
+        Assert.Equal("deleted", (await again.NextAsync()).Type);
+        await Problems.AssertAsync(await http.GetAsync($"/v1/runs/{id}/events"), HttpStatusCode.NotFound, "not_found");
+    }
 }

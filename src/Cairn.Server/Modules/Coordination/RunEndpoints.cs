@@ -168,10 +168,15 @@ internal static class RunEndpoints
     private static async Task EventsAsync(HttpContext context, RunStore runs, Core.IKeyspace store, string id)
     {
         // Settled before the stream starts (and before a WebSocket upgrade): a bad revision is a 400, a compacted one a
-        // 410, an unknown run a 404.
+        // 410, an unknown run a 404. A stream resumed from a revision at which the run still existed replays what came
+        // after, its deletion included, even when the run is gone now: a client that reconnects after the delete is
+        // told of it like one that stayed connected.
         var from = EventStream.ResumeFrom(context);
         var (start, revision) = await EventStream.StartAsync(store, from, context.RequestAborted).ConfigureAwait(false);
-        await FindAsync(runs, id, context.RequestAborted).ConfigureAwait(false);
+        if (from == 0 || !await runs.ExistedAtAsync(CoordinationHttp.Name("run id", id), start - 1, context.RequestAborted).ConfigureAwait(false))
+        {
+            await FindAsync(runs, id, context.RequestAborted).ConfigureAwait(false);
+        }
         await EventStream.StreamAsync(
             context,
             start,
