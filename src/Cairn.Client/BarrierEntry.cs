@@ -67,9 +67,8 @@ public sealed class BarrierEntry : IAsyncDisposable
         return done;
     }
 
-    /// <summary>Leaves the round (unless lost already) and ends a session the entry created. Idempotent. An entry under
-    /// its own session leaves at once (the session's end takes the participant out); under the caller's session it
-    /// leaves as <see cref="LeaveAsync"/> does, waiting until the round's other participants have left or ended, since
-    /// they wait for it.</summary>
-    public ValueTask DisposeAsync() => _life.DisposeAsync(() => _life.OwnsSession ? Task.CompletedTask : _client.LeaveBarrierAsync(Entry));
+    /// <summary>Leaves the round without waiting for the others (unless lost already) and ends a session the entry
+    /// created. Idempotent. To wait until every participant of the round is done, call <see cref="LeaveAsync"/> first: a
+    /// dispose never waits on other participants, so disposing entries one after another cannot deadlock.</summary>
+    public ValueTask DisposeAsync() => _life.DisposeAsync(() => _life.OwnsSession ? Task.CompletedTask : _client.LeaveBarrierAsync(Entry, TimeSpan.Zero));
 }
