@@ -51,6 +51,34 @@ public sealed class BarrierAndQueueClientTests(ServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task EntriesUnderTheCallersSessions_DisposedOneAfterAnother_DoNotWaitForEachOther()
+    {
+        using var client = new CairnClient(fixture.TcpEndpoint);
+        var name = Unique("dispose");
+        var sessions = new List<CairnSession>();
+        for (var i = 0; i < 3; i++)
+        {
+            sessions.Add(await client.CreateSessionAsync(30));
+        }
+
+        var entering = sessions.Select(s => client.EnterBarrierAsync(name, 3, session: s)).ToList();
+        var entries = await Task.WhenAll(entering).WaitAsync(Deadline);
+
+        // Each dispose leaves without waiting for the round: one after another, none waits on one not yet disposed.
+        foreach (var entry in entries)
+        {
+            await entry.DisposeAsync().AsTask().WaitAsync(Deadline);
+        }
+
+        await Eventually.UntilAsync(async () => (await client.GetBarrierAsync(name)).Participants is not { Count: > 0 }, Deadline, "the round is empty");
+        foreach (var session in sessions)
+        {
+            Assert.False(session.IsLost);
+            await session.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task AQueue_DeliversInOrder_AtLeastOnce_AndAGivenBackItemComesAgain()
     {
         using var client = new CairnClient(fixture.TcpEndpoint);
