@@ -1,0 +1,2 @@
+global using Cairn.Core;
+global using Cairn.Testing;
