@@ -9,8 +9,16 @@ internal static class CartSizes
 {
     private static readonly Dictionary<string, long> Units = new(StringComparer.Ordinal)
     {
-        ["B"] = 1, ["KB"] = 1000, ["MB"] = 1000_000, ["GB"] = 1000_000_000, ["TB"] = 1000_000_000_000,
-        ["b"] = 1, ["Kb"] = 1L << 10, ["Mb"] = 1L << 20, ["Gb"] = 1L << 30, ["Tb"] = 1L << 40,
+        ["B"] = 1,
+        ["KB"] = 1000,
+        ["MB"] = 1000_000,
+        ["GB"] = 1000_000_000,
+        ["TB"] = 1000_000_000_000,
+        ["b"] = 1,
+        ["Kb"] = 1L << 10,
+        ["Mb"] = 1L << 20,
+        ["Gb"] = 1L << 30,
+        ["Tb"] = 1L << 40,
     };
 
     /// <summary>What the error messages show as the accepted forms.</summary>
