@@ -387,6 +387,25 @@ public abstract class CartNodeBehaviour(Backend backend) : CartsHarness(backend)
     }
 
     [Fact]
+    public async Task ANode_StagesAtMostMaxActiveCarts_OldestFirst()
+    {
+        Archive.Add("t1", Bytes(10, 1)).TapePolls = int.MaxValue;
+        Archive.Add("t2", Bytes(10, 2)).TapePolls = int.MaxValue;
+        await Carts.CreateAsync("first", Request([("t1", "a", null)]), false);
+        await Carts.CreateAsync("second", Request([("t2", "a", null)]), false);
+
+        var node = await StartNodeAsync(options: Fast with { MaxActiveCarts = 1 });
+        await WaitForAsync("first", CartStates.Staging);
+        await Eventually.UntilAsync(() => Archive.StatusCalls >= 3, Deadline, "the first cart is polled");
+
+        Assert.Equal(CartStates.Waiting, (await Carts.GetAsync("second", false))!.State);
+        Assert.Single(node.ActiveCarts);
+
+        await Carts.DeleteAsync("first"); // its slot frees: the second is taken
+        await WaitForAsync("second", CartStates.Staging);
+    }
+
+    [Fact]
     public async Task Locate_SaysWhichNodeKeepsACart()
     {
         var a = await StartNodeAsync("a");
