@@ -154,6 +154,34 @@ public sealed partial class CairnClient
             cancellationToken);
     }
 
+    /// <summary>A ready cart's tar's length and ETag (<c>HEAD /v1/carts/{uid}/tar</c>), without its bytes: what a
+    /// download about to start, or to resume, can keep beside its partial file.</summary>
+    /// <param name="uid">The cart's uid.</param>
+    /// <param name="fileName">The download's name (see <see cref="DownloadCartAsync"/>); null: the server's default.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="CartNotReadyException">The cart is not ready (still staging, or failed).</exception>
+    /// <exception cref="NotFoundException">No such cart.</exception>
+    public Task<CartTarInfo> GetCartTarInfoAsync(string uid, string? fileName = null, CancellationToken cancellationToken = default)
+    {
+        var cartUid = Name("cart uid", uid);
+        return SendAsync(new HttpRequestMessage(HttpMethod.Head, TarUri(cartUid, fileName)), async (response, ct) =>
+        {
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.Conflict:
+                    throw await NotReadyAsync(cartUid, response, ct).ConfigureAwait(false);
+                case HttpStatusCode.NotFound:
+                    // A HEAD answer has no problem document to name the error by.
+                    throw new NotFoundException($"There is no cart '{cartUid}'.");
+            }
+
+            await ThrowIfProblemAsync(response, ct).ConfigureAwait(false);
+            var length = response.Content.Headers.ContentLength
+                ?? throw new InternalErrorException($"The server did not say the length of cart '{cartUid}'s tar.");
+            return new CartTarInfo(length, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified);
+        }, cancellationToken);
+    }
+
     /// <summary>
     /// Downloads a ready cart's tar (<c>GET /v1/carts/{uid}/tar</c>) into <paramref name="destination"/>, streamed (memory
     /// stays flat whatever the size). With an <paramref name="offset"/>, only the rest is asked for (<c>Range</c>), on
@@ -189,10 +217,7 @@ public sealed partial class CairnClient
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var cartUid = Name("cart uid", uid);
-        var uri = fileName is null
-            ? CoordinationUri("v1/carts", cartUid, "tar")
-            : CoordinationUri("v1/carts", [cartUid, "tar"], "filename=" + Uri.EscapeDataString(fileName));
-        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var request = new HttpRequestMessage(HttpMethod.Get, TarUri(cartUid, fileName));
         if (offset > 0)
         {
             request.Headers.Range = new RangeHeaderValue(offset, null);
@@ -247,6 +272,11 @@ public sealed partial class CairnClient
             return new CartDownloadResult(all, etag, Resumed: false, 0, all);
         }, cancellationToken);
     }
+
+    private Uri TarUri(string uid, string? fileName) =>
+        fileName is null
+            ? CoordinationUri("v1/carts", uid, "tar")
+            : CoordinationUri("v1/carts", [uid, "tar"], "filename=" + Uri.EscapeDataString(fileName));
 
     private static async Task<long> CopyBodyAsync(HttpResponseMessage response, Stream destination, long start, IProgress<long>? progress, string uid, CancellationToken cancellationToken)
     {
