@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
 using Cairn.Carts.Archives;
 using Cairn.Contracts;
 using Cairn.Core;
+using Cairn.Core.IO;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Carts;
@@ -12,40 +16,357 @@ namespace Cairn.Carts;
 /// chunks with retries and range resumes, verify, sync), lays them out and bundles them; the LRU purge of its ready
 /// carts when space runs short; the removal of files of deleted carts; and the downloads it serves.
 /// </summary>
-public sealed class CartNode : IAsyncDisposable
+public sealed partial class CartNode : IAsyncDisposable
 {
+    private readonly IKeyspace _store;
+    private readonly CartStore _carts;
+    private readonly CartArchives _archives;
+    private readonly CartOptions _options;
+    private readonly string _directory;
+    private readonly string _nodeId;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, CartJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _inUse = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _purgeGate = new(1, 1);
+    private CartVolume? _volume;
+    private CartLease? _lease;
+    private List<string> _addresses = [];
+    private Task _main = Task.CompletedTask;
+    private long _reserved;
+    private int _stopped;
+
     /// <summary>A node <paramref name="nodeId"/> keeping carts in <paramref name="volumeDirectory"/>.</summary>
-    public CartNode(IKeyspace store, CartStore carts, CartArchives archives, CartOptions options, string volumeDirectory, string nodeId, TimeProvider time, ILogger logger) => throw new NotImplementedException();
+    public CartNode(IKeyspace store, CartStore carts, CartArchives archives, CartOptions options, string volumeDirectory, string nodeId, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(carts);
+        ArgumentNullException.ThrowIfNull(archives);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(volumeDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _store = store;
+        _carts = carts;
+        _archives = archives;
+        _options = options;
+        _directory = Path.GetFullPath(volumeDirectory);
+        _nodeId = nodeId;
+        _time = time;
+        _logger = logger;
+    }
 
     /// <summary>The volume directory (full path).</summary>
-    public string VolumeDirectory => throw new NotImplementedException();
+    public string VolumeDirectory => _directory;
 
     /// <summary>The volume's id (stable across restarts).</summary>
-    public string VolumeId => throw new NotImplementedException();
+    public string VolumeId => Volume.Id;
+
+    /// <summary>The node's id.</summary>
+    internal string NodeId => _nodeId;
+
+    /// <summary>How many bundles this node has written (tests: a bundle is built once).</summary>
+    internal int BundleBuilds;
+
+    /// <summary>Free bytes of the volume's file system; tests replace it to give the volume a size of their choosing.</summary>
+    internal Func<long>? FreeSpaceProbe { get; set; }
+
+    /// <summary>Carts this node is staging now.</summary>
+    internal IReadOnlyCollection<string> ActiveCarts => [.. _jobs.Keys];
+
+    internal CartVolume Volume => _volume ?? throw new InvalidOperationException("The cart node has not started.");
+
+    internal CartOptions Options => _options;
+
+    internal CartArchives Archives => _archives;
+
+    internal CartStore Carts => _carts;
+
+    internal IKeyspace Store => _store;
+
+    internal TimeProvider Time => _time;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>Opens the volume (creating it and its id the first time; mode 0700) and starts the loops.</summary>
     /// <exception cref="IOException">The directory cannot be used.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _volume = CartVolume.Open(_directory);
+        try
+        {
+            await SweepAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CairnException or IOException or UnauthorizedAccessException)
+        {
+            LogSweepFailed(_logger, _directory, e.Message);
+        }
+
+        var lease = await CartLease.StartAsync(_store, _options.ClaimTtl, _time, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PublishAsync(lease.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _lease = lease;
+        }
+
+        LogStarted(_logger, _nodeId, _volume.Id, _directory);
+        _main = Task.Run(() => RunAsync(lease, _stop.Token), CancellationToken.None);
+    }
 
     /// <summary>Publishes where this node serves its carts from (the addresses another node proxies downloads to).</summary>
-    public Task PublishAddressesAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task PublishAddressesAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        CartLease? lease;
+        lock (_gate)
+        {
+            _addresses = [.. addresses];
+            lease = _lease;
+        }
+
+        if (lease is not null)
+        {
+            await PublishAsync(lease.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Where <paramref name="cart"/>'s files are: here, on another node (its addresses), or nowhere reachable
     /// (its node is not running: null).</summary>
-    public Task<CartLocation?> LocateAsync(CartDto cart, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<CartLocation?> LocateAsync(CartDto cart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cart);
+        var found = await _carts.ReadCartAsync(CartPaths.CheckUid(cart.Uid), cancellationToken).ConfigureAwait(false);
+        if (found is not { } f || f.Record.CartId != cart.CartId || f.Record.Volume is not { } volume)
+        {
+            return null;
+        }
 
-    /// <summary>
-    /// Opens the tar of ready cart <paramref name="cart"/>, kept on this node, for download as
-    /// <paramref name="fileName"/> (null: the default name). The cart counts as in use (never purged) until the download
-    /// is disposed, and its use is recorded (LRU).
-    /// </summary>
-    /// <exception cref="InvalidArgumentException">A bad file name.</exception>
-    /// <exception cref="ConflictException">The cart is not ready.</exception>
-    /// <exception cref="NotFoundException">It is not kept on this node (or was deleted).</exception>
-    public Task<CartDownload> OpenDownloadAsync(CartDto cart, string? fileName, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        if (volume == Volume.Id)
+        {
+            return new CartLocation(true, _nodeId, []);
+        }
+
+        var read = await _store.RangeAsync(new RangeRequest(KeyRange.Single(CartKeys.Volume(volume))), cancellationToken).ConfigureAwait(false);
+        if (read.Kvs.Count == 0)
+        {
+            return null;
+        }
+
+        var record = CartJson.Decode<VolumeRecord>(read.Kvs[0]);
+        return new CartLocation(false, record.NodeId, record.Addresses);
+    }
 
     /// <summary>Stops the loops (claims are released: another node may take over at once) and withdraws the volume record.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await StopLoopsAsync().ConfigureAwait(false);
+        CartLease? lease;
+        lock (_gate)
+        {
+            lease = _lease;
+            _lease = null;
+        }
+
+        if (lease is not null)
+        {
+            await lease.DisposeAsync().ConfigureAwait(false); // its claims and the volume record go with it
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>Stops everything as a crash would: nothing is released; the claims and the volume record expire with the
+    /// lease after <see cref="CartOptions.ClaimTtl"/>.</summary>
+    internal async Task CrashAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await StopLoopsAsync().ConfigureAwait(false);
+        CartLease? lease;
+        lock (_gate)
+        {
+            lease = _lease;
+            _lease = null;
+        }
+
+        if (lease is not null)
+        {
+            await lease.AbandonAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task StopLoopsAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _main.ConfigureAwait(false);
+        await Task.WhenAll(_jobs.Values.Select(j => j.Completion)).ConfigureAwait(false);
+    }
+
+    /// <summary>Sessions, one per lease: the claim loop and the tombstone loop run under one; when the lease is lost,
+    /// every job of this node stops (its claims are gone), and a new lease is taken and the volume published again.</summary>
+    private async Task RunAsync(CartLease first, CancellationToken stop)
+    {
+        var lease = first;
+        var retry = new RetryDelay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+        while (true)
+        {
+            using (var session = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost))
+            {
+                try
+                {
+                    await Task.WhenAll(ClaimLoopAsync(lease, session.Token), GoneLoopAsync(session.Token)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (session.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    LogLoopFailed(_logger, e.Message);
+                }
+
+                await session.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(_jobs.Values.Select(j => j.Completion)).ConfigureAwait(false);
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            LogLeaseLost(_logger, _nodeId, lease.Id);
+            await lease.DisposeAsync().ConfigureAwait(false);
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(retry.Next(), _time, stop).ConfigureAwait(false);
+                    lease = await CartLease.StartAsync(_store, _options.ClaimTtl, _time, stop).ConfigureAwait(false);
+                    try
+                    {
+                        await PublishAsync(lease.Id, stop).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await lease.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
+                    break;
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (CairnException e)
+                {
+                    LogLoopFailed(_logger, e.Message);
+                }
+            }
+
+            retry.Reset();
+            lock (_gate)
+            {
+                _lease = lease;
+            }
+        }
+    }
+
+    private async Task PublishAsync(long leaseId, CancellationToken cancellationToken)
+    {
+        List<string> addresses;
+        lock (_gate)
+        {
+            addresses = [.. _addresses];
+        }
+
+        var record = new VolumeRecord { VolumeId = Volume.Id, NodeId = _nodeId, Addresses = addresses, Path = _directory };
+        await _store.PutAsync(new PutRequest(CartKeys.Volume(Volume.Id), CartJson.Encode(record)) { Lease = leaseId }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Wakes the claim loop (a job ended, or something changed).</summary>
+    internal void Wake() => _wake.Writer.TryWrite(true);
+
+    internal void Finished(CartJob job)
+    {
+        _jobs.TryRemove(new KeyValuePair<string, CartJob>(job.CartId, job));
+        Wake();
+    }
+
+    /// <summary>Free bytes of the volume.</summary>
+    internal long FreeBytes() => FreeSpaceProbe?.Invoke() ?? DiskSpace.Of(_directory).Free;
+
+    /// <summary>Reserves <paramref name="bytes"/> of the volume if they fit above <see cref="CartOptions.MinFreeBytes"/>
+    /// and the other reservations; null when they do not.</summary>
+    internal Reservation? TryReserve(long bytes)
+    {
+        lock (_gate)
+        {
+            var available = FreeBytes() - _options.MinFreeBytes - _reserved;
+            if (bytes > available)
+            {
+                return null;
+            }
+
+            _reserved += bytes;
+            return new Reservation(this, bytes);
+        }
+    }
+
+    /// <summary>Room taken on the volume for a file being copied.</summary>
+    internal sealed class Reservation(CartNode node, long bytes) : IDisposable
+    {
+        private long _bytes = bytes;
+
+        public void Dispose()
+        {
+            var bytes = Interlocked.Exchange(ref _bytes, 0);
+            lock (node._gate)
+            {
+                node._reserved -= bytes;
+            }
+        }
+    }
+
+    internal static string Show(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0.###} s" : span.ToString();
+
+    internal static string Describe(Exception e) => e switch
+    {
+        JsonException => "a malformed answer: " + e.Message,
+        _ => e.Message,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cart node {Node} keeps volume {Volume} at {Directory}")]
+    private static partial void LogStarted(ILogger logger, string node, string volume, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cart lease {Lease} of node {Node} is lost; its carts are left to be claimed again")]
+    private static partial void LogLeaseLost(ILogger logger, string node, long lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cart loop failed: {Reason}; starting again")]
+    private static partial void LogLoopFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not sweep the cart volume {Directory}: {Reason}")]
+    private static partial void LogSweepFailed(ILogger logger, string directory, string reason);
 }
 
 /// <summary>Where a cart's files are kept.</summary>

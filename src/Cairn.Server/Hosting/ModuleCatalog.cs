@@ -1,3 +1,4 @@
+using Cairn.Server.Modules.Carts;
 using Cairn.Server.Modules.Cluster;
 using Cairn.Server.Modules.Coordination;
 using Cairn.Server.Modules.Extensions;
@@ -22,6 +23,7 @@ internal static class ModuleCatalog
         new VolumesModule(),
         new JobsModule(),
         new CoordinationModule(),
+        new CartsModule(),
         new ClusterModule(),
     ];
 }

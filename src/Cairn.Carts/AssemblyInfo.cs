@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Cairn.Carts.Tests")]
+[assembly: InternalsVisibleTo("Cairn.Server")]
