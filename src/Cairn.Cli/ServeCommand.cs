@@ -43,6 +43,11 @@ internal static class ServeCommand
             Description = "A listener that serves zookeeper-exp1's runs API (and its WebSocket pushes) at its root (e.g. http://0.0.0.0:30001, the seed's port); repeat for several.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var cartsListen = new Option<string[]>("--carts-listen")
+        {
+            Description = "A listener that serves pacifica-cartd's API at its root (e.g. http://0.0.0.0:8081, the seed's port); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var volumeDir = new Option<string[]>("--volume-dir")
         {
             Description = "A volume directory for blob bodies (default DATADIR/volumes); repeat for several.",
@@ -52,7 +57,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Start the Cairn server on the embedded store, or as one node of a cluster on etcd or ZooKeeper.")
         {
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, zkConnect, zkDigest, zkRoot, nodeId,
-            journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, volumeDir, extensionsDir,
+            journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, cartsListen, volumeDir, extensionsDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -84,6 +89,12 @@ internal static class ServeCommand
             for (var i = 0; i < runsListeners.Length; i++)
             {
                 overrides[$"Runs:Listen:{i}"] = runsListeners[i];
+            }
+
+            var cartsListeners = parse.GetValue(cartsListen) ?? [];
+            for (var i = 0; i < cartsListeners.Length; i++)
+            {
+                overrides[$"Carts:Listen:{i}"] = cartsListeners[i];
             }
 
             var volumeDirs = parse.GetValue(volumeDir) ?? [];

@@ -23,7 +23,7 @@ internal sealed record FuzzRequest(string Method, string Target, IReadOnlyList<(
         {
             var path = Target.Split('?')[0];
             return Target.StartsWith("/v1/watch", StringComparison.Ordinal)
-                || ((path.StartsWith("/v1/journal/", StringComparison.Ordinal) || path.StartsWith("/v1/runs/", StringComparison.Ordinal) || path.StartsWith("/v1/pools/", StringComparison.Ordinal))
+                || ((path.StartsWith("/v1/journal/", StringComparison.Ordinal) || path.StartsWith("/v1/runs/", StringComparison.Ordinal) || path.StartsWith("/v1/pools/", StringComparison.Ordinal) || path.StartsWith("/v1/carts/", StringComparison.Ordinal))
                     && path.EndsWith("/events", StringComparison.Ordinal))
                 || (path.StartsWith("/v1/elections/", StringComparison.Ordinal) && path.EndsWith("/observe", StringComparison.Ordinal));
         }

@@ -63,7 +63,56 @@ internal static class FuzzRoutes
             "/compat/runs/runs", "/compat/runs/runs/{id}", "/compat/runs/runs/{id}/state", "/compat/runs/runs/{id}/{param}",
             "/compat/runs/runs/{id}/nodes/{node}/{index}", "/compat/runs/runs/{id}/nodes/{node}/{index}/{param}", "/compat/runs/{**rest}",
         ], CompatRuns()),
+        new("carts", [
+            "/v1/carts", "/v1/carts/{uid}", "/v1/carts/{uid}/events", "/v1/carts/{uid}/tar", "/v1/carts/{uid}/fix", "/v1/admin/carts/purge",
+            "/v1/internal/carts/{uid}/tar",
+        ], Carts()),
+        new("compat-cartd", ["/compat/cartd/", "/compat/cartd/{uid}", "/compat/cartd/{**rest}"], CompatCartd()),
     ];
+
+    // Cart uids as a client might send them, and the paths, ids and hashes of their files, well-formed or hostile. The
+    // fuzz server stages nothing (Carts:MaxActiveCarts=0), so an accepted cart stays waiting and nothing writes behind
+    // the generator's back.
+    private static Gen<string> CartUid => Gen.Frequency((4, Gen.Elements("38", "36a", "cart-1", "a.b", "u%3A1@h", "..", ".", "a%2Fb", "%00")), (2, Name));
+
+    private static Gen<string> CartFile => Fields(
+        [],
+        ("id", Gen.Frequency((3, Gen.Elements("\"foo.txt\"", "1234", "\"a/b\"", "\"\"", "\"a\\u0000b\"", "1.5", "-1")), (1, JsonValue))),
+        ("path", Gen.Frequency((3, Gen.Elements("\"1/2/3/foo.txt\"", "\"//etc/passwd\"", "\"../x\"", "\"a/../../x\"", "\"/abs\"", "\"a\\u0000b\"", "\"a\\\\b\"", "\"\"", "\"a\"", "\"a/b\"")), (1, JsonValue))),
+        ("hashtype", Gen.Frequency((3, Gen.Elements("\"md5\"", "\"SHA-256\"", "\"sha1\"", "\"crc32\"", "\"\"")), (1, JsonValue))),
+        ("hashsum", Gen.Frequency((3, Gen.Elements("\"d41d8cd98f00b204e9800998ecf8427e\"", "\"ac59bb32\"", "\"\"", "\"ZZ\"")), (1, JsonValue))));
+
+    private static Gen<string> CartBody => Gen.Frequency(
+        (5, Gen.Choose(0, 3).SelectMany(n => CartFile.ListOf(n)).SelectMany(
+            files => Fields([], ("bundle", Gen.Elements("true", "false", "null", "1", "\"yes\"")), ("archive", Gen.Elements("\"pacifica\"", "\"blobs\"", "\"directory\"", "\"nope\"", "1"))),
+            (files, rest) => "{\"fileids\":[" + string.Join(',', files) + "]" + (rest.Length > 2 ? "," + rest[1..] : "}"))),
+        (1, JsonValue));
+
+    private static Gen<FuzzRequest> Carts()
+    {
+        var body = Body(CartBody);
+        var purge = Body(Fields([], ("olderThan", Gen.Elements("\"180d\"", "\"1s\"", "\"0\"", "\"-1\"", "\"x\"", "\"\"")), ("dryRun", Gen.Elements("true", "false", "1"))));
+        return Gen.Frequency(
+            (4, Request(Methods("POST"), Target(CartUid.Select(u => "/v1/carts/" + u)), Headers(), body, JsonMostly())),
+            (2, Request(Methods("GET"), Target(Gen.Constant("/v1/carts"), "after", "limit", "state", "files"), Headers(), NoBody())),
+            (3, Request(Methods("GET", "DELETE"), Target(CartUid.Select(u => "/v1/carts/" + u)), Headers(), NoBody())),
+            (3, Request(Methods("GET", "HEAD"), Target(CartUid.Select(u => $"/v1/carts/{u}/tar"), "filename"), Headers("Range", "If-Range", "If-None-Match"), NoBody())),
+            (2, Request(Methods("POST"), Target(CartUid.Select(u => $"/v1/carts/{u}/fix")), Headers(), NoBody())),
+            (2, Request(Methods("GET"), Target(CartUid.Select(u => $"/v1/carts/{u}/events"), "fromRevision"), Headers("Last-Event-ID"), NoBody())),
+            (1, Request(Methods("POST"), Target(Gen.Constant("/v1/admin/carts/purge")), Headers(), purge, JsonMostly())),
+            (1, Request(Methods("GET"), Target(CartUid.Select(u => $"/v1/internal/carts/{u}/tar"), "cartId", "filename"), Headers("Range"), NoBody())),
+            (1, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/v1/carts/" + p)), Headers(), body, JsonMostly())));
+    }
+
+    private static Gen<FuzzRequest> CompatCartd()
+    {
+        var body = Body(CartBody);
+        return Gen.Frequency(
+            (4, Request(Methods("POST"), Target(CartUid.Select(u => "/compat/cartd/" + u)), Headers(), body, JsonMostly())),
+            (3, Request(Methods("GET", "HEAD", "DELETE"), Target(CartUid.Select(u => "/compat/cartd/" + u), "filename"), Headers("Range", "If-Range"), NoBody())),
+            (1, Request(Methods("GET", "HEAD"), Target(Gen.Elements("/compat/cartd", "/compat/cartd/")), Headers(), NoBody())),
+            (2, Request(Gen.Elements(AnyMethod), Target(NamePath.Select(p => "/compat/cartd/" + p), "filename"), Headers(), body, JsonMostly())));
+    }
 
     private static Gen<FuzzRequest> Kv() => Request(
         Methods("GET", "PUT", "DELETE"),

@@ -24,6 +24,9 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
         // No worker: a fuzzed job that is accepted stays enqueued, so nothing writes to the store between a request and
         // the check that a refused one changed nothing.
         Settings["Jobs:Workers"] = "0";
+
+        // Nor does any cart get staged: an accepted one stays waiting.
+        Settings["Carts:MaxActiveCarts"] = "0";
     }
 
     public string ExtensionsDir => Path.Combine(DataDir, "ext");

@@ -9,7 +9,13 @@ internal static class HostSettings
 {
     /// <summary>Only Cairn's own sources, in increasing precedence: defaults, appsettings.json (or the file named by the
     /// <c>ConfigFile</c> override), <c>CAIRN_*</c> variables, arguments, flags.</summary>
-    public static void ConfigureSources(ConfigurationManager configuration, string[] args, IReadOnlyDictionary<string, string?>? overrides)
+    public static void ConfigureSources(ConfigurationManager configuration, string[] args, IReadOnlyDictionary<string, string?>? overrides) =>
+        ConfigureSources(configuration, args, overrides, ProcessEnvironment());
+
+    /// <summary>The same, with the environment given (<paramref name="environment"/>: variable name → value) for the
+    /// seed's variables, so that tests need not change the process's own. <c>CAIRN_*</c> variables are still read from
+    /// the process.</summary>
+    public static void ConfigureSources(ConfigurationManager configuration, string[] args, IReadOnlyDictionary<string, string?>? overrides, IReadOnlyDictionary<string, string?> environment)
     {
         configuration.Sources.Clear();
         configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -25,12 +31,55 @@ internal static class HostSettings
         }
 
         configuration.AddJsonFile(Path.GetFullPath(configFile ?? "appsettings.json"), optional: configFile is null, reloadOnChange: false);
+        configuration.AddInMemoryCollection(SeedEnvironment(environment));
         configuration.AddEnvironmentVariables("CAIRN_");
         configuration.AddCommandLine(args);
         if (overrides is not null)
         {
             configuration.AddInMemoryCollection(overrides.Where(o => o.Key != "ConfigFile"));
         }
+    }
+
+    /// <summary>
+    /// pacifica-cartd's environment variables, as its deployments set them, mapped onto the <c>Carts</c> settings: below
+    /// every <c>CAIRN_*</c> variable, argument and flag, so a <c>CAIRN_CARTS__…</c> setting wins. Their values are read
+    /// by the carts module as the seed read them (sizes such as <c>4 Mb</c>, switches such as <c>on</c>), and a bad one
+    /// is a start-up error that names the setting.
+    /// </summary>
+    public static Dictionary<string, string?> SeedEnvironment(IReadOnlyDictionary<string, string?> environment)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (variable, setting) in SeedVariables)
+        {
+            if (environment.TryGetValue(variable, out var value) && !string.IsNullOrWhiteSpace(value))
+            {
+                settings[setting] = value.Trim();
+            }
+        }
+
+        return settings;
+    }
+
+    // The seed's variable → Cairn's setting.
+    private static readonly (string Variable, string Setting)[] SeedVariables =
+    [
+        ("VOLUME_PATH", "Carts:Directory"),
+        ("TRANSFER_SIZE", "Carts:TransferSize"),
+        ("LRU_BUFFER_TIME", "Carts:LruBufferTime"),
+        ("LRU_PURGE", "Carts:LruPurge"),
+        ("BUNDLE_TASK", "Carts:BundleTask"),
+        ("ARCHIVE_INTERFACE_URL", "Carts:ArchiveUrl"),
+    ];
+
+    private static Dictionary<string, string?> ProcessEnvironment()
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (variable, _) in SeedVariables)
+        {
+            environment[variable] = Environment.GetEnvironmentVariable(variable);
+        }
+
+        return environment;
     }
 
     /// <summary>The host's settings.</summary>

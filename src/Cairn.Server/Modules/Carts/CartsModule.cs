@@ -159,7 +159,7 @@ internal sealed class CartsModule : ICairnModule
         {
             TransferSize = (int)transferSize,
             Parallelism = Count("Parallelism", settings.Parallelism, 4, 1, 256),
-            MaxActiveCarts = Count("MaxActiveCarts", settings.MaxActiveCarts, 8, 1, 10_000),
+            MaxActiveCarts = Count("MaxActiveCarts", settings.MaxActiveCarts, 8, 0, 10_000),
             StageTimeout = Duration("StageTimeout", settings.StageTimeout, TimeSpan.FromHours(1)),
             PollInitial = pollInitial,
             PollMax = pollMax,

@@ -42,7 +42,8 @@ public sealed class CartsServerOptions
     /// <summary>Files of one cart staged at once (default 4).</summary>
     public int? Parallelism { get; set; }
 
-    /// <summary>Carts this node stages at once (default 8).</summary>
+    /// <summary>Carts this node stages at once (default 8); 0: this node stages none (it still accepts, serves and
+    /// deletes carts, and other nodes stage them).</summary>
     public int? MaxActiveCarts { get; set; }
 
     /// <summary>How long a file may stay on tape before it fails (default 1h).</summary>
