@@ -130,7 +130,7 @@ public sealed class CartCommandTests(CartServerFixture fixture) : IClassFixture<
         var seedJson = Work("cart.json");
         await File.WriteAllTextAsync(seedJson, $$"""
             {"fileids": [
-              {"id": "{{uid}}/1.bin", "path": "1/2/3/one.bin", "hashtype": "sha1", "hashsum": "{{Convert.ToHexString(SHA1.HashData(one)).ToLowerInvariant()}}"},
+              {"id": "{{uid}}/1.bin", "path": "1/2/3/one.bin", "hashtype": "sha512", "hashsum": "{{Convert.ToHexString(SHA512.HashData(one)).ToLowerInvariant()}}"},
               {"id": "{{uid}}/2.bin", "path": "two.bin", "hashtype": "sha256", "hashsum": "{{Convert.ToHexString(SHA256.HashData(two))}}"}
             ], "bundle": true}
             """);
