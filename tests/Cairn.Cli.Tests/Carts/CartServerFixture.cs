@@ -4,7 +4,7 @@ namespace Cairn.Cli.Tests.Carts;
 
 /// <summary>A real server whose carts come from the <c>directory</c> archive: a temp directory of files the tests write
 /// (the archive id of a file is its path under it).</summary>
-public sealed class CartServerFixture : ServerFixture
+public class CartServerFixture : ServerFixture
 {
     public CartServerFixture()
     {
@@ -26,4 +26,11 @@ public sealed class CartServerFixture : ServerFixture
         File.WriteAllBytes(path, bytes);
         return bytes;
     }
+}
+
+/// <summary>A cart server that stages nothing (<c>Carts:MaxActiveCarts</c> 0): its carts wait for ever, so a command
+/// following one can be interrupted at leisure.</summary>
+public sealed class IdleCartServerFixture : CartServerFixture
+{
+    public IdleCartServerFixture() => Settings["Carts:MaxActiveCarts"] = "0";
 }
