@@ -112,14 +112,12 @@ internal sealed partial class CartJob
                 var offset = await HashExistingAsync(target, existing, buffer, hash, sha, token).ConfigureAwait(false);
                 await CopyAsync(archive, file, target, offset, size, buffer, hash, sha, token).ConfigureAwait(false);
                 var digest = hash?.GetHashAndReset();
-                if (digest is not null && file.HashSum is { } expected && !CartHashes.Matches(expected, digest))
-                {
-                    throw new FileFailedException(HashMismatch);
-                }
-
                 var sha256 = sha?.GetHashAndReset() ?? (file.HashType == "sha256" ? digest : null);
-                if (status.Sha256 is { } known && sha256 is not null && !CartHashes.Matches(known, sha256))
+                if ((digest is not null && file.HashSum is { } expected && !CartHashes.Matches(expected, digest))
+                    || (status.Sha256 is { } known && sha256 is not null && !CartHashes.Matches(known, sha256)))
                 {
+                    // These bytes are wrong: a retry (after a fix) must not resume from them.
+                    target.SetLength(0);
                     throw new FileFailedException(HashMismatch);
                 }
 

@@ -118,9 +118,10 @@ internal sealed partial class CartJob : IDisposable
         {
             await FailQuietlyAsync(null, e.Message).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CairnException)
+        catch (Exception e)
         {
-            LogJobFailed(_node.Logger, Uid, e.Message);
+            // The disk, the store, or a bug: the cart says so rather than staying in staging or bundling for ever.
+            LogJobFailed(_node.Logger, Uid, e.ToString());
             await FailQuietlyAsync(null, "Failed to pull with error: " + e.Message).ConfigureAwait(false);
         }
         finally

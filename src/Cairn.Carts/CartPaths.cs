@@ -197,10 +197,14 @@ public static class CartPaths
     }
 
     /// <summary>The text in double quotes with control characters, backslashes and quotes escaped, cut when long.</summary>
-    internal static string Quote(string text)
+    internal static string Quote(string text) => "\"" + Escape(text) + "\"" + (text.Length > MaxQuoted ? $" ({text.Length} characters)" : string.Empty);
+
+    /// <summary>The text with control characters, lone surrogates, backslashes and double quotes escaped, cut after
+    /// <see cref="MaxQuoted"/> characters (then ending with <c>…</c>), fit to quote in a message.</summary>
+    internal static string Escape(string text)
     {
-        var builder = new StringBuilder(Math.Min(text.Length, MaxQuoted) + 8).Append('"');
         var length = Math.Min(text.Length, MaxQuoted);
+        var builder = new StringBuilder(length + 8);
         for (var i = 0; i < length; i++)
         {
             var c = text[i];
@@ -216,13 +220,7 @@ public static class CartPaths
             };
         }
 
-        if (text.Length > MaxQuoted)
-        {
-            builder.Append(CultureInfo.InvariantCulture, $"…\" ({text.Length} characters)");
-            return builder.ToString();
-        }
-
-        return builder.Append('"').ToString();
+        return text.Length > MaxQuoted ? builder.Append('…').ToString() : builder.ToString();
     }
 
     private static void CheckCharacters(string text, string what)

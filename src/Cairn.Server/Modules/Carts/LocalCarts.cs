@@ -11,6 +11,13 @@ internal sealed class LocalCarts(CartNode node) : IAsyncDisposable
     /// <summary>The node.</summary>
     public CartNode Node { get; } = node;
 
+    /// <summary>Replaces how the node measures its volume's free bytes (tests give the volume a size of their choosing).</summary>
+    internal Func<long>? FreeSpaceProbe
+    {
+        get => Node.FreeSpaceProbe;
+        set => Node.FreeSpaceProbe = value;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
