@@ -29,6 +29,7 @@ internal sealed class CartProgress : IProgress<long>
     private long _downloadStarted;
     private long _downloadOffset;
     private long _downloadTotal;
+    private bool _endShown;
 
     public CartProgress(TextWriter error, bool terminal, bool quiet, TimeProvider time)
     {
@@ -70,7 +71,8 @@ internal sealed class CartProgress : IProgress<long>
         {
             CartStates.Waiting => $"cart {cart.Uid}: waiting for a node to stage its {Num(cart.FileCount)} file(s)",
             CartStates.Staging => $"staging  {Bar(cart.TotalBytes > 0 ? (double)cart.BytesDone / cart.TotalBytes : Ratio(cart.FilesStaged, cart.FileCount))}  "
-                + $"{Num(cart.FilesStaged)}/{Num(cart.FileCount)} files  {Bytes(cart.BytesDone)}/{Bytes(cart.TotalBytes)}"
+                + $"{Num(cart.FilesStaged)}/{Num(cart.FileCount)} files"
+                + (cart.TotalBytes > 0 ? $"  {Bytes(cart.BytesDone)}/{Bytes(cart.TotalBytes)}" : "")
                 + (eta is { } seconds ? "  ETA " + Duration(seconds) : ""),
             CartStates.Bundling => $"bundling {Bar(1)}  {Num(cart.FileCount)} files  {Bytes(cart.TotalBytes)}",
             CartStates.Ready => $"cart {cart.Uid}: ready ({Num(cart.FileCount)} files, {Bytes(cart.TotalBytes)})",
@@ -85,6 +87,7 @@ internal sealed class CartProgress : IProgress<long>
         _downloadStarted = _time.GetTimestamp();
         _downloadOffset = offset;
         _downloadTotal = total;
+        _endShown = false;
         Report(offset);
     }
 
@@ -95,7 +98,10 @@ internal sealed class CartProgress : IProgress<long>
         var rate = elapsed > 0.2 ? (value - _downloadOffset) / elapsed : 0;
         var text = $"download {Bar(Ratio(value, _downloadTotal))}  {Bytes(value)}/{Bytes(_downloadTotal)}  {Percent(value, _downloadTotal)}"
             + (rate > 0 ? $"  {Bytes((long)rate)}/s" : "");
-        Show("download", text);
+        // The end of the download is always shown (once), however soon after the last line it comes.
+        var end = value == _downloadTotal && !_endShown;
+        _endShown |= end;
+        Show("download", text, force: end);
     }
 
     /// <summary>Ends a redrawn line, so that what follows starts on a line of its own.</summary>
@@ -135,7 +141,7 @@ internal sealed class CartProgress : IProgress<long>
         return elapsed > 1 && moved > 0 ? (cart.TotalBytes - cart.BytesDone) / (moved / elapsed) : null;
     }
 
-    private void Show(string phase, string text)
+    private void Show(string phase, string text, bool force = false)
     {
         if (_quiet)
         {
@@ -145,7 +151,7 @@ internal sealed class CartProgress : IProgress<long>
         var now = _time.GetTimestamp();
         var changed = phase != _phase;
         var since = _time.GetElapsedTime(_lastShown, now);
-        if (!changed && since < (_terminal ? RedrawEvery : LineEvery))
+        if (!changed && !force && since < (_terminal ? RedrawEvery : LineEvery))
         {
             return;
         }
