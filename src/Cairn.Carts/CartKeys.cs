@@ -8,9 +8,9 @@ namespace Cairn.Carts;
 /// <item><c>carts/&lt;uid&gt;</c>: the cart (<see cref="CartRecord"/>).</item>
 /// <item><c>files/&lt;cartId&gt;/&lt;index:D6&gt;</c>: a file of the cart (<see cref="Contracts.CartFileDto"/>).</item>
 /// <item><c>pending/&lt;cartId&gt;</c>: the uid, while the cart is waiting, staging or bundling.</item>
-/// <item><c>claims/&lt;cartId&gt;</c>: <see cref="ClaimRecord"/> under the claimant's lease; its create revision fences
+/// <item><c>claims/&lt;cartId&gt;</c>: <see cref="CartClaimRecord"/> under the claimant's lease; its create revision fences
 /// every write of the claimant.</item>
-/// <item><c>volumes/&lt;volumeId&gt;</c>: <see cref="VolumeRecord"/> under the node's lease.</item>
+/// <item><c>volumes/&lt;volumeId&gt;</c>: <see cref="CartVolumeRecord"/> under the node's lease.</item>
 /// <item><c>gone/&lt;volumeId&gt;/&lt;cartId&gt;</c>: the uid of a deleted or replaced cart whose files that volume still holds.</item>
 /// </list>
 /// uids (<see cref="CartPaths.CheckUid"/>) and cart ids (32 lower-case hex) are key-safe as they are.

@@ -165,7 +165,7 @@ public sealed partial class CartNode
         record.Changed = [];
         var ops = new List<KvRequest>
         {
-            new PutRequest(CartKeys.Claim(cartId), CartJson.Encode(new ClaimRecord { Node = _nodeId, Volume = Volume.Id })) { Lease = lease.Id },
+            new PutRequest(CartKeys.Claim(cartId), CartJson.Encode(new CartClaimRecord { Node = _nodeId, Volume = Volume.Id })) { Lease = lease.Id },
             new PutRequest(CartKeys.Cart(uid), CartJson.Encode(record)),
         };
         if (previousVolume is not null && previousVolume != Volume.Id)

@@ -165,7 +165,7 @@ public sealed partial class CartNode : IAsyncDisposable
             return null;
         }
 
-        var record = CartJson.Decode<VolumeRecord>(read.Kvs[0]);
+        var record = CartJson.Decode<CartVolumeRecord>(read.Kvs[0]);
         return new CartLocation(false, record.NodeId, record.Addresses);
     }
 
@@ -300,7 +300,7 @@ public sealed partial class CartNode : IAsyncDisposable
             addresses = [.. _addresses];
         }
 
-        var record = new VolumeRecord { VolumeId = Volume.Id, NodeId = _nodeId, Addresses = addresses, Path = _directory };
+        var record = new CartVolumeRecord { VolumeId = Volume.Id, NodeId = _nodeId, Addresses = addresses, Path = _directory };
         await _store.PutAsync(new PutRequest(CartKeys.Volume(Volume.Id), CartJson.Encode(record)) { Lease = leaseId }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -60,7 +60,7 @@ internal sealed class CartRecord
 }
 
 /// <summary>The value of <c>claims/&lt;cartId&gt;</c>.</summary>
-internal sealed class ClaimRecord
+internal sealed class CartClaimRecord
 {
     public string Node { get; set; } = "";
 
@@ -68,7 +68,7 @@ internal sealed class ClaimRecord
 }
 
 /// <summary>The value of <c>volumes/&lt;volumeId&gt;</c>: which node serves that volume's carts, and where.</summary>
-internal sealed class VolumeRecord
+internal sealed class CartVolumeRecord
 {
     public string VolumeId { get; set; } = "";
 

@@ -258,7 +258,6 @@ public sealed partial class CartStore
                 batches.Add([]);
             }
 
-            var raced = false;
             for (var i = 0; i < batches.Count; i++)
             {
                 var last = i == batches.Count - 1;
@@ -285,8 +284,7 @@ public sealed partial class CartStore
                     [Compare.ModRevision(CartKeys.Cart(uid), CompareResult.Equal, revision)], ops, []), cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded)
                 {
-                    raced = true;
-                    break;
+                    break; // changed meanwhile: read it again
                 }
 
                 revision = result.Revision;
@@ -294,11 +292,6 @@ public sealed partial class CartStore
                 {
                     return CartJson.ToDto(record, revision, now);
                 }
-            }
-
-            if (!raced)
-            {
-                throw new InvalidOperationException("unreachable");
             }
         }
     }

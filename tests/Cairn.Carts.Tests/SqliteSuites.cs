@@ -7,3 +7,4 @@ namespace Cairn.Carts.Tests;
 public sealed class SqliteCartStoreTests(SqliteBackend b) : CartStoreBehaviour(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteCartNodeTests(SqliteBackend b) : CartNodeBehaviour(b), IClassFixture<SqliteBackend>;
 public sealed class SqliteCartDiskTests(SqliteBackend b) : CartDiskBehaviour(b), IClassFixture<SqliteBackend>;
+public sealed class SqliteCartPacificaTests(SqliteBackend b) : CartPacificaBehaviour(b), IClassFixture<SqliteBackend>;

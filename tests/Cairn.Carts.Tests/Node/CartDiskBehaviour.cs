@@ -25,6 +25,20 @@ public abstract class CartDiskBehaviour(Backend backend) : CartsHarness(backend)
     }
 
     [Fact]
+    public async Task AtStart_DirectoriesOfCartsThatAreGone_AreRemoved()
+    {
+        var stray = Directory.CreateDirectory(Path.Combine(VolumePath("s"), "0123456789abcdef0123456789abcdef")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(stray, "000000.data"), "left over");
+        var other = Path.Combine(VolumePath("s"), "not-a-cart");
+        await File.WriteAllTextAsync(other, "not ours");
+
+        await StartNodeAsync("s");
+
+        Assert.False(Directory.Exists(stray));
+        Assert.True(File.Exists(other));
+    }
+
+    [Fact]
     public async Task ALinkPlantedInPlaceOfAStagedFile_FailsTheDownload_AndItsTargetIsNeverRead()
     {
         var node = await StartNodeAsync();

@@ -350,6 +350,43 @@ public abstract class CartNodeBehaviour(Backend backend) : CartsHarness(backend)
     }
 
     [Fact]
+    public async Task ANodeThatStops_ReleasesItsClaims_SoAnotherTakesOverAtOnce()
+    {
+        var content = Bytes(200_000, 9);
+        Archive.Add("big", content);
+        Archive.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Archive.GateAfterBytes = 50_000;
+        var slow = Fast with { ClaimTtl = TimeSpan.FromSeconds(60) }; // an expiry would take a minute: the release must not wait for it
+        var a = await StartNodeAsync("a", slow with { TransferSize = 50_000 });
+        await Carts.CreateAsync("handover", Request([("big", "big.bin", content)]), false);
+        await Eventually.UntilAsync(() => Interlocked.Read(ref Archive.BytesServed) >= 50_000, Deadline, "node a copied part of the file");
+
+        await a.DisposeAsync();
+        Assert.Empty((await Store.RangeAsync(new RangeRequest(KeyRange.Prefix(CartKeys.ClaimsPrefix)))).Kvs);
+        Assert.Empty((await Store.RangeAsync(new RangeRequest(KeyRange.Single(CartKeys.Volume(a.VolumeId))))).Kvs);
+        await StartNodeAsync("b", slow);
+        Archive.Gate.SetResult();
+        var cart = await WaitForAsync("handover", CartStates.Ready);
+
+        Assert.Equal("node-b", cart.Node);
+    }
+
+    [Fact]
+    public async Task ANodeWhoseLeaseIsLost_PublishesItsVolumeAgain_AndStagesOn()
+    {
+        var node = await StartNodeAsync();
+        var before = (await Store.RangeAsync(new RangeRequest(KeyRange.Single(CartKeys.Volume(node.VolumeId))))).Kvs.Single().Lease;
+
+        await Store.RevokeLeaseAsync(before);
+
+        await Eventually.UntilAsync(async () =>
+            (await Store.RangeAsync(new RangeRequest(KeyRange.Single(CartKeys.Volume(node.VolumeId))))).Kvs is [{ } kv] && kv.Lease != before,
+            Deadline, "the volume record is published under a new lease");
+        await Carts.CreateAsync("after", SeedCart(), true);
+        await WaitForAsync("after", CartStates.Ready);
+    }
+
+    [Fact]
     public async Task Locate_SaysWhichNodeKeepsACart()
     {
         var a = await StartNodeAsync("a");
