@@ -201,9 +201,9 @@ public static class CartPaths
 
     /// <summary>The text with control characters, lone surrogates, backslashes and double quotes escaped, cut after
     /// <see cref="MaxQuoted"/> characters (then ending with <c>…</c>), fit to quote in a message.</summary>
-    internal static string Escape(string text)
+    internal static string Escape(string text, int max = MaxQuoted)
     {
-        var length = Math.Min(text.Length, MaxQuoted);
+        var length = Math.Min(text.Length, max);
         var builder = new StringBuilder(length + 8);
         for (var i = 0; i < length; i++)
         {
@@ -220,7 +220,7 @@ public static class CartPaths
             };
         }
 
-        return text.Length > MaxQuoted ? builder.Append('…').ToString() : builder.ToString();
+        return text.Length > max ? builder.Append('…').ToString() : builder.ToString();
     }
 
     private static void CheckCharacters(string text, string what)

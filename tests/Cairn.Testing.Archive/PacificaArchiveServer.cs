@@ -302,7 +302,7 @@ public sealed class PacificaArchiveServer : IAsyncDisposable
         var length = file.Length.ToString(CultureInfo.InvariantCulture);
         context.Response.StatusCode = 204;
         headers["X-Pacifica-Messsage"] = "File was found";
-        headers["X-Pacifica-File"] = Path.Combine(_directory, id);
+        headers["X-Pacifica-File"] = HeaderValue(Path.Combine(_directory, id));
         headers["X-Content-Length"] = length;
         headers["Last-Modified"] = PythonFloat(file.Modified);
         headers["X-Pacifica-Ctime"] = PythonFloat(file.Changed);
@@ -348,15 +348,18 @@ public sealed class PacificaArchiveServer : IAsyncDisposable
                 failAfter = counters.GetFailureAfter;
             }
 
-            if (file is { OnDisk: false })
-            {
-                file = null;
-            }
         }
 
         if (file is null)
         {
             await CannotOpenAsync(context, id);
+            return;
+        }
+
+        if (!file.OnDisk)
+        {
+            await ErrorAsync(context, 500, "Internal Server Error", Unexpected,
+                Traceback("Can't read file with error: it is on tape; stage it and wait until its media is disk"));
             return;
         }
 
@@ -524,6 +527,12 @@ public sealed class PacificaArchiveServer : IAsyncDisposable
         var text = seconds.ToString("R", CultureInfo.InvariantCulture);
         return text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0";
     }
+
+    /// <summary>A header value as CherryPy sends one: as is when it is ASCII, else RFC 2047-encoded UTF-8.</summary>
+    private static string HeaderValue(string value) =>
+        value.All(char.IsAscii) && !value.Any(char.IsControl)
+            ? value
+            : "=?utf-8?b?" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value)) + "?=";
 
     private long Read(string id, Func<IdCounters, long> field)
     {

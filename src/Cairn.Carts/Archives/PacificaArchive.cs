@@ -162,7 +162,7 @@ public sealed class PacificaArchive : ICartArchive
         var status = (int)response.StatusCode;
         var message = await ErrorMessageAsync(response, cancellationToken).ConfigureAwait(false);
         var text = $"The archive answered {status} {response.ReasonPhrase} to the {what} of file '{CartPaths.Escape(fileId)}'"
-            + (message is null ? "." : $": {CartPaths.Escape(message)}");
+            + (message is null ? "." : $": {CartPaths.Escape(message, 1000)}");
         var failure = response.StatusCode == HttpStatusCode.NotFound
                 || (message is not null && message.Contains("No such file or directory", StringComparison.Ordinal))
             ? ArchiveFailure.NotFound
@@ -170,8 +170,9 @@ public sealed class PacificaArchive : ICartArchive
         return new CartArchiveException(failure, text);
     }
 
-    /// <summary>The <c>message</c> of the archive's JSON error page (cherrypy's, which the archive forces to JSON), or
-    /// the start of a body that is not one; null when there is no body.</summary>
+    /// <summary>What the archive's JSON error page (CherryPy's, which the archive forces to JSON) says: its
+    /// <c>message</c>, and the last line of its <c>traceback</c> (where the archive's own error is: CherryPy's message
+    /// for an exception is a generic one); the start of a body that is not one; null when there is no body.</summary>
     private static async Task<string?> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
@@ -188,14 +189,21 @@ public sealed class PacificaArchive : ICartArchive
                 if (json.RootElement.ValueKind == JsonValueKind.Object
                     && json.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
                 {
-                    return message.GetString();
+                    var text = message.GetString();
+                    if (json.RootElement.TryGetProperty("traceback", out var traceback) && traceback.ValueKind == JsonValueKind.String
+                        && traceback.GetString()!.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is [.., var last])
+                    {
+                        text += " (" + (last.Length > 300 ? last[..300] + "…" : last) + ")";
+                    }
+
+                    return text;
                 }
             }
             catch (JsonException)
             {
             }
 
-            return body.Length > 200 ? body[..200] + "…" : body;
+            return body.Length > 300 ? body[..300] + "…" : body;
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
