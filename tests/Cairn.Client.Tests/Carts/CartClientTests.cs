@@ -144,6 +144,38 @@ public sealed class CartClientTests(CartServerFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Download_CutMidway_ThrowsUnavailable_AndResumingFromTheBytesWrittenGivesIdenticalBytes()
+    {
+        await using var proxy = new TcpProxy(fixture.TcpEndpoint);
+        using var client = new CairnClient(proxy.Endpoint);
+        var uid = Unique("cut");
+        fixture.AddFile(uid + "/big.bin", 24 << 20);
+        await client.CreateCartAsync(uid, new CreateCartDto { FileIds = [File(uid + "/big.bin")] });
+        await ReadyAsync(client, uid);
+        var whole = new MemoryStream();
+        var first = await client.DownloadCartAsync(uid, whole);
+
+        var partial = new MemoryStream();
+        var cut = false;
+        var broken = await Assert.ThrowsAsync<UnavailableException>(() => client.DownloadCartAsync(uid, partial, progress: new Cut(() =>
+        {
+            if (!cut && partial.Length > (1 << 20))
+            {
+                cut = true;
+                proxy.CutAll();
+            }
+        })));
+        var written = partial.Length;
+        var resumed = await client.DownloadCartAsync(uid, partial, written, first.ETag);
+
+        Assert.True(cut);
+        Assert.NotEmpty(broken.Message);
+        Assert.InRange(written, 1 << 20, whole.Length - 1);
+        Assert.True(resumed.Resumed);
+        Assert.Equal(whole.ToArray(), partial.ToArray());
+    }
+
+    [Fact]
     public async Task GetListDelete_ReadTheCart_AndDeletedIsGone()
     {
         using var client = new CairnClient(fixture.TcpEndpoint);
@@ -256,6 +288,12 @@ public sealed class CartClientTests(CartServerFixture fixture) : IClassFixture<C
             {
             }
         });
+    }
+
+    /// <summary>Runs an action at each progress report.</summary>
+    private sealed class Cut(Action action) : IProgress<long>
+    {
+        public void Report(long value) => action();
     }
 
     /// <summary>Collects progress on the caller's thread (<see cref="Progress{T}"/> would post it to the pool, late).</summary>
