@@ -31,6 +31,7 @@ internal static class Cli
             ElectCommands.Create(context),
             BarrierCommands.Create(context),
             QueueCommands.Create(context),
+            CartCommands.Create(context),
         };
         root.Options.Add(context.Endpoint);
         root.Options.Add(context.Json);
