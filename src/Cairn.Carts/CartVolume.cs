@@ -43,6 +43,13 @@ internal sealed class CartVolume
         }
         else
         {
+            // A directory every user shares (the seed's default VOLUME_PATH was /tmp/) is refused rather than made 0700,
+            // which would lock everyone else out of it; carts get a directory of their own.
+            if (System.IO.Directory.Exists(full) && File.GetUnixFileMode(full).HasFlag(UnixFileMode.StickyBit))
+            {
+                throw new IOException($"'{full}' is a directory every user shares (it has the sticky bit, as /tmp has); Cairn makes its cart volume 0700. Give carts a directory of their own, e.g. {Path.Combine(full, "cairn-carts")}.");
+            }
+
             System.IO.Directory.CreateDirectory(full, DirectoryMode);
             File.SetUnixFileMode(full, DirectoryMode);
         }

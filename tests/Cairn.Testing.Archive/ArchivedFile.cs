@@ -24,6 +24,10 @@ internal sealed class ArchivedFile(byte[]? data, string? path, long length, Date
     /// <summary>Status calls that still report tape once staged (<see cref="int.MaxValue"/>: forever).</summary>
     public int TapePolls { get; set; }
 
+    /// <summary>What status calls give as <c>X-Content-Length</c> instead of <see cref="Length"/> (set by
+    /// <see cref="PacificaArchiveServer.ReportSize"/>), e.g. a size past any disk.</summary>
+    public string? ReportedSize { get; set; }
+
     /// <summary>Whether a read finds the file on disk now.</summary>
     public bool OnDisk => !OnTape || (Staged && TapePolls == 0);
 

@@ -122,6 +122,16 @@ public sealed class PacificaArchiveServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Status calls of <paramref name="id"/> report <paramref name="size"/> (the text of
+    /// <c>X-Content-Length</c>) instead of its length, e.g. the seed's test's <c>10000000000000000000000</c>.</summary>
+    public void ReportSize(string id, string size)
+    {
+        lock (_lock)
+        {
+            (_files.TryGetValue(id, out var f) ? f : throw new KeyNotFoundException($"No file '{id}' in the archive.")).ReportedSize = size;
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> status calls of <paramref name="id"/> answer 500 with none of the
     /// Pacifica headers.</summary>
     public void FailStatus(string id, int count)
@@ -299,7 +309,7 @@ public sealed class PacificaArchiveServer : IAsyncDisposable
             return;
         }
 
-        var length = file.Length.ToString(CultureInfo.InvariantCulture);
+        var length = file.ReportedSize ?? file.Length.ToString(CultureInfo.InvariantCulture);
         context.Response.StatusCode = 204;
         headers["X-Pacifica-Messsage"] = "File was found";
         headers["X-Pacifica-File"] = HeaderValue(Path.Combine(_directory, id));

@@ -219,7 +219,7 @@ public sealed class CartEventDto
     public CartFileDto? File { get; set; }
 }
 
-/// <summary>The body of <c>POST /v1/carts/purge</c>.</summary>
+/// <summary>The body of <c>POST /v1/admin/carts/purge</c>.</summary>
 public sealed class PurgeCartsDto
 {
     /// <summary>Delete carts not changed or used for this long (<c>180d</c>, <c>12h</c>, seconds).</summary>
@@ -229,7 +229,7 @@ public sealed class PurgeCartsDto
     public bool DryRun { get; set; }
 }
 
-/// <summary>What <c>POST /v1/carts/purge</c> deleted (or would).</summary>
+/// <summary>What <c>POST /v1/admin/carts/purge</c> deleted (or would).</summary>
 public sealed class PurgeCartsResultDto
 {
     /// <summary>The uids, oldest first.</summary>

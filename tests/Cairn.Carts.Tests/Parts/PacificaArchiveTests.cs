@@ -279,6 +279,19 @@ public sealed class PacificaArchiveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASizePastALong_TheSeeds10To22Bytes_IsTheLargestSizeThereIs()
+    {
+        using var http = new HttpClient(new Stub((_, _) => Task.FromResult(Answer(HttpStatusCode.NoContent, new()
+        {
+            ["X-Content-Length"] = "10000000000000000000000",
+            ["Last-Modified"] = "1700000000.5",
+            ["X-Pacifica-File-Storage-Media"] = "disk",
+        }))));
+        var archive = new PacificaArchive(http, new Uri("http://archive.invalid/"), TimeSpan.FromSeconds(30));
+        Assert.Equal(long.MaxValue, (await archive.StatusAsync("huge", default)).Size);
+    }
+
+    [Fact]
     public async Task AnHttpDateLastModified_IsAcceptedToo_AndTheBaseUrlGetsItsSlash()
     {
         Uri? asked = null;

@@ -89,6 +89,20 @@ public sealed class CartSettingsTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task ASharedVolumeDirectory_LikeTheSeedsDefaultTmp_IsRefusedAndLeftAsItWas()
+    {
+        var shared = Path.Combine(_dir, "shared");
+        Directory.CreateDirectory(shared);
+        const UnixFileMode everyone = (UnixFileMode)0x3FF | UnixFileMode.StickyBit; // 1777, as /tmp
+        File.SetUnixFileMode(shared, everyone);
+        var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(new() { ["Carts:Directory"] = shared }));
+        Assert.Contains("Carts:Directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sticky", error.Message, StringComparison.Ordinal);
+        Assert.Equal(everyone, File.GetUnixFileMode(shared));
+    }
+
+    [Fact]
     public async Task CartsListen_WithCartsOff_IsAStartupError()
     {
         var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(new() { ["Carts:Enabled"] = "false", ["Carts:Listen:0"] = "http://127.0.0.1:0" }));

@@ -196,8 +196,8 @@ public sealed class CartdCompatTests(CartsServerFixture fixture) : IClassFixture
         }
 
         await Problems.AssertAsync(await cartd.PostAsync("/", Cartd.Json("{}")), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
-        using var form = await cartd.PostAsync("/" + Cartd.NewUid(), new FormUrlEncodedContent([new("fileids", "x")]));
-        await Problems.AssertAsync(form, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        using var text = await cartd.PostAsync("/" + Cartd.NewUid(), new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"));
+        await Problems.AssertAsync(text, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
 
         // The main listener's own API is not served on a cartd listener.
         await Problems.AssertAsync(await cartd.GetAsync("/v1/status"), HttpStatusCode.NotFound, "not_found");

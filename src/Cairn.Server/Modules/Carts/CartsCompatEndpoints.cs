@@ -5,7 +5,6 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
-using Cairn.Server.Modules.Journal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -192,10 +191,9 @@ internal static partial class CartsCompatEndpoints
 
     private static async Task CreateAsync(HttpContext context, CartStore carts, string uid)
     {
-        if (!JournalCompatEndpoints.IsJson(context.Request))
-        {
-            throw new UnsupportedMediaTypeException($"A cart is posted as JSON, Content-Type: application/json; got '{context.Request.ContentType}'.");
-        }
+        // The seed's README posts with `curl -X POST --upload-file foo.json`, which sends no Content-Type, and `curl -d`
+        // sends a form type: both are taken, as on /v1 (a web page's text/plain or multipart is not).
+        Json.RequireJsonContentType(context.Request);
 
         JsonDocument document;
         try
