@@ -39,6 +39,9 @@ internal sealed class CartLease : IAsyncDisposable
         return lease;
     }
 
+    /// <summary>No lease (a standalone node): claims are written without one, and it is never lost.</summary>
+    public static CartLease None(IKeyspace store, TimeProvider time) => new(store, 0, 0, time);
+
     /// <summary>Stops renewing, leaving the lease to expire (as after a crash).</summary>
     public async Task AbandonAsync()
     {
@@ -50,7 +53,7 @@ internal sealed class CartLease : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await AbandonAsync().ConfigureAwait(false);
-        if (!_lost.IsCancellationRequested)
+        if (Id != 0 && !_lost.IsCancellationRequested)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try

@@ -106,7 +106,14 @@ public sealed partial class CartNode : IAsyncDisposable
             LogSweepFailed(_logger, _directory, e.Message);
         }
 
-        var lease = await CartLease.StartAsync(_store, _options.ClaimTtl, _time, cancellationToken).ConfigureAwait(false);
+        if (_options.Standalone)
+        {
+            await ReleaseOwnClaimsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var lease = _options.Standalone
+            ? CartLease.None(_store, _time)
+            : await CartLease.StartAsync(_store, _options.ClaimTtl, _time, cancellationToken).ConfigureAwait(false);
         try
         {
             await PublishAsync(lease.Id, cancellationToken).ConfigureAwait(false);
@@ -292,8 +299,26 @@ public sealed partial class CartNode : IAsyncDisposable
         }
     }
 
+    /// <summary>A standalone node's claims are not leased: those in the store at start were left by its own previous
+    /// run, which is gone, so they are released for the claim loop to take again.</summary>
+    private async Task ReleaseOwnClaimsAsync(CancellationToken cancellationToken)
+    {
+        var claims = KeyRange.Prefix(CartKeys.ClaimsPrefix);
+        var found = await _store.RangeAsync(new RangeRequest(claims) { CountOnly = true }, cancellationToken).ConfigureAwait(false);
+        if (found.Count > 0)
+        {
+            await _store.DeleteAsync(new DeleteRequest(claims), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task PublishAsync(long leaseId, CancellationToken cancellationToken)
     {
+        if (_options.Standalone)
+        {
+            // Alone, no other node looks for this volume: nothing is published.
+            return;
+        }
+
         List<string> addresses;
         lock (_gate)
         {

@@ -52,6 +52,13 @@ public sealed record CartOptions
     /// <summary>Most files in one cart.</summary>
     public int MaxFiles { get; init; } = 100_000;
 
+    /// <summary>
+    /// This node is alone (the server's <c>Cluster:Enabled</c> is false): no lease and no volume record, so an idle node
+    /// leaves the store as empty as new; its claims are not leased, and any found at start (left by its own previous
+    /// run) are released.
+    /// </summary>
+    public bool Standalone { get; init; }
+
     /// <summary>How often progress (bytes done) is written to the cart's records while files are copied.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

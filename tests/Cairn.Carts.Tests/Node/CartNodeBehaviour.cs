@@ -42,6 +42,33 @@ public abstract class CartNodeBehaviour(Backend backend) : CartsHarness(backend)
     }
 
     [Fact]
+    public async Task AStandaloneNode_LeavesAnIdleStoreAsItWas_AndTakesBackTheClaimsOfItsPreviousRun()
+    {
+        var alone = Fast with { Standalone = true };
+        var before = await Store.StatusAsync();
+        var node = await StartNodeAsync("alone", alone);
+        Assert.Equal(before.Revision, (await Store.StatusAsync()).Revision);
+        Assert.Empty(await Store.ListLeasesAsync());
+
+        // A claim left by a run of this node that died (not leased: nothing expires it) is released at the next start.
+        await node.CrashAsync();
+        var slow = Archive.Add("slow.bin", new byte[4096]);
+        slow.TapePolls = int.MaxValue;
+        await Carts.CreateAsync("left", Request([("slow.bin", "slow.bin", null)]), requireHashes: false);
+        await using (var crashing = new CartNode(Store, Carts, Archives, alone, VolumePath("alone"), "node-alone-1", TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
+        {
+            await crashing.StartAsync();
+            await Eventually.UntilAsync(async () => (await Carts.GetAsync("left", false))?.State == CartStates.Staging, Deadline, "the cart is claimed");
+            await crashing.CrashAsync();
+        }
+
+        slow.TapePolls = 0;
+        await StartNodeAsync("alone", alone, "node-alone-2");
+        await Eventually.UntilAsync(async () => (await Carts.GetAsync("left", false))?.State == CartStates.Ready, Deadline, "the restarted node finishes the cart");
+        Assert.Empty(await Store.ListLeasesAsync());
+    }
+
+    [Fact]
     public async Task BundleMode_WritesTheBundleOnce_AndServesItUnderAnyRoot()
     {
         var node = await StartNodeAsync();

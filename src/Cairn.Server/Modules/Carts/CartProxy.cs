@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using Cairn.Carts;
 using Cairn.Contracts;
 using Cairn.Core;
+using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Cairn.Server.Modules.Carts;
@@ -20,9 +20,7 @@ internal sealed class CartProxy : IDisposable
         "Content-Type", "Content-Length", "Content-Range", "Content-Disposition", "ETag", "Last-Modified", "Accept-Ranges", "Retry-After",
     ];
 
-    private readonly HttpClient _tcp = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30), AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.None }) { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly Dictionary<string, HttpClient> _unix = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly NodeHttpClients _clients = new();
 
     /// <summary>Answers <paramref name="context"/> with the other node's answer for <paramref name="cart"/>.</summary>
     /// <exception cref="UnavailableException">No address of the node answered.</exception>
@@ -30,9 +28,9 @@ internal sealed class CartProxy : IDisposable
     {
         var errors = new List<string>();
         var query = "?cartId=" + Uri.EscapeDataString(cart.CartId) + (fileName is null ? "" : "&filename=" + Uri.EscapeDataString(fileName));
-        foreach (var address in location.Addresses.OrderBy(a => a.StartsWith("unix:", StringComparison.Ordinal) ? 0 : 1))
+        foreach (var address in NodeHttpClients.InOrder(location.Addresses))
         {
-            var (client, baseUri) = ClientFor(address);
+            var (client, baseUri) = _clients.For(address);
             using var request = new HttpRequestMessage(HttpMethods.IsHead(context.Request.Method) ? HttpMethod.Head : HttpMethod.Get, new Uri(baseUri, $"/v1/internal/carts/{Uri.EscapeDataString(cart.Uid)}/tar{query}"));
             foreach (var name in new[] { "Range", "If-Range", "If-None-Match", "If-Modified-Since" })
             {
@@ -99,54 +97,5 @@ internal sealed class CartProxy : IDisposable
         }
     }
 
-    private (HttpClient Client, Uri Base) ClientFor(string address)
-    {
-        if (!address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return (_tcp, new Uri(address));
-        }
-
-        var path = address["unix:".Length..];
-        lock (_gate)
-        {
-            if (!_unix.TryGetValue(path, out var client))
-            {
-                client = new HttpClient(new SocketsHttpHandler
-                {
-                    AllowAutoRedirect = false,
-                    UseCookies = false,
-                    ConnectCallback = async (_, token) =>
-                    {
-                        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                        try
-                        {
-                            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
-                            return new NetworkStream(socket, ownsSocket: true);
-                        }
-                        catch
-                        {
-                            socket.Dispose();
-                            throw;
-                        }
-                    },
-                })
-                { Timeout = Timeout.InfiniteTimeSpan };
-                _unix[path] = client;
-            }
-
-            return (client, new Uri("http://localhost"));
-        }
-    }
-
-    public void Dispose()
-    {
-        _tcp.Dispose();
-        lock (_gate)
-        {
-            foreach (var client in _unix.Values)
-            {
-                client.Dispose();
-            }
-        }
-    }
+    public void Dispose() => _clients.Dispose();
 }

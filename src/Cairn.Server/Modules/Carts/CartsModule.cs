@@ -35,7 +35,8 @@ internal sealed class CartsModule : ICairnModule
     // Uids are read from the raw path: a '.' or '..' segment is refused rather than resolved into another route.
     public IReadOnlyList<string> RawPathPrefixes { get; } = [CartEndpoints.Prefix + "/", CartEndpoints.InternalPrefix + "/", CartsCompatEndpoints.Prefix + "/"];
 
-    public IReadOnlyList<string> SnapshotExcludes { get; } = [];
+    // Claims and volume records are leased keys of running nodes.
+    public IReadOnlyList<string> SnapshotExcludes { get; } = [Cairn.Carts.CartKeys.ClaimsPrefix, Cairn.Carts.CartKeys.VolumesPrefix];
 
     public bool Configure(ModuleContext context, IServiceCollection services)
     {
@@ -174,6 +175,10 @@ internal sealed class CartsModule : ICairnModule
             MinFreeBytes = Size("MinFreeBytes", settings.MinFreeBytes, 64L << 20),
             MaxFiles = Count("MaxFiles", settings.MaxFiles, 100_000, 1, 10_000_000),
             ProgressInterval = Duration("ProgressInterval", settings.ProgressInterval, TimeSpan.FromSeconds(1)),
+
+            // Without the cluster (one node by definition) nothing is leased or published: an idle node leaves the store
+            // as empty as new, as Cluster:Enabled=false promises.
+            Standalone = !context.Host.Cluster.Enabled,
         };
         return new CartsSetup(options, directory, archiveUrl, archiveDirectory, blobArchive, Duration("ArchiveTimeout", settings.ArchiveTimeout, TimeSpan.FromSeconds(60)));
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
@@ -12,16 +11,14 @@ namespace Cairn.Server.Modules.Volumes;
 /// on one of the addresses that node published (TCP or Unix socket), streaming.</summary>
 internal sealed class HttpBlobRemote : IBlobRemote, IDisposable
 {
-    private readonly HttpClient _tcp = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly Dictionary<string, HttpClient> _unix = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly NodeHttpClients _clients = new();
 
     public async Task<Stream> OpenAsync(VolumeRecord volume, string blobId, long offset, long length, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
-        foreach (var address in volume.Addresses.OrderBy(a => a.StartsWith("unix:", StringComparison.Ordinal) ? 0 : 1))
+        foreach (var address in NodeHttpClients.InOrder(volume.Addresses))
         {
-            var (client, baseUri) = ClientFor(address);
+            var (client, baseUri) = _clients.For(address);
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, $"/v1/internal/volumes/{volume.VolumeId}/{blobId}"));
             request.Headers.Range = new RangeHeaderValue(offset, offset + length - 1);
             HttpResponseMessage response;
@@ -55,52 +52,5 @@ internal sealed class HttpBlobRemote : IBlobRemote, IDisposable
         throw new UnavailableException($"Could not fetch file {blobId} of volume {volume.VolumeId} from node {volume.NodeId} ({(errors.Count == 0 ? "it published no address" : string.Join("; ", errors))}).");
     }
 
-    private (HttpClient Client, Uri Base) ClientFor(string address)
-    {
-        if (!address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            return (_tcp, new Uri(address));
-        }
-
-        var path = address["unix:".Length..];
-        lock (_gate)
-        {
-            if (!_unix.TryGetValue(path, out var client))
-            {
-                client = new HttpClient(new SocketsHttpHandler
-                {
-                    ConnectCallback = async (_, token) =>
-                    {
-                        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                        try
-                        {
-                            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), token).ConfigureAwait(false);
-                            return new NetworkStream(socket, ownsSocket: true);
-                        }
-                        catch
-                        {
-                            socket.Dispose();
-                            throw;
-                        }
-                    },
-                })
-                { Timeout = Timeout.InfiniteTimeSpan };
-                _unix[path] = client;
-            }
-
-            return (client, new Uri("http://localhost"));
-        }
-    }
-
-    public void Dispose()
-    {
-        _tcp.Dispose();
-        lock (_gate)
-        {
-            foreach (var client in _unix.Values)
-            {
-                client.Dispose();
-            }
-        }
-    }
+    public void Dispose() => _clients.Dispose();
 }
