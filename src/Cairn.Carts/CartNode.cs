@@ -106,14 +106,38 @@ public sealed partial class CartNode : IAsyncDisposable
             LogSweepFailed(_logger, _directory, e.Message);
         }
 
+        // A store that refuses writes (a full disk, an unreachable backend) does not stop the server from starting: the
+        // node then takes its lease and publishes its volume in the background, once the store takes writes again.
+        CartLease? lease = null;
+        try
+        {
+            lease = await AcquireLeaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CairnException e)
+        {
+            LogLoopFailed(_logger, e.Message);
+        }
+
+        lock (_gate)
+        {
+            _lease = lease;
+        }
+
+        LogStarted(_logger, _nodeId, _volume.Id, _directory);
+        _main = Task.Run(() => RunAsync(lease, _stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>A lease (none when standalone, whose claims of a previous run are released first) with the volume
+    /// published under it.</summary>
+    private async Task<CartLease> AcquireLeaseAsync(CancellationToken cancellationToken)
+    {
         if (_options.Standalone)
         {
             await ReleaseOwnClaimsAsync(cancellationToken).ConfigureAwait(false);
+            return CartLease.None(_store, _time);
         }
 
-        var lease = _options.Standalone
-            ? CartLease.None(_store, _time)
-            : await CartLease.StartAsync(_store, _options.ClaimTtl, _time, cancellationToken).ConfigureAwait(false);
+        var lease = await CartLease.StartAsync(_store, _options.ClaimTtl, _time, cancellationToken).ConfigureAwait(false);
         try
         {
             await PublishAsync(lease.Id, cancellationToken).ConfigureAwait(false);
@@ -124,13 +148,7 @@ public sealed partial class CartNode : IAsyncDisposable
             throw;
         }
 
-        lock (_gate)
-        {
-            _lease = lease;
-        }
-
-        LogStarted(_logger, _nodeId, _volume.Id, _directory);
-        _main = Task.Run(() => RunAsync(lease, _stop.Token), CancellationToken.None);
+        return lease;
     }
 
     /// <summary>Publishes where this node serves its carts from (the addresses another node proxies downloads to).</summary>
@@ -232,11 +250,11 @@ public sealed partial class CartNode : IAsyncDisposable
 
     /// <summary>Sessions, one per lease: the claim loop and the tombstone loop run under one; when the lease is lost,
     /// every job of this node stops (its claims are gone), and a new lease is taken and the volume published again.</summary>
-    private async Task RunAsync(CartLease first, CancellationToken stop)
+    private async Task RunAsync(CartLease? first, CancellationToken stop)
     {
-        var lease = first;
         var retry = new RetryDelay(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
-        while (true)
+        var lease = first ?? await NextLeaseAsync(retry, stop).ConfigureAwait(false);
+        while (lease is not null)
         {
             using (var session = CancellationTokenSource.CreateLinkedTokenSource(stop, lease.Lost))
             {
@@ -263,38 +281,35 @@ public sealed partial class CartNode : IAsyncDisposable
 
             LogLeaseLost(_logger, _nodeId, lease.Id);
             await lease.DisposeAsync().ConfigureAwait(false);
-            while (true)
-            {
-                try
-                {
-                    await Task.Delay(retry.Next(), _time, stop).ConfigureAwait(false);
-                    lease = await CartLease.StartAsync(_store, _options.ClaimTtl, _time, stop).ConfigureAwait(false);
-                    try
-                    {
-                        await PublishAsync(lease.Id, stop).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        await lease.DisposeAsync().ConfigureAwait(false);
-                        throw;
-                    }
+            lease = await NextLeaseAsync(retry, stop).ConfigureAwait(false);
+        }
+    }
 
-                    break;
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    /// <summary>Takes a new lease (and publishes the volume under it), retrying with backoff while the store refuses;
+    /// null once stopped.</summary>
+    private async Task<CartLease?> NextLeaseAsync(RetryDelay retry, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(retry.Next(), _time, stop).ConfigureAwait(false);
+                var lease = await AcquireLeaseAsync(stop).ConfigureAwait(false);
+                retry.Reset();
+                lock (_gate)
                 {
-                    return;
+                    _lease = lease;
                 }
-                catch (CairnException e)
-                {
-                    LogLoopFailed(_logger, e.Message);
-                }
+
+                return lease;
             }
-
-            retry.Reset();
-            lock (_gate)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                _lease = lease;
+                return null;
+            }
+            catch (CairnException e)
+            {
+                LogLoopFailed(_logger, e.Message);
             }
         }
     }
