@@ -26,7 +26,11 @@ public sealed class PoolBarrierQueueCommandTests(ServerFixture fixture) : IClass
         var ls = await Cairn("pool", "ls", pool);
 
         dying.Process.Kill(entireProcessTree: true);
-        await Eventually.UntilAsync(() => buddy.Out.Contains("takeover from", StringComparison.Ordinal), Deadline, $"the buddy takes over (out: {buddy.Out}, stderr: {buddy.Error})");
+        // The takeover and the new buddy are two lines the member prints in either order: wait for both.
+        await Eventually.UntilAsync(
+            () => buddy.Out.Contains("takeover from", StringComparison.Ordinal) && buddy.Out.Contains("buddy (none: alone in the pool)", StringComparison.Ordinal),
+            Deadline,
+            $"the buddy takes over and is alone (out: {buddy.Out}, stderr: {buddy.Error})");
 
         Assert.Matches($@"(?m)^{dyingId}\s+dying\s+m-[0-9a-f]{{16}}\s+1\s+", ls.Out);
         Assert.Contains($"takeover from {dyingId}: item-1\n", buddy.Out, StringComparison.Ordinal);

@@ -31,6 +31,7 @@ public sealed class CartsPacificaFixture : CartsServerFixture, IAsyncLifetime
     {
         await DisposeAsync();
         await Archive.DisposeAsync();
+        DeleteArchiveDir();
     }
 }
 

@@ -12,8 +12,23 @@ namespace Cairn.Server.Tests.Carts;
 /// a <c>Carts:Listen</c> TCP listener serving pacifica-cartd's API at its root, and the archive <c>directory</c> over
 /// <see cref="ArchiveDir"/> (the seed's three test files in it). Jobs are off (their workers are not the point here).
 /// </summary>
-public class CartsServerFixture : ServerFixture
+public class CartsServerFixture : ServerFixture, IAsyncLifetime
 {
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        DeleteArchiveDir();
+    }
+
+    /// <summary>Removes <see cref="ArchiveDir"/> (after the server is disposed).</summary>
+    protected void DeleteArchiveDir()
+    {
+        if (Directory.Exists(ArchiveDir))
+        {
+            Directory.Delete(ArchiveDir, recursive: true);
+        }
+    }
+
     public CartsServerFixture()
     {
         Directory.CreateDirectory(ArchiveDir);
