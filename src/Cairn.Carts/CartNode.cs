@@ -197,20 +197,7 @@ public sealed partial class CartNode : IAsyncDisposable
     /// <summary>Stops the loops (claims are released: another node may take over at once) and withdraws the volume record.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
-        {
-            return;
-        }
-
-        await StopLoopsAsync().ConfigureAwait(false);
-        CartLease? lease;
-        lock (_gate)
-        {
-            lease = _lease;
-            _lease = null;
-        }
-
-        if (lease is not null)
+        if (await StopAsync().ConfigureAwait(false) is { } lease)
         {
             await lease.DisposeAsync().ConfigureAwait(false); // its claims and the volume record go with it
         }
@@ -222,22 +209,26 @@ public sealed partial class CartNode : IAsyncDisposable
     /// lease after <see cref="CartOptions.ClaimTtl"/>.</summary>
     internal async Task CrashAsync()
     {
+        if (await StopAsync().ConfigureAwait(false) is { } lease)
+        {
+            await lease.AbandonAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the loops and jobs once (null the second time) and hands over the lease they ran under, if any.</summary>
+    private async Task<CartLease?> StopAsync()
+    {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)
         {
-            return;
+            return null;
         }
 
         await StopLoopsAsync().ConfigureAwait(false);
-        CartLease? lease;
         lock (_gate)
         {
-            lease = _lease;
+            var lease = _lease;
             _lease = null;
-        }
-
-        if (lease is not null)
-        {
-            await lease.AbandonAsync().ConfigureAwait(false);
+            return lease;
         }
     }
 
