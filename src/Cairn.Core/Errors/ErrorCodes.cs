@@ -67,6 +67,18 @@ public static class ErrorCodes
     /// <summary>An extension did not finish within its timeout and was stopped (HTTP 504).</summary>
     public const string ExtensionTimeout = "extension_timeout";
 
+    /// <summary>The request carries no credential, or one that is unknown, expired, revoked, forged or wrong (HTTP 401).
+    /// Log in again, or send a valid token, client certificate or password.</summary>
+    public const string Unauthenticated = "unauthenticated";
+
+    /// <summary>The caller is known but none of its roles grants the permission the request needs (HTTP 403). The problem
+    /// names the resource, action and name that were refused.</summary>
+    public const string PermissionDenied = "permission_denied";
+
+    /// <summary>The caller sent too many requests, too many failed logins, or holds too many watches (HTTP 429); retry after
+    /// the problem's <c>retryAfterSeconds</c>.</summary>
+    public const string TooManyRequests = "too_many_requests";
+
     /// <summary>Unexpected server failure.</summary>
     public const string Internal = "internal";
 }
