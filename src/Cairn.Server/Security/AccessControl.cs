@@ -31,6 +31,10 @@ internal sealed class AccessControl
     /// and for root.</summary>
     public bool Allows(Principal caller, string resource, string action, string? name) => throw new NotImplementedException();
 
+    /// <summary>Whether <paramref name="caller"/> may do <paramref name="action"/> on every name of <paramref name="resource"/>
+    /// that starts with <paramref name="prefix"/> (a listing by prefix): some grant's prefix is a prefix of it.</summary>
+    public bool AllowsPrefix(Principal caller, string resource, string action, string prefix) => throw new NotImplementedException();
+
     /// <summary>Whether <paramref name="caller"/> may do <paramref name="action"/> (<c>read</c>, <c>write</c>) on every key of
     /// <paramref name="range"/> (the union of its kv grants covers the range, as etcd checks). Keys under
     /// <c>/cairn/auth/</c> are root's only.</summary>

@@ -33,6 +33,43 @@ internal static class Caller
         }
     }
 
+    /// <summary>Refuses the request unless the caller may do <paramref name="action"/> on every name of
+    /// <paramref name="resource"/> starting with <paramref name="prefix"/> (a listing).</summary>
+    public static void DemandPrefix(HttpContext context, string resource, string action, string prefix)
+    {
+        var caller = Of(context);
+        if (caller.IsRestricted && !context.RequestServices.GetRequiredService<AccessControl>().AllowsPrefix(caller, resource, action, prefix))
+        {
+            throw Refuse(context, resource, action, prefix + "*");
+        }
+    }
+
+    /// <summary>Whether the caller may do <paramref name="action"/> (<c>read</c>, <c>write</c>) on every key of
+    /// <paramref name="range"/>.</summary>
+    public static bool CanRange(HttpContext context, KeyRange range, string action)
+    {
+        var caller = Of(context);
+        return !caller.IsRestricted || context.RequestServices.GetRequiredService<AccessControl>().AllowsRange(caller, range, action);
+    }
+
+    /// <summary>Refuses the request unless the caller may do <paramref name="action"/> on every key of <paramref name="range"/>
+    /// (kv; a txn demands each key it touches, compares included).</summary>
+    public static void DemandRange(HttpContext context, KeyRange range, string action)
+    {
+        if (!CanRange(context, range, action))
+        {
+            throw Refuse(context, Contracts.AuthResources.Kv, action, Describe(range));
+        }
+    }
+
+    private static string Describe(KeyRange range) => range.Kind switch
+    {
+        KeyRangeKind.Single => range.Key,
+        KeyRangeKind.Prefix => range.Key + "*",
+        KeyRangeKind.Between => $"[{range.Key}, {range.End})",
+        _ => range.Key + "…",
+    };
+
     /// <summary>The error for a refused check: 401 for an anonymous caller (it may log in), 403 otherwise; the refusal is
     /// written to the audit log.</summary>
     public static CairnException Refuse(HttpContext context, string resource, string action, string? name)
