@@ -18,6 +18,9 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
     /// <summary>The most names and addresses tracked at once.</summary>
     public const int MaxEntries = 100_000;
 
+    // Attempts that may wait on one name or address for a check to end; more are refused at once.
+    private const int MaxWaiting = 64;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _sweepCountdown = 1024;
 
@@ -33,7 +36,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         {
             foreach (var key in (ReadOnlySpan<string>)["user:" + user, "from:" + AddressOf(context)])
             {
-                var (entry, wait) = Take(key);
+                var (entry, wait) = await TakeAsync(key, context.RequestAborted).ConfigureAwait(false);
                 if (entry is null)
                 {
                     audit.Write("auth.throttled", user, from, $"{how} {Describe(context)}", "throttled");
@@ -76,13 +79,16 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         : context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()
         : "unix";
 
-    // Reserves an attempt on key: its entry, or the wait until an attempt is allowed.
-    private (Entry? Entry, TimeSpan Wait) Take(string key)
+    // Reserves an attempt on key: its entry, or the wait until an attempt is allowed. While as many attempts as may still
+    // fail are being checked, the next waits for one of them to end (a client sending a few requests at once with basic
+    // auth is served, only later); a burst of guesses is checked no faster than one guess after another.
+    private async ValueTask<(Entry? Entry, TimeSpan Wait)> TakeAsync(string key, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         while (true)
         {
+            var now = time.GetUtcNow();
             var entry = _entries.GetOrAdd(key, static _ => new Entry());
+            Task? freed = null;
             lock (entry)
             {
                 if (entry.Removed)
@@ -96,18 +102,40 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
                     return (null, entry.BlockedUntil - now);
                 }
 
-                // Below the limit, as many attempts as are left; past it (a wait has passed), one at a time.
+                // Below the limit, as many attempts as may still fail; past it (a wait has passed), one at a time.
                 var allowed = entry.Failures < settings.Options.MaxFailedLogins ? settings.Options.MaxFailedLogins - entry.Failures : 1;
-                if (entry.InFlight >= allowed)
+                if (entry.InFlight < allowed)
+                {
+                    entry.InFlight++;
+                }
+                else if (entry.Waiting >= MaxWaiting)
                 {
                     return (null, TimeSpan.FromSeconds(1));
                 }
-
-                entry.InFlight++;
+                else
+                {
+                    entry.Waiting++;
+                    freed = (entry.Freed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
             }
 
-            SweepSometimes(now);
-            return (entry, TimeSpan.Zero);
+            if (freed is null)
+            {
+                SweepSometimes(now);
+                return (entry, TimeSpan.Zero);
+            }
+
+            try
+            {
+                await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (entry)
+                {
+                    entry.Waiting--;
+                }
+            }
         }
     }
 
@@ -117,6 +145,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         lock (entry)
         {
             entry.InFlight = Math.Max(0, entry.InFlight - 1);
+            entry.WakeWaiters();
             entry.LastSeen = now;
             if (succeeded)
             {
@@ -141,6 +170,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         lock (entry)
         {
             entry.InFlight = Math.Max(0, entry.InFlight - 1);
+            entry.WakeWaiters();
         }
     }
 
@@ -159,7 +189,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         {
             lock (entry)
             {
-                if (entry.InFlight == 0 && (entry.Failures == 0 || (now - entry.LastSeen > idle && entry.BlockedUntil <= now)))
+                if (entry.InFlight == 0 && entry.Waiting == 0 && (entry.Failures == 0 || (now - entry.LastSeen > idle && entry.BlockedUntil <= now)))
                 {
                     entry.Removed = _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
                 }
@@ -173,7 +203,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
             {
                 lock (entry)
                 {
-                    if (entry.InFlight == 0 && entry.BlockedUntil <= now)
+                    if (entry.InFlight == 0 && entry.Waiting == 0 && entry.BlockedUntil <= now)
                     {
                         entry.Removed = _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
                     }
@@ -193,5 +223,16 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         public DateTimeOffset LastSeen { get; set; }
 
         public bool Removed { get; set; }
+
+        public int Waiting { get; set; }
+
+        // Completed when an attempt ends, for the ones waiting to take its place; made anew by the next waiter.
+        public TaskCompletionSource? Freed { get; set; }
+
+        public void WakeWaiters()
+        {
+            Freed?.TrySetResult();
+            Freed = null;
+        }
     }
 }
