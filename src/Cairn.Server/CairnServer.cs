@@ -305,8 +305,8 @@ public sealed class CairnServer : IAsyncDisposable
             }
         }
 
-        app.MapMetrics("/metrics");
-        app.MapOpenApi("/openapi/{documentName}.json");
+        Security.SecurityEndpoints.RequirePermission(app.MapMetrics("/metrics"), Contracts.AuthResources.Admin, "status");
+        Security.SecurityEndpoints.RequireAuthenticated(app.MapOpenApi("/openapi/{documentName}.json"));
         return app;
     }
 
