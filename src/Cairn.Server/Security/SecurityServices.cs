@@ -1,43 +1,57 @@
-using Cairn.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Server.Security;
 
-/// <summary>How the auth core enters the server: one registration, as a module's.</summary>
+/// <summary>How the host takes in authentication and authorization: the <c>Auth</c> settings, the services, and the
+/// middleware in the request pipeline.</summary>
 internal static class SecurityServices
 {
-    /// <summary>
-    /// Registers <see cref="AccessControl"/> (a singleton the container owns and disposes), <see cref="AuthStore"/>, the
-    /// <see cref="AuthOptions"/> given, and a hosted service that loads the auth settings when the host starts (before the
-    /// server listens: hosted services added here start before Kestrel's). Uses the container's <see cref="IKeyspace"/> and
-    /// <see cref="TimeProvider"/>.
-    /// </summary>
-    /// <exception cref="StartupException">A setting of <paramref name="options"/> is out of range (bcrypt cost, API token TTL).</exception>
-    public static IServiceCollection AddCore(IServiceCollection services, AuthOptions options)
+    /// <summary>Reads and checks section <c>Auth</c> and registers the access control, the auth store, the audit log and
+    /// the limits.</summary>
+    /// <param name="services">The server's services.</param>
+    /// <param name="configuration">The server's configuration.</param>
+    /// <param name="compatApis">The names of the compat APIs of this server.</param>
+    /// <param name="time">The server's clock.</param>
+    /// <exception cref="StartupException">A setting cannot work; the message names it.</exception>
+    public static AuthSettings Add(IServiceCollection services, IConfiguration configuration, IReadOnlyCollection<string> compatApis, TimeProvider time)
     {
-        // Checked now, so that a bad setting stops the server before it starts rather than on first use.
-        _ = new Passwords(options.BcryptCost);
-        if (options.MaxApiTokenTtl is { } max && (!Durations.TryParse(max, out var ttl) || ttl <= TimeSpan.Zero))
-        {
-            throw new StartupException($"Auth:MaxApiTokenTtl '{max}' is not a positive duration: write {Durations.Forms}.");
-        }
-
-        services.AddSingleton(options);
-        services.AddSingleton(sp => new AccessControl(
-            sp.GetRequiredService<IKeyspace>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AccessControl>>()));
-        services.AddSingleton(sp => new AuthStore(
-            sp.GetRequiredService<IKeyspace>(), sp.GetRequiredService<AccessControl>(), sp.GetRequiredService<TimeProvider>(), options));
-        services.AddHostedService(sp => new AccessControlStarter(sp.GetRequiredService<AccessControl>()));
-        return services;
+        var settings = AuthSettings.Read(configuration, compatApis);
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Options);
+        services.AddSingleton<AccessControl>();
+        services.AddSingleton<AuthStore>();
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<ILoggerFactory>(), time, settings.Options.AuditFile));
+        services.AddSingleton<UnixPeerUsers>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<CallerLimits>();
+        CallerLimits.AddRateLimiter(services, settings, time);
+        return settings;
     }
 
-    /// <summary>Loads the auth settings when the host starts; the container disposes <see cref="AccessControl"/> at the end.</summary>
-    private sealed class AccessControlStarter(AccessControl access) : IHostedService
+    /// <summary>Adds authentication, the rate limit and authorization to the pipeline: after routing (authorization reads
+    /// the endpoint's metadata) and before any endpoint.</summary>
+    public static void UseAuth(this WebApplication app, AuthSettings settings)
     {
-        public Task StartAsync(CancellationToken cancellationToken) => access.InitializeAsync(cancellationToken);
+        app.UseMiddleware<AuthenticationMiddleware>();
+        if (settings.Options.RequestsPerSecond > 0)
+        {
+            app.UseRateLimiter();
+        }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        app.UseMiddleware<AuthorizationMiddleware>();
+    }
+
+    /// <summary>Adds the cap on open streams per caller; after <c>UseWebSockets</c>, which tells upgrades apart.</summary>
+    public static void UseStreamCap(this WebApplication app) => app.UseMiddleware<CallerLimits>();
+
+    /// <summary>Loads the auth settings from the store before the server listens (no request is served on a guess).</summary>
+    public static Task InitializeAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        // The audit file is opened now too, so that a bad Auth:AuditFile stops the start with its own message.
+        _ = services.GetRequiredService<AuditLog>();
+        return services.GetRequiredService<AccessControl>().InitializeAsync(cancellationToken);
     }
 }
