@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using Cairn.Contracts;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Cairn.Contracts;
 
 namespace Cairn.Server.Tests.Security.Tls;
 
