@@ -157,7 +157,7 @@ internal static class EtcdTls
             ex = inner;
         }
 
-        return ex.Message;
+        return ex.Message.ReplaceLineEndings(" ").Trim();
     }
 
     private static X509Certificate2Collection LoadAuthority(string caFile)

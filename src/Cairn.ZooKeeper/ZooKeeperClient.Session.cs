@@ -232,7 +232,7 @@ public sealed partial class ZooKeeperClient
             ex = inner;
         }
 
-        return ex.Message;
+        return ex.Message.ReplaceLineEndings(" ").Trim();
     }
 
     private static async Task<Socket> OpenSocketAsync(DnsEndPoint server, CancellationToken cancellationToken)
