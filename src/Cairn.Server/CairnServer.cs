@@ -2,6 +2,7 @@ using Cairn.Core;
 using Cairn.Server.Api;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Cairn.Storage;
 using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
@@ -100,6 +101,11 @@ public sealed class CairnServer : IAsyncDisposable
 
         var compat = modules.Select(m => m.Compat).OfType<CompatApi>().ToList();
         CheckListeners(listeners, compat);
+        var tls = TlsSetup.Create(
+            builder.Configuration,
+            listeners.Select(l => (l, "Listen")).Concat(compat.SelectMany(c => c.Listeners.Select(l => (l, c.ListenSetting)))),
+            options.Http.AllowPlaintext,
+            time);
         var everyListener = listeners.Concat(compat.SelectMany(c => c.Listeners)).ToList();
         foreach (var listener in everyListener)
         {
@@ -115,7 +121,7 @@ public sealed class CairnServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = Build(builder, options, listeners, store, time, modules, compat);
+            app = Build(builder, options, listeners, tls, store, time, modules, compat);
         }
         catch
         {
@@ -182,6 +188,7 @@ public sealed class CairnServer : IAsyncDisposable
         WebApplicationBuilder builder,
         CairnOptions options,
         IReadOnlyList<ListenerAddress> listeners,
+        TlsSetup tls,
         IKeyspace store,
         TimeProvider time,
         IReadOnlyList<ICairnModule> modules,
@@ -211,7 +218,7 @@ public sealed class CairnServer : IAsyncDisposable
             kestrel.Limits.MaxRequestLineSize = 32 * 1024;
             foreach (var listener in listeners)
             {
-                listener.Bind(kestrel, listen => LimitPerAddress(listener, listen));
+                listener.Bind(kestrel, tls, listen => LimitPerAddress(listener, listen));
             }
 
             // A compat API's listener marks each connection it accepts; routing then serves that API's root mount on it
@@ -221,7 +228,7 @@ public sealed class CairnServer : IAsyncDisposable
                 var feature = new CompatListenerFeature(api.Name);
                 foreach (var listener in api.Listeners)
                 {
-                    listener.Bind(kestrel, listen =>
+                    listener.Bind(kestrel, tls, listen =>
                     {
                         LimitPerAddress(listener, listen);
                         compatListeners[api.Name].Add(listen);
@@ -234,6 +241,9 @@ public sealed class CairnServer : IAsyncDisposable
                 }
             }
         });
+
+        // TLS of the listeners and of the calls to other nodes (which also carry the node credential).
+        builder.Services.AddSingleton(tls).AddSingleton<NodeHttpClients>();
 
         var services = builder.Services;
         services.AddSingleton(time);

@@ -25,4 +25,11 @@ public sealed class HttpOptions
     /// A comma-separated string is accepted too. Default: none.
     /// </summary>
     public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>
+    /// Whether a plain <c>http://</c> listener may be on an address other than loopback (default false: such a listener is
+    /// a start-up error, since credentials and data would cross the network in clear). Set it when a proxy in front of
+    /// Cairn terminates TLS; otherwise listen on <c>https://</c> with <c>Tls:CertFile</c> and <c>Tls:KeyFile</c>.
+    /// </summary>
+    public bool AllowPlaintext { get; set; }
 }

@@ -1,18 +1,27 @@
 using System.Net;
 using System.Net.Sockets;
 
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Cairn.Server.Hosting;
 
-/// <summary>A parsed listener: a TCP endpoint, or a Unix socket path with the mode, owner and group of its socket
-/// (<see cref="SocketOptions"/>).</summary>
+/// <summary>A parsed listener: a TCP endpoint, plain (<c>http://</c>) or TLS (<c>https://</c>, <see cref="Https"/>), or a
+/// Unix socket path with the mode, owner and group of its socket (<see cref="SocketOptions"/>).</summary>
 internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
 {
+    /// <summary>Whether this TCP listener speaks TLS (<c>https://</c>), with the certificate of the <c>Tls</c> settings.</summary>
+    public bool Https { get; init; }
+
+    /// <summary>Whether this is a TCP listener in plain HTTP on an address other than loopback (<c>0.0.0.0</c> included),
+    /// which a client on another machine could reach.</summary>
+    public bool IsPlaintextOnNetwork => Tcp is not null && !Https && !IPAddress.IsLoopback(Tcp.Address);
+
     /// <summary>A Unix listener's socket settings (<c>unix:PATH?mode=0660&amp;owner=…&amp;group=…</c>); null for TCP.</summary>
     public UnixSocketOptions? SocketOptions { get; init; }
 
-    /// <summary>Reads <c>http://HOST:PORT</c> or <c>unix:PATH</c>, with options after <c>?</c> for a Unix socket.</summary>
+    /// <summary>Reads <c>http://HOST:PORT</c>, <c>https://HOST:PORT</c> or <c>unix:PATH</c>, with options after <c>?</c> for a
+    /// Unix socket.</summary>
     /// <param name="text">The listener as configured.</param>
     /// <param name="defaultSocketMode">A Unix socket's mode when the listener gives none.</param>
     /// <exception cref="StartupException">The listener cannot work; the message names it.</exception>
@@ -57,9 +66,9 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
             return new ListenerAddress(null, full) { SocketOptions = options };
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.AbsolutePath != "/")
         {
-            throw new StartupException($"Listener '{text}' is not understood; use http://HOST:PORT or unix:/path/to/socket.");
+            throw new StartupException($"Listener '{text}' is not understood; use http://HOST:PORT, https://HOST:PORT or unix:/path/to/socket.");
         }
 
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
@@ -77,7 +86,7 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
             throw new StartupException($"Listener '{text}' must name an IP address (or localhost), not '{uri.Host}'.");
         }
 
-        return new ListenerAddress(new IPEndPoint(address, uri.Port), null);
+        return new ListenerAddress(new IPEndPoint(address, uri.Port), null) { Https = uri.Scheme == Uri.UriSchemeHttps };
     }
 
     /// <summary>Whether this listener and <paramref name="other"/> are the same address (whatever their socket
@@ -125,18 +134,29 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
         throw new StartupException($"Cannot listen on unix:{UnixPath}: another process is already serving on it.");
     }
 
-    /// <summary>Makes Kestrel listen here, configured by <paramref name="configure"/> when given.</summary>
-    public void Bind(KestrelServerOptions kestrel, Action<ListenOptions>? configure)
+    /// <summary>Makes Kestrel listen here, configured by <paramref name="configure"/> when given; an <c>https://</c>
+    /// listener then speaks TLS as <paramref name="tls"/> says (after <paramref name="configure"/>'s connection middleware,
+    /// which thus sees every connection, handshakes included).</summary>
+    public void Bind(KestrelServerOptions kestrel, TlsSetup tls, Action<ListenOptions>? configure)
     {
+        void Configure(ListenOptions listen)
+        {
+            configure?.Invoke(listen);
+            if (Https)
+            {
+                tls.UseOn(listen);
+            }
+        }
+
         if (UnixPath is not null)
         {
-            kestrel.ListenUnixSocket(UnixPath, configure ?? (_ => { }));
+            kestrel.ListenUnixSocket(UnixPath, Configure);
         }
         else
         {
-            kestrel.Listen(Tcp!, configure ?? (_ => { }));
+            kestrel.Listen(Tcp!, Configure);
         }
     }
 
-    public override string ToString() => UnixPath is not null ? "unix:" + UnixPath : "http://" + Tcp;
+    public override string ToString() => UnixPath is not null ? "unix:" + UnixPath : (Https ? "https://" : "http://") + Tcp;
 }

@@ -11,7 +11,8 @@ namespace Cairn.Server.Hosting;
 /// </summary>
 internal sealed class ServerAddresses(IServer server, IReadOnlyDictionary<string, List<ListenOptions>> compatListeners)
 {
-    /// <summary>The <c>/v1</c> API's addresses: <c>http://127.0.0.1:PORT</c>, <c>unix:/path</c>.</summary>
+    /// <summary>The <c>/v1</c> API's addresses: <c>http://127.0.0.1:PORT</c>, <c>https://10.0.0.5:PORT</c>,
+    /// <c>unix:/path</c>.</summary>
     public IReadOnlyList<string> Api
     {
         get
@@ -28,6 +29,7 @@ internal sealed class ServerAddresses(IServer server, IReadOnlyDictionary<string
     public IReadOnlyList<string> Of(string api) =>
         compatListeners.TryGetValue(api, out var listeners) ? [.. listeners.Select(Describe)] : [];
 
+    // Kestrel's own name of a TCP listener: http:// or https://, and the port bound.
     private static string Describe(ListenOptions listen) =>
-        listen.SocketPath is { } path ? "unix:" + path : "http://" + listen.IPEndPoint;
+        listen.SocketPath is { } path ? "unix:" + path : listen.ToString()!;
 }

@@ -12,15 +12,13 @@ namespace Cairn.Server.Modules.Carts;
 /// (a Unix socket first, then TCP), and the answer — status, the headers of a download, the body — is streamed back as
 /// it comes. A node that cannot be reached at any address is a 503.
 /// </summary>
-internal sealed class CartProxy : IDisposable
+internal sealed class CartProxy(NodeHttpClients clients)
 {
     // The headers of the other node's answer that are the download's.
     private static readonly string[] ForwardedHeaders =
     [
         "Content-Type", "Content-Length", "Content-Range", "Content-Disposition", "ETag", "Last-Modified", "Accept-Ranges", "Retry-After",
     ];
-
-    private readonly NodeHttpClients _clients = new();
 
     /// <summary>Answers <paramref name="context"/> with the other node's answer for <paramref name="cart"/>.</summary>
     /// <exception cref="UnavailableException">No address of the node answered.</exception>
@@ -30,7 +28,7 @@ internal sealed class CartProxy : IDisposable
         var query = "?cartId=" + Uri.EscapeDataString(cart.CartId) + (fileName is null ? "" : "&filename=" + Uri.EscapeDataString(fileName));
         foreach (var address in NodeHttpClients.InOrder(location.Addresses))
         {
-            var (client, baseUri) = _clients.For(address);
+            var (client, baseUri) = clients.For(address);
             using var request = new HttpRequestMessage(HttpMethods.IsHead(context.Request.Method) ? HttpMethod.Head : HttpMethod.Get, new Uri(baseUri, $"/v1/internal/carts/{Uri.EscapeDataString(cart.Uid)}/tar{query}"));
             foreach (var name in new[] { "Range", "If-Range", "If-None-Match", "If-Modified-Since" })
             {
@@ -96,6 +94,4 @@ internal sealed class CartProxy : IDisposable
             }
         }
     }
-
-    public void Dispose() => _clients.Dispose();
 }

@@ -8,17 +8,16 @@ using Cairn.Volumes;
 namespace Cairn.Server.Modules.Volumes;
 
 /// <summary>Reads a byte range of a blob file held by another node, from <c>GET /v1/internal/volumes/{volume}/{blob}</c>
-/// on one of the addresses that node published (TCP or Unix socket), streaming.</summary>
-internal sealed class HttpBlobRemote : IBlobRemote, IDisposable
+/// on one of the addresses that node published (TCP, TLS or Unix socket), streaming, with the node credential
+/// (<see cref="NodeHttpClients"/>).</summary>
+internal sealed class HttpBlobRemote(NodeHttpClients clients) : IBlobRemote
 {
-    private readonly NodeHttpClients _clients = new();
-
     public async Task<Stream> OpenAsync(VolumeRecord volume, string blobId, long offset, long length, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         foreach (var address in NodeHttpClients.InOrder(volume.Addresses))
         {
-            var (client, baseUri) = _clients.For(address);
+            var (client, baseUri) = clients.For(address);
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, $"/v1/internal/volumes/{volume.VolumeId}/{blobId}"));
             request.Headers.Range = new RangeHeaderValue(offset, offset + length - 1);
             HttpResponseMessage response;
@@ -51,6 +50,4 @@ internal sealed class HttpBlobRemote : IBlobRemote, IDisposable
 
         throw new UnavailableException($"Could not fetch file {blobId} of volume {volume.VolumeId} from node {volume.NodeId} ({(errors.Count == 0 ? "it published no address" : string.Join("; ", errors))}).");
     }
-
-    public void Dispose() => _clients.Dispose();
 }
