@@ -1,3 +1,3 @@
 using Cairn.Cli;
 
-return await Cli.RunAsync(args, Console.Out, Console.Error, Console.OpenStandardInput, Console.OpenStandardOutput());
+return await Cli.RunAsync(args, Console.Out, Console.Error, Console.OpenStandardInput, Console.OpenStandardOutput(), CliEnvironment.Console);

@@ -4,9 +4,13 @@ using Cairn.Server;
 namespace Cairn.Cli;
 
 /// <summary><c>cairn serve</c>: runs the server in the foreground until SIGINT/SIGTERM.</summary>
+/// <remarks>The global TLS options mean for the server what etcd's server flags do: <c>--cert</c>/<c>--key</c> are its
+/// certificate for https listeners (<c>Tls:CertFile</c>, <c>Tls:KeyFile</c>), <c>--cacert</c> the CA of the client
+/// certificates it accepts (<c>Tls:ClientCaFile</c>). Only values typed on the command line are taken: the client's
+/// <c>$CAIRN_CERT</c>/<c>$CAIRN_KEY</c>/<c>$CAIRN_CACERT</c> are not the server's (its own are <c>CAIRN_TLS__*</c>).</remarks>
 internal static class ServeCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the embedded store and the default Unix socket (default ./data)." };
         var listen = new Option<string[]>("--listen")
@@ -134,6 +138,14 @@ internal static class ServeCommand
                 if (parse.GetValue(option) is { } value)
                 {
                     overrides[setting] = value;
+                }
+            }
+
+            foreach (var (option, setting) in new[] { (context.Cert, "Tls:CertFile"), (context.Key, "Tls:KeyFile"), (context.CaCert, "Tls:ClientCaFile") })
+            {
+                if (parse.GetValue(option) is { Length: > 0 } path)
+                {
+                    overrides[setting] = Path.GetFullPath(path);
                 }
             }
 

@@ -28,6 +28,8 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly string _endpoint;
+    private readonly CredentialHandler? _credentials;
+    private readonly ClientTls? _tls;
 
     /// <summary>Connects to <paramref name="endpoint"/>: <c>http://host:port</c> or <c>unix:/path/to/cairn.sock</c>.</summary>
     /// <exception cref="ArgumentException">The endpoint is neither form.</exception>
@@ -36,24 +38,40 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
     {
     }
 
-    /// <summary>Connects as <paramref name="options"/> say.</summary>
-    /// <exception cref="ArgumentException">The endpoint is neither <c>http://host:port</c> nor <c>unix:/path</c>.</exception>
+    /// <summary>Connects as <paramref name="options"/> say: endpoint, credentials and TLS files.</summary>
+    /// <exception cref="ArgumentException">The endpoint is neither <c>http://host:port</c> nor <c>unix:/path</c>; or a
+    /// credential is incomplete (a user without a password); or a TLS file cannot be read. The message names the option.</exception>
     public CairnClient(CairnClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = CairnEndpoint.Parse(options.Endpoint);
-        _http = new HttpClient(endpoint.CreateHandler(), disposeHandler: true) { BaseAddress = endpoint.BaseAddress };
+        _endpoint = endpoint.ToString();
+        var transport = endpoint.CreateHandler();
+        try
+        {
+            _tls = ClientTls.Load(options);
+            _tls?.Apply(transport);
+            _credentials = new CredentialHandler(options, endpoint.BaseAddress, _endpoint, transport);
+        }
+        catch
+        {
+            transport.Dispose();
+            _tls?.Dispose();
+            throw;
+        }
+
+        _http = new HttpClient(_credentials, disposeHandler: true) { BaseAddress = endpoint.BaseAddress };
         if (options.Timeout is { } timeout)
         {
             _http.Timeout = timeout;
         }
 
         _ownsHttp = true;
-        _endpoint = endpoint.ToString();
     }
 
     /// <summary>Uses a caller-made <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the server
-    /// (e.g. one from a test host). The caller keeps ownership of it.</summary>
+    /// (e.g. one from a test host). The caller keeps ownership of it, and its handlers are what authenticate (or not)
+    /// its requests: <see cref="LoginAsync"/> returns a token but cannot make this client use it.</summary>
     public CairnClient(HttpClient httpClient)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
@@ -77,6 +95,8 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
         {
             _http.Dispose();
         }
+
+        _tls?.Dispose();
     }
 
     /// <summary>Same as <see cref="Dispose"/>.</summary>
@@ -183,8 +203,15 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
         }
 
         var reason = $"The server answered {(int)status} {status} without a Cairn problem document.";
-        return status == HttpStatusCode.ServiceUnavailable
-            ? new UnavailableException(reason)
-            : new InternalErrorException(reason);
+        return status switch
+        {
+            HttpStatusCode.ServiceUnavailable => new UnavailableException(reason),
+
+            // A proxy in front of the server may refuse on its own; keep the kind of refusal.
+            HttpStatusCode.Unauthorized => new UnauthenticatedException(reason),
+            HttpStatusCode.Forbidden => new ForbiddenException(reason),
+            HttpStatusCode.TooManyRequests => new TooManyRequestsException(reason, TimeSpan.FromSeconds(1)),
+            _ => new InternalErrorException(reason),
+        };
     }
 }
