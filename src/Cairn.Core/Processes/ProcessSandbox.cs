@@ -92,9 +92,13 @@ public sealed partial class ProcessSandbox
     /// the user exists and is not root, a server that is not root runs programs as itself, the limits are not negative,
     /// and <c>prlimit</c> (and <c>setpriv</c>, to switch users) are installed. Off Linux it is <see cref="None"/>.
     /// </summary>
+    /// <param name="limits">The settings.</param>
+    /// <param name="section">The settings section, which the messages name (<c>Jobs:RunAs</c>).</param>
+    /// <param name="settingName">How a message names a setting (<c>RunAs</c>, <c>MaxMemoryBytes</c>, …) where it is not
+    /// <c>section:Setting</c>, e.g. as a command-line option.</param>
     /// <exception cref="ArgumentException">A setting cannot work; the message names it (<c>Jobs:RunAs</c>, …) and says
     /// what to do.</exception>
-    public static ProcessSandbox Create(ProcessLimits limits, string section)
+    public static ProcessSandbox Create(ProcessLimits limits, string section, Func<string, string>? settingName = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentException.ThrowIfNullOrEmpty(section);
@@ -103,23 +107,25 @@ public sealed partial class ProcessSandbox
             return None;
         }
 
-        Check(limits.MaxMemoryBytes >= 0, $"{section}:MaxMemoryBytes must be a number of bytes, or 0 for no limit; got {limits.MaxMemoryBytes}.");
-        Check(limits.MaxOpenFiles >= 0, $"{section}:MaxOpenFiles must be a number of files, or 0 for the server's own limit; got {limits.MaxOpenFiles}.");
-        Check(limits.MaxCpuSeconds is null or >= 0, $"{section}:MaxCpuSeconds must be a number of seconds, or 0 for no limit; got {limits.MaxCpuSeconds}.");
-        Check(limits.MaxProcesses >= 0, $"{section}:MaxProcesses must be a number of processes, or 0 for no limit; got {limits.MaxProcesses}.");
+        string Name(string setting) => settingName?.Invoke(setting) ?? $"{section}:{setting}";
+
+        Check(limits.MaxMemoryBytes >= 0, $"{Name("MaxMemoryBytes")} must be a number of bytes, or 0 for no limit; got {limits.MaxMemoryBytes}.");
+        Check(limits.MaxOpenFiles >= 0, $"{Name("MaxOpenFiles")} must be a number of files, or 0 for the server's own limit; got {limits.MaxOpenFiles}.");
+        Check(limits.MaxCpuSeconds is null or >= 0, $"{Name("MaxCpuSeconds")} must be a number of seconds, or 0 for no limit; got {limits.MaxCpuSeconds}.");
+        Check(limits.MaxProcesses >= 0, $"{Name("MaxProcesses")} must be a number of processes, or 0 for no limit; got {limits.MaxProcesses}.");
         foreach (var name in limits.Environment.Keys)
         {
             Check(
                 name.Length > 0 && !name.Contains('=', StringComparison.Ordinal) && !name.Contains('\0', StringComparison.Ordinal),
-                $"{section}:Environment has a variable named '{name}'; a name is not empty and has no '=' or NUL.");
+                $"{Name("Environment")} has a variable named '{name}'; a name is not empty and has no '=' or NUL.");
         }
 
         var serverUid = Native.GetEffectiveUserId();
         var serverGid = Native.GetEffectiveGroupId();
-        var user = ResolveUser(limits.RunAs, section, serverUid);
+        var user = ResolveUser(limits.RunAs, Name("RunAs"), serverUid);
         var sandbox = new ProcessSandbox(limits, user, serverUid, serverGid, wrap: true);
         Check(sandbox._prlimit is not null, $"{section}: programs are started under resource limits with prlimit (util-linux), which is not installed; install util-linux.");
-        Check(!sandbox.SwitchesUser || sandbox._setpriv is not null, $"{section}:RunAs: programs are started as user '{user.Name}' with setpriv (util-linux), which is not installed; install util-linux.");
+        Check(!sandbox.SwitchesUser || sandbox._setpriv is not null, $"{Name("RunAs")}: programs are started as user '{user.Name}' with setpriv (util-linux), which is not installed; install util-linux.");
         return sandbox;
     }
 
@@ -332,7 +338,7 @@ public sealed partial class ProcessSandbox
         return hard is { } h && (ulong)wanted > h ? (long)h : wanted;
     }
 
-    private static Account ResolveUser(string? runAs, string section, uint serverUid)
+    private static Account ResolveUser(string? runAs, string setting, uint serverUid)
     {
         Account user;
         if (string.IsNullOrWhiteSpace(runAs))
@@ -340,7 +346,7 @@ public sealed partial class ProcessSandbox
             if (serverUid == 0)
             {
                 user = Native.LookUp("nobody")
-                    ?? throw new ArgumentException($"{section}:RunAs is not set and the server runs as root, so programs would run as 'nobody', but there is no such user; set {section}:RunAs to an unprivileged user.");
+                    ?? throw new ArgumentException($"{setting} is not set and the server runs as root, so programs would run as 'nobody', but there is no such user; set {setting} to an unprivileged user.");
             }
             else
             {
@@ -352,13 +358,13 @@ public sealed partial class ProcessSandbox
             var name = runAs.Trim();
             user = Native.LookUp(name)
                 ?? (uint.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? Native.LookUp(uid) : null)
-                ?? throw new ArgumentException($"{section}:RunAs names user '{name}', which does not exist on this machine.");
+                ?? throw new ArgumentException($"{setting} names user '{name}', which does not exist on this machine.");
         }
 
-        Check(user.Uid != 0, $"{section}:RunAs is '{user.Name}', which is root; programs the server starts never run as root: name an unprivileged user (default nobody).");
+        Check(user.Uid != 0, $"{setting} is '{user.Name}', which is root; programs the server starts never run as root: name an unprivileged user (default nobody).");
         Check(
             serverUid == 0 || user.Uid == serverUid,
-            $"{section}:RunAs is '{user.Name}', but the server runs as uid {serverUid}, which is not root and cannot start programs as another user; leave {section}:RunAs unset (programs then run as the server's user) or start the server as root.");
+            $"{setting} is '{user.Name}', but the server runs as uid {serverUid}, which is not root and cannot start programs as another user; leave {setting} unset (programs then run as the server's user) or start the server as root.");
         return user;
     }
 
