@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Cairn.Contracts;
+using Cairn.Core.Processes;
 using Cairn.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,9 @@ namespace Cairn.Cli;
 /// <c>cairn worker</c>: runs script and seed-style Python jobs from a directory on this machine, claimed from a server,
 /// until SIGINT or SIGTERM; then it stops gracefully (running attempts are stopped and reported, so they are retried at
 /// once rather than after their claim expires). A worker killed outright loses its claims; the server retries their jobs
-/// when the claims expire.
+/// when the claims expire. Scripts run as the server's do: as <c>--run-as</c> (default <c>nobody</c> when the worker is
+/// root), within memory, open-file and CPU limits, with a clean environment (so a <c>CAIRN_TOKEN</c> of the worker's
+/// never reaches them).
 /// </summary>
 internal static class WorkerCommand
 {
@@ -28,9 +31,21 @@ internal static class WorkerCommand
             Description = "The Python interpreter for pulzar: jobs (default python3).",
             DefaultValueFactory = _ => "python3",
         };
+        var runAs = new Option<string?>("--run-as") { Description = "The user scripts run as (default: nobody when cairn runs as root, else cairn's own user; never root)." };
+        var maxMemory = new Option<long>("--max-memory-bytes")
+        {
+            Description = "The most address space a script's process may have, in bytes (default 1 GiB; 0: no limit).",
+            DefaultValueFactory = _ => ProcessLimits.DefaultMaxMemoryBytes,
+        };
+        var maxFiles = new Option<int>("--max-open-files")
+        {
+            Description = "The most files a script's process may have open (default 1024; 0: the worker's own limit).",
+            DefaultValueFactory = _ => ProcessLimits.DefaultMaxOpenFiles,
+        };
+        var maxCpu = new Option<long?>("--max-cpu-seconds") { Description = "The most CPU time a script's process may use (default: from the job's timeout; 0: no limit)." };
         var command = new Command("worker", "Run script:* and pulzar:* jobs from a server's queues until Ctrl-C or SIGTERM.")
         {
-            queues, concurrency, scripts, python,
+            queues, concurrency, scripts, python, runAs, maxMemory, maxFiles, maxCpu,
         };
         context.SetClientAction(command, async (parse, client, ct) =>
         {
@@ -53,7 +68,15 @@ internal static class WorkerCommand
                 throw new ArgumentException($"--scripts: there is no directory '{directory}'.");
             }
 
-            var runner = new ScriptJobs(new ScriptJobOptions { Directory = directory, Python = parse.GetValue(python)! });
+            var limits = new ProcessLimits
+            {
+                RunAs = parse.GetValue(runAs),
+                MaxMemoryBytes = parse.GetValue(maxMemory),
+                MaxOpenFiles = parse.GetValue(maxFiles),
+                MaxCpuSeconds = parse.GetValue(maxCpu),
+            };
+            var sandbox = ProcessSandbox.Create(limits, "cairn worker", OptionName);
+            var runner = new ScriptJobs(new ScriptJobOptions { Directory = directory, Python = parse.GetValue(python)!, Sandbox = sandbox });
             var options = new JobWorkerOptions
             {
                 Queues = queueList,
@@ -79,7 +102,7 @@ internal static class WorkerCommand
             {
                 await worker.StartAsync(ct).ConfigureAwait(false);
                 await context.Error.WriteLineAsync(
-                    $"cairn worker {options.WorkerId}: running up to {slots} job(s) from {string.Join(", ", queueList)} on {client.Endpoint}, scripts in {directory}").ConfigureAwait(false);
+                    $"cairn worker {options.WorkerId}: running up to {slots} job(s) from {string.Join(", ", queueList)} on {client.Endpoint}, scripts in {directory} run as {sandbox.UserName ?? Environment.UserName}").ConfigureAwait(false);
                 await context.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
             }
@@ -97,6 +120,10 @@ internal static class WorkerCommand
         });
         return command;
     }
+
+    /// <summary>The option of a sandbox setting, for its error messages: <c>MaxMemoryBytes</c> is <c>--max-memory-bytes</c>.</summary>
+    private static string OptionName(string setting) =>
+        "--" + string.Concat(setting.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
     /// <summary>The worker's log: one line per entry on standard error (warnings and up, and what each job did).</summary>
     private sealed class LineLogger(TextWriter output) : ILogger

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cairn.Core;
 using Cairn.Core.Concurrency;
+using Cairn.Core.Processes;
 
 namespace Cairn.Extensions;
 
@@ -31,6 +32,11 @@ public sealed record ExtensionOptions
 
     /// <summary>Longest wait for a turn before a call is refused (503). Default 30 s.</summary>
     public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How executables run: as which user, within which limits (<see cref="ProcessSandbox.Create"/>). Default
+    /// <see cref="ProcessSandbox.None"/>, as the caller with its environment; the server gives one made from its
+    /// <c>Extensions</c> settings. In-process (.NET) extensions run inside the server and are not sandboxed.</summary>
+    public ProcessSandbox Sandbox { get; init; } = ProcessSandbox.None;
 }
 
 /// <summary>
@@ -38,8 +44,9 @@ public sealed record ExtensionOptions
 /// letter or digit, checked before any file is looked at, so no request reaches a path outside the directory. Lookup
 /// order: a built-in registered in code; <c>DIR/&lt;name&gt;.dll</c> or <c>DIR/&lt;name&gt;/&lt;name&gt;.dll</c> (a .NET
 /// assembly, see <see cref="ICairnExtension"/>); <c>DIR/&lt;name&gt;</c> with the executable bit (any program: it gets
-/// the arguments as its argv — no shell is involved — the query as <c>CAIRN_QUERY</c> (a JSON object) in its
-/// environment, no stdin, and must print one JSON value on stdout and exit 0).
+/// the arguments as its argv — no shell is involved — the query as <c>CAIRN_QUERY</c> (a JSON object) in an otherwise
+/// clean environment, no stdin, and must print one JSON value on stdout and exit 0; it runs as the
+/// <see cref="ExtensionOptions.Sandbox"/>'s user within its limits).
 /// </summary>
 /// <remarks>At most <see cref="ExtensionOptions.MaxConcurrent"/> runs at once; further calls wait their turn in a queue of
 /// <see cref="ExtensionOptions.MaxQueued"/> (first come, first served; a cancelled call leaves it), and a call that finds
@@ -192,7 +199,7 @@ public sealed partial class ExtensionRunner : IDisposable
 
     private async Task<byte[]> RunProcessAsync(string executable, ExtensionRequest request, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(executable)
+        var info = new ProcessStartInfo
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -200,11 +207,7 @@ public sealed partial class ExtensionRunner : IDisposable
             UseShellExecute = false,
             WorkingDirectory = _options.Directory,
         };
-        foreach (var argument in request.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
+        _options.Sandbox.Prepare(info, executable, request.Arguments, new ProcessRun { Timeout = _options.Timeout });
         info.Environment["CAIRN_QUERY"] = JsonSerializer.Serialize(request.Query);
         info.Environment["CAIRN_EXTENSION"] = request.Name;
         using var process = new Process { StartInfo = info };
@@ -234,7 +237,8 @@ public sealed partial class ExtensionRunner : IDisposable
 
             if (process.ExitCode != 0)
             {
-                throw new ExtensionFailedException($"Extension '{request.Name}' exited with status {process.ExitCode}{Tail(errors.Bytes)}.");
+                var limit = _options.Sandbox.DescribeExit(process.ExitCode) is { } reason ? $" ({reason})" : "";
+                throw new ExtensionFailedException($"Extension '{request.Name}' exited with status {process.ExitCode}{limit}{Tail(errors.Bytes)}.");
             }
 
             try

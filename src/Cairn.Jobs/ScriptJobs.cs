@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Cairn.Contracts;
 using Cairn.Core;
+using Cairn.Core.Processes;
 
 namespace Cairn.Jobs;
 
@@ -16,8 +17,15 @@ public sealed class ScriptJobOptions
     /// <summary>The Python interpreter for seed-style jobs (<c>Jobs:Python</c>).</summary>
     public string Python { get; init; } = "python3";
 
-    /// <summary>Where the runner writes the shim it ships and per-attempt scratch directories.</summary>
-    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "cairn-jobs");
+    /// <summary>Where the runner writes the shim it ships and per-attempt scratch directories (default
+    /// <c>$TMPDIR/cairn-jobs-&lt;user&gt;</c>). With a <see cref="Sandbox"/> that switches users it must be the server's
+    /// own directory, outside the data directory (which the scripts' user cannot enter).</summary>
+    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "cairn-jobs-" + Environment.UserName);
+
+    /// <summary>How scripts run: as which user, within which limits (<see cref="ProcessSandbox.Create"/>). Default
+    /// <see cref="ProcessSandbox.None"/>, as the caller with its environment; the server and <c>cairn worker</c> give one
+    /// made from their settings.</summary>
+    public ProcessSandbox Sandbox { get; init; } = ProcessSandbox.None;
 
     /// <summary>
     /// Finds the local file of a <c>pulzar_data</c> blob key (the seed's data file a job reads through
@@ -32,12 +40,15 @@ public sealed class ScriptJobOptions
 /// shell; the arguments as JSON on stdin and in <c>CAIRN_JOB_ARGS</c>; stdout and stderr as the log; exit code 0 is success),
 /// and <c>pulzar:&lt;dir&gt;/&lt;name&gt;</c> runs the seed's <c>&lt;dir&gt;/&lt;name&gt;.py</c> with <c>execute(params) -&gt; bool</c>
 /// unchanged through a shim Cairn ships (a raised exception is logged as <c>PULZAR_ERROR::&lt;message&gt;</c> and fails the
-/// attempt). The process runs in its own process group, which is killed whole when the attempt is stopped.
+/// attempt). The process runs in its own process group, which is killed whole when the attempt is stopped, as the
+/// <see cref="ScriptJobOptions.Sandbox"/>'s user, within its limits, with a clean environment.
 /// </summary>
 /// <remarks>
 /// A script's files: it runs in an empty scratch directory of its attempt; files it leaves in <c>CAIRN_JOB_OUTPUT</c> are
-/// returned (<c>result.json</c> as the job's result, any other as a stored file), and the scratch directory is deleted
-/// afterwards. Processes the script left behind in its group are killed when it exits, so a job never leaks processes.
+/// returned (<c>result.json</c> as the job's result, any other regular file as a stored file; a link, which could point at
+/// the server's files, fails the attempt), and the scratch directory is deleted afterwards. The scratch directory is the
+/// script's user's while it runs and the server's again before its output is read. Processes the script left behind in
+/// its group are killed when it exits, so a job never leaks processes.
 /// </remarks>
 public sealed partial class ScriptJobs : IJobHandler
 {
@@ -51,15 +62,24 @@ public sealed partial class ScriptJobs : IJobHandler
     /// the pipes open).</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(5);
 
+    private const UnixFileMode ReadableFile = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private const UnixFileMode ReadableDirectory = ReadableFile | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
     private readonly ScriptJobOptions _options;
+    private readonly Lazy<string> _attempts;
     private readonly Lazy<string> _shim;
 
     public ScriptJobs(ScriptJobOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _attempts = new Lazy<string>(PrepareWorkDirectory, LazyThreadSafetyMode.ExecutionAndPublication);
         _shim = new Lazy<string>(WriteShim, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The sandbox scripts run in.</summary>
+    public ProcessSandbox Sandbox => _options.Sandbox;
 
     /// <summary>The registrations that route <c>script:*</c> and <c>pulzar:*</c> jobs here.</summary>
     public IReadOnlyList<JobHandlerRegistration> Registrations => [new(JobNames.ScriptPrefix + "*", this), new(JobNames.PulzarPrefix + "*", this)];
@@ -130,13 +150,19 @@ public sealed partial class ScriptJobs : IJobHandler
             dataPath = await lookup(data.GetString()!, cancellationToken).ConfigureAwait(false);
         }
 
-        var scratch = Path.Combine(_options.WorkDirectory, "attempts", $"{context.Job.Id}-{context.Attempt}-{Guid.NewGuid():N}");
+        var sandbox = _options.Sandbox;
+        var scratch = Path.Combine(_attempts.Value, $"{context.Job.Id}-{context.Attempt}-{Guid.NewGuid():N}");
         var output = Path.Combine(scratch, "output");
         var work = Path.Combine(scratch, "work");
         System.IO.Directory.CreateDirectory(output);
         System.IO.Directory.CreateDirectory(work);
         try
         {
+            foreach (var directory in new[] { scratch, output, work })
+            {
+                sandbox.GiveDirectory(directory);
+            }
+
             var start = new ProcessStartInfo
             {
                 UseShellExecute = false,
@@ -151,27 +177,11 @@ public sealed partial class ScriptJobs : IJobHandler
 
             // setsid(1) makes the child the leader of a new session and process group and execs in place (the child of
             // a fork is never a group leader), so the pid is the group id and the whole tree can be killed at once.
-            var argv = new List<string>();
-            if (Native.Setsid is { } setsid)
-            {
-                start.FileName = setsid;
-                argv.Add(pulzar ? _options.Python : path);
-            }
-            else
-            {
-                start.FileName = pulzar ? _options.Python : path;
-            }
-
-            if (pulzar)
-            {
-                argv.Add(_shim.Value);
-                argv.Add(path);
-            }
-
-            foreach (var arg in argv)
-            {
-                start.ArgumentList.Add(arg);
-            }
+            sandbox.Prepare(
+                start,
+                pulzar ? _options.Python : path,
+                pulzar ? [_shim.Value, path] : [],
+                new ProcessRun { Home = work, NewSession = true, Timeout = TimeSpan.FromSeconds(Math.Max(0, context.Job.TimeoutSeconds)) });
 
             start.Environment["CAIRN_JOB_ID"] = context.Job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             start.Environment["CAIRN_JOB_ATTEMPT"] = context.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -194,7 +204,12 @@ public sealed partial class ScriptJobs : IJobHandler
                 }
             }
 
-            await RunAsync(context, start, argsJson, cancellationToken).ConfigureAwait(false);
+            await RunAsync(context, start, argsJson, sandbox, cancellationToken).ConfigureAwait(false);
+
+            // Back to the server before it reads a file: a process of the script's user that outlived its group can no
+            // longer swap what is in there.
+            sandbox.TakeBackDirectory(scratch);
+            sandbox.TakeBackDirectory(output);
             return await CollectOutputAsync(context, output, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -212,7 +227,7 @@ public sealed partial class ScriptJobs : IJobHandler
         }
     }
 
-    private static async Task RunAsync(JobContext context, ProcessStartInfo start, string argsJson, CancellationToken cancellationToken)
+    private static async Task RunAsync(JobContext context, ProcessStartInfo start, string argsJson, ProcessSandbox sandbox, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var process = new Process { StartInfo = start };
@@ -251,7 +266,8 @@ public sealed partial class ScriptJobs : IJobHandler
         if (process.ExitCode != 0)
         {
             var why = stdout.PulzarError ?? stderr.PulzarError ?? stderr.LastLine ?? "no output on stderr";
-            throw new ScriptFailedException(process.ExitCode, $"exit code {process.ExitCode}: {why}");
+            var limit = sandbox.DescribeExit(process.ExitCode) is { } reason ? $" ({reason})" : "";
+            throw new ScriptFailedException(process.ExitCode, $"exit code {process.ExitCode}{limit}: {why}");
         }
     }
 
@@ -299,9 +315,19 @@ public sealed partial class ScriptJobs : IJobHandler
     private static async Task<JsonElement?> CollectOutputAsync(JobContext context, string output, CancellationToken cancellationToken)
     {
         JsonElement? result = null;
-        foreach (var file in System.IO.Directory.EnumerateFiles(output).Order(StringComparer.Ordinal))
+        foreach (var file in System.IO.Directory.EnumerateFileSystemEntries(output).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(file);
+            if (System.IO.Directory.Exists(file) && new DirectoryInfo(file).LinkTarget is null)
+            {
+                continue;
+            }
+
+            if (!ProcessSandbox.IsRegularFile(file))
+            {
+                throw new InvalidOperationException($"the job left '{name}' in its output directory, which is not a regular file (a link, a FIFO or a device); a job returns regular files only.");
+            }
+
             if (name == "result.json")
             {
                 var bytes = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
@@ -328,21 +354,45 @@ public sealed partial class ScriptJobs : IJobHandler
         return result;
     }
 
-    /// <summary>Writes the shim and its <c>pulzarcore</c> package (embedded resources) under the work directory; each
-    /// file goes in through a rename, so runners sharing the directory never see half of one.</summary>
+    /// <summary>Makes the work directory and its <c>attempts</c> directory (the server's own, 0711 under a sandbox: a
+    /// script's user passes through to its attempt's directory but cannot list the others); returns the latter.</summary>
+    private string PrepareWorkDirectory()
+    {
+        var attempts = Path.Combine(_options.WorkDirectory, "attempts");
+        _options.Sandbox.PrepareWorkRoot(_options.WorkDirectory);
+        _options.Sandbox.PrepareWorkRoot(attempts);
+        return attempts;
+    }
+
+    /// <summary>Writes the shim and its <c>pulzarcore</c> package (embedded resources) under the work directory, readable
+    /// by every user (it is Cairn's code, no secret; the server's umask would make it the server's alone); each file goes
+    /// in through a rename, so runners sharing the directory never see half of one.</summary>
     private string WriteShim()
     {
+        _ = _attempts.Value;
         var directory = Path.Combine(_options.WorkDirectory, "shim");
         var assembly = typeof(ScriptJobs).Assembly;
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("shim/", StringComparison.Ordinal)))
         {
             var target = Path.Combine(directory, resource["shim/".Length..]);
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var parent = Path.GetDirectoryName(target)!;
+            System.IO.Directory.CreateDirectory(parent);
             var temporary = $"{target}.{Guid.NewGuid():N}.tmp";
             using (var input = assembly.GetManifestResourceStream(resource)!)
             using (var file = File.Create(temporary))
             {
                 input.CopyTo(file);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                // Python lists a directory on sys.path before it imports from it, so the directories are readable too.
+                for (var d = parent; d.Length >= directory.Length; d = Path.GetDirectoryName(d)!)
+                {
+                    File.SetUnixFileMode(d, ReadableDirectory);
+                }
+
+                File.SetUnixFileMode(temporary, ReadableFile);
             }
 
             File.Move(temporary, target, overwrite: true);

@@ -222,6 +222,8 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
         var scripts = Directory.CreateTempSubdirectory("cairn-worker-scripts-");
         try
         {
+            // The worker runs scripts as nobody (the tests run as root): its directory must be one nobody can enter.
+            OpenToScripts(scripts.FullName, writable: false);
             WriteScript(scripts.FullName, "hello.sh", "#!/bin/sh\necho \"hello from $(cat)\"\necho done\n");
             WriteScript(fixture.ScriptsDir, "hello.sh", "#!/bin/sh\nexit 1\n"); // what the server checks; never run
             var queue = Unique("scripts");
@@ -254,14 +256,25 @@ public sealed class JobCommandTests(JobsCliFixture fixture) : IClassFixture<Jobs
         }
     }
 
-    /// <summary>Writes an executable script into a job directory.</summary>
+    /// <summary>Writes an executable script (mode 0755: scripts run as nobody when the worker is root) into a job
+    /// directory.</summary>
     internal static void WriteScript(string directory, string name, string text)
     {
         var path = Path.Combine(directory, name);
         File.WriteAllText(path, text);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        }
+    }
+
+    /// <summary>Lets the scripts' user (nobody, as the tests run as root) enter a job directory (0755), or also write in it
+    /// (0777).</summary>
+    internal static void OpenToScripts(string directory, bool writable)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, (UnixFileMode)(writable ? 0b111_111_111 : 0b111_101_101));
         }
     }
 }

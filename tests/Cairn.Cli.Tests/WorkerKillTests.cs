@@ -59,6 +59,9 @@ public sealed class WorkerKillTests(KillTestFixture fixture) : IClassFixture<Kil
         ChildCairn? second = null;
         try
         {
+            // The scripts run as nobody (the workers run as root) and record their pids beside themselves.
+            JobCommandTests.OpenToScripts(blocked.FullName, writable: true);
+            JobCommandTests.OpenToScripts(free.FullName, writable: true);
             JobCommandTests.WriteScript(blocked.FullName, "block.sh", BlockingScript);
             JobCommandTests.WriteScript(free.FullName, "block.sh", BlockingScript);
             await File.WriteAllTextAsync(Path.Combine(free.FullName, "go"), "");

@@ -49,8 +49,8 @@ public sealed class ExtensionHttpTests(VolumeServerFixture fixture) : IClassFixt
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, status);
         Assert.Equal("extension_timeout", body.GetProperty("code").GetString());
-        // On a loaded machine the timeout can fire before the script has written its pid file, so the processes are
-        // found by what they inherited (CAIRN_PIDFILE_DIR names this fixture's directory): the shell and its sleep.
+        // The processes are found by what they inherited (CAIRN_PIDFILE_DIR, which the fixture passes to extensions,
+        // names this fixture's directory): the shell and its sleep.
         await Eventually.UntilAsync(() => ExtensionProcesses().Count == 0, TimeSpan.FromSeconds(10),
             "the timed-out extension's processes are gone");
     }

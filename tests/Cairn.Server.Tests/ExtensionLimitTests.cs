@@ -20,15 +20,17 @@ public sealed class ExtensionLimitTests(ExtensionLimitTests.Fixture fixture) : I
 
     /// <summary>A server whose extensions run four at a time with eight waiting, and an extension <c>slow GATE</c>
     /// that marks itself in <c>running-GATE/</c> while it runs and finishes only once the file <c>open-GATE</c> exists.</summary>
-    public sealed class Fixture : ServerFixture
+    public sealed class Fixture : ServerFixture, IAsyncLifetime
     {
         public Fixture()
         {
-            Directory.CreateDirectory(ExtensionsDir);
-            var script = Path.Combine(ExtensionsDir, "slow");
-            // The working directory of an extension is the extensions directory. Each run logs its pid and how many runs
-            // it saw (itself included) when it started, then waits for its gate without burning the CPU.
-            File.WriteAllText(script, """
+            // The working directory of an extension is the extensions directory, where the runs (as nobody) leave their
+            // marks: writable by everyone here, and beside the data directory, which nobody cannot enter.
+            ProgramDirectories.Create(ExtensionsDir, writable: true);
+
+            // Each run logs its pid and how many runs it saw (itself included) when it started, then waits for its gate
+            // without burning the CPU.
+            ProgramDirectories.Executable(Path.Combine(ExtensionsDir, "slow"), """
                 #!/bin/sh
                 gate="$1"
                 mkdir -p "running-$gate"
@@ -40,10 +42,6 @@ public sealed class ExtensionLimitTests(ExtensionLimitTests.Fixture fixture) : I
                 printf '{"pid": %d}' $$
 
                 """);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
 
             Settings["Extensions:Directory"] = ExtensionsDir;
             Settings["Extensions:MaxConcurrent"] = MaxConcurrent.ToString(CultureInfo.InvariantCulture);
@@ -55,7 +53,15 @@ public sealed class ExtensionLimitTests(ExtensionLimitTests.Fixture fixture) : I
             Settings["Extensions:Timeout"] = "5m";
         }
 
-        public string ExtensionsDir => Path.Combine(DataDir, "ext");
+        public string ExtensionsDir => DataDir + "-ext";
+
+        Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
+
+        async Task IAsyncLifetime.DisposeAsync()
+        {
+            await DisposeAsync();
+            ProgramDirectories.Delete(ExtensionsDir);
+        }
 
         public ExtensionRunner Runner => Server.Services.GetRequiredService<ExtensionRunner>();
 

@@ -14,7 +14,7 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
     public FuzzServerFixture()
         : base(new FakeTimeProvider(DateTimeOffset.UtcNow))
     {
-        Directory.CreateDirectory(ExtensionsDir);
+        ProgramDirectories.Create(ExtensionsDir);
         File.Copy(Path.Combine(VolumeServerFixture.RepoRoot, "extensions", "example"), Path.Combine(ExtensionsDir, "example"));
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Cairn.Extensions.Example.dll"), Path.Combine(ExtensionsDir, "wordcount.dll"));
         Settings["Cluster:Enabled"] = "false";
@@ -29,7 +29,8 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
         Settings["Carts:MaxActiveCarts"] = "0";
     }
 
-    public string ExtensionsDir => Path.Combine(DataDir, "ext");
+    /// <summary>Beside the data directory: extensions run as nobody, who cannot enter the data directory.</summary>
+    public string ExtensionsDir => DataDir + "-ext";
 
     public string VolumeDir => Path.Combine(DataDir, "volumes");
 
@@ -53,5 +54,6 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
     {
         Http?.Dispose();
         await DisposeAsync();
+        ProgramDirectories.Delete(ExtensionsDir);
     }
 }

@@ -3,13 +3,15 @@ using System.Diagnostics;
 namespace Cairn.Server.Tests;
 
 /// <summary>A server with the Pulzar API on a TCP listener of its own, and an extensions directory holding the shipped
-/// example plus test extensions that hang, print non-JSON, fail, and the .NET example assembly.</summary>
-public sealed class VolumeServerFixture : ServerFixture
+/// example plus test extensions that hang, print non-JSON, fail, and the .NET example assembly. The extensions directory
+/// is beside the data directory, not in it: the extensions run as nobody (the tests run as root), who cannot enter the
+/// data directory.</summary>
+public sealed class VolumeServerFixture : ServerFixture, IAsyncLifetime
 {
     public VolumeServerFixture()
     {
-        Directory.CreateDirectory(ExtensionsDir);
-        Script("hang", "#!/bin/sh\necho $$ > \"$CAIRN_PIDFILE_DIR/hang.pid\"\nsleep 600\n");
+        ProgramDirectories.Create(ExtensionsDir);
+        Script("hang", "#!/bin/sh\nsleep 600\n");
         Script("notjson", "#!/bin/sh\necho 'this is not json'\n");
         Script("fails", "#!/bin/sh\necho 'disk on fire' >&2\nexit 3\n");
         Script("argv", "#!/bin/sh\nprintf '{\"n\": %d}' \"$#\"\n");
@@ -18,10 +20,12 @@ public sealed class VolumeServerFixture : ServerFixture
         Settings["Pulzar:Listen:0"] = "http://127.0.0.1:0";
         Settings["Extensions:Directory"] = ExtensionsDir;
         Settings["Extensions:TimeoutSeconds"] = "2";
-        Environment.SetEnvironmentVariable("CAIRN_PIDFILE_DIR", ExtensionsDir);
+
+        // Extensions get a clean environment: the marker by which the hang test finds their processes is passed on.
+        Settings["Extensions:Environment:CAIRN_PIDFILE_DIR"] = ExtensionsDir;
     }
 
-    public string ExtensionsDir => Path.Combine(DataDir, "ext");
+    public string ExtensionsDir => DataDir + "-ext";
 
     public string VolumeDir => Path.Combine(DataDir, "volumes");
 
@@ -44,15 +48,15 @@ public sealed class VolumeServerFixture : ServerFixture
         }
     }
 
-    private void Script(string name, string text)
+    Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        var path = Path.Combine(ExtensionsDir, name);
-        File.WriteAllText(path, text);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        await DisposeAsync();
+        ProgramDirectories.Delete(ExtensionsDir);
     }
+
+    private void Script(string name, string text) => ProgramDirectories.Executable(Path.Combine(ExtensionsDir, name), text);
 }
 
 /// <summary>Runs the real <c>curl</c>, as the seed's users do.</summary>

@@ -8,9 +8,11 @@ namespace Cairn.Server.Tests.Jobs;
 /// <summary>
 /// A server with the jobs module, a Pulzar listener, two in-server workers and a jobs directory of seed-style Python
 /// jobs (<c>example/example_01</c>, <c>example/raises</c>) and shell scripts (<c>echo.sh</c>, <c>gated.sh</c>,
-/// <c>tree.sh</c>). One attempt per job, so a failing job is failed at once.
+/// <c>tree.sh</c>). One attempt per job, so a failing job is failed at once. The jobs run as nobody (the tests run as
+/// root), so the jobs directory is beside the data directory, not in it, and writable by everyone (the scripts leave
+/// their pids there).
 /// </summary>
-public class JobsServerFixture : ServerFixture
+public class JobsServerFixture : ServerFixture, IAsyncLifetime
 {
     public JobsServerFixture()
         : this(null)
@@ -20,7 +22,8 @@ public class JobsServerFixture : ServerFixture
     protected JobsServerFixture(TimeProvider? time)
         : base(time)
     {
-        Directory.CreateDirectory(Path.Combine(JobsDir, "example"));
+        ProgramDirectories.Create(JobsDir, writable: true);
+        ProgramDirectories.Create(Path.Combine(JobsDir, "example"));
         Python("example/example_01.py", """
             from pulzarcore.core_jobs import CoreJobs
 
@@ -73,7 +76,7 @@ public class JobsServerFixture : ServerFixture
         Settings["Jobs:MaxAttempts"] = "1";
     }
 
-    public string JobsDir => Path.Combine(DataDir, "jobs");
+    public string JobsDir => DataDir + "-jobs";
 
     /// <summary>The Pulzar listener, <c>http://127.0.0.1:PORT</c>.</summary>
     public string PulzarEndpoint => Server.CompatAddresses("pulzar").Single();
@@ -82,17 +85,17 @@ public class JobsServerFixture : ServerFixture
 
     public HttpClient Http(string transport) => transport == "unix" ? UnixHttp() : TcpHttp();
 
-    private void Python(string name, string text) => File.WriteAllText(Path.Combine(JobsDir, name), text);
+    Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
 
-    private void Script(string name, string text)
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        var path = Path.Combine(JobsDir, name);
-        File.WriteAllText(path, text);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        await DisposeAsync();
+        ProgramDirectories.Delete(JobsDir);
     }
+
+    private void Python(string name, string text) => ProgramDirectories.Readable(Path.Combine(JobsDir, name), text);
+
+    private void Script(string name, string text) => ProgramDirectories.Executable(Path.Combine(JobsDir, name), text);
 }
 
 /// <summary>A <see cref="JobsServerFixture"/> whose server runs on a fake clock the test moves.</summary>

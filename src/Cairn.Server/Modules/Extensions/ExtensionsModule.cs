@@ -11,7 +11,7 @@ namespace Cairn.Server.Modules.Extensions;
 /// executable from <c>Extensions:Directory</c>, or an extension another module builds in (<see cref="BuiltInExtension"/>).
 /// Always on. Section <c>Extensions</c> (<see cref="ExtensionServerOptions"/>): at most <c>MaxConcurrent</c> runs at
 /// once, <c>MaxQueued</c> calls waiting at most <c>QueueTimeout</c> each, and past that 503 <c>unavailable</c> with
-/// <c>Retry-After</c>.
+/// <c>Retry-After</c>. Executables run as <c>Extensions:RunAs</c> within the limits of <see cref="ProcessSettings"/>.
 /// </summary>
 internal sealed class ExtensionsModule : ICairnModule
 {
@@ -49,6 +49,7 @@ internal sealed class ExtensionsModule : ICairnModule
             MaxConcurrent = settings.MaxConcurrent ?? WorkGateOptions.DefaultMaxConcurrent,
             MaxQueued = settings.MaxQueued,
             QueueTimeout = Settings.Duration("Extensions:QueueTimeout", settings.QueueTimeout, TimeSpan.FromSeconds(30)),
+            Sandbox = ProcessSettings.Resolve(context, "Extensions"),
         };
         services.AddSingleton(sp =>
         {

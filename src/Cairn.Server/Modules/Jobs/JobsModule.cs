@@ -45,13 +45,14 @@ internal sealed class JobsModule : ICairnModule
         services.AddSingleton(setup.Options);
         services.AddSingleton(sp => new JobStore(sp.GetRequiredService<Core.IKeyspace>(), setup.Options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Jobs")));
         services.AddSingleton(sp => new RecurringJobs(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Jobs.Recurring")));
-        services.AddSingleton(sp => new PulzarDataFiles(sp.GetService<BlobStore>(), setup.WorkDirectory, context.Time));
+        services.AddSingleton(sp => new PulzarDataFiles(sp.GetService<BlobStore>(), setup.WorkDirectory, context.Time, setup.Sandbox));
         services.AddSingleton(sp => new ScriptJobs(new ScriptJobOptions
         {
             Directory = setup.Directory,
             Python = setup.Python,
             WorkDirectory = setup.WorkDirectory,
             PulzarDataPath = sp.GetRequiredService<PulzarDataFiles>().PathAsync,
+            Sandbox = setup.Sandbox,
         }));
         if (setup.Workers > 0)
         {
@@ -171,14 +172,56 @@ internal sealed class JobsModule : ICairnModule
             MaxConcurrency = MaxConcurrency(context.Configuration.GetSection(Section + ":MaxConcurrency")),
         };
 
+        var sandbox = ProcessSettings.Resolve(context, Section);
         return new JobsSetup(
             options,
             Path.GetFullPath(settings.Directory),
             settings.Python.Trim(),
-            Path.Combine(context.DataDir, "jobs-work"),
+            WorkDirectory(context, settings, sandbox),
+            sandbox,
             workers,
             queues,
             Settings.Duration(Section + ":ResultRetention", settings.ResultRetention, TimeSpan.FromDays(7), max: MaxDuration));
+    }
+
+    /// <summary>
+    /// <c>Jobs:WorkDirectory</c>: as set, else in the data directory when jobs run as the server's user, else a directory
+    /// of the server's own under the temporary directory, since the jobs' user cannot enter the data directory (0700).
+    /// Under a sandbox that switches users it is made now and must be the server's, so that a bad one is a start-up error
+    /// rather than every job failing.
+    /// </summary>
+    private static string WorkDirectory(ModuleContext context, JobsServerOptions settings, Core.Processes.ProcessSandbox sandbox)
+    {
+        string directory;
+        if (!string.IsNullOrWhiteSpace(settings.WorkDirectory))
+        {
+            directory = Path.GetFullPath(settings.WorkDirectory);
+            var data = Path.TrimEndingDirectorySeparator(context.DataDir) + Path.DirectorySeparatorChar;
+            if (sandbox.SwitchesUser && (directory + Path.DirectorySeparatorChar).StartsWith(data, StringComparison.Ordinal))
+            {
+                throw new StartupException($"Jobs:WorkDirectory '{directory}' is inside the data directory, which jobs running as '{sandbox.UserName}' (Jobs:RunAs) cannot enter; choose a directory outside it.");
+            }
+        }
+        else
+        {
+            directory = sandbox.SwitchesUser
+                ? Path.Combine(Path.GetTempPath(), "cairn-jobs-" + Environment.UserName)
+                : Path.Combine(context.DataDir, "jobs-work");
+        }
+
+        if (sandbox.SwitchesUser)
+        {
+            try
+            {
+                sandbox.PrepareWorkRoot(directory);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                throw new StartupException($"Jobs:WorkDirectory: {e.Message}", e);
+            }
+        }
+
+        return directory;
     }
 
     /// <summary><c>Jobs:MaxConcurrency:&lt;type&gt;</c> settings; a type may have colons (<c>script:x.sh</c>), which the
@@ -207,6 +250,7 @@ internal sealed record JobsSetup(
     string Directory,
     string Python,
     string WorkDirectory,
+    Core.Processes.ProcessSandbox Sandbox,
     int Workers,
     IReadOnlyList<string> Queues,
     TimeSpan ResultRetention);

@@ -17,8 +17,14 @@ public sealed class JobsServerOptions
     /// <c>Extensions:Directory</c>). Default <c>./jobs</c>, the seed's <c>app/jobs</c>.</summary>
     public string Directory { get; set; } = "./jobs";
 
-    /// <summary>The Python interpreter for seed-style jobs (default <c>python3</c>).</summary>
+    /// <summary>The Python interpreter for seed-style jobs (default <c>python3</c>, looked up on the jobs' <c>PATH</c>).</summary>
     public string Python { get; set; } = "python3";
+
+    /// <summary>Where jobs get their scratch directories, the shim of seed-style jobs and copies of their data files.
+    /// Default <c>DATADIR/jobs-work</c> when jobs run as the server's user; <c>$TMPDIR/cairn-jobs-&lt;server user&gt;</c>
+    /// when they run as another (the data directory is closed to it). The jobs' user and limits are
+    /// <see cref="Hosting.ProcessSettings"/> (<c>Jobs:RunAs</c>, <c>Jobs:MaxMemoryBytes</c>, …).</summary>
+    public string? WorkDirectory { get; set; }
 
     /// <summary>How many jobs this node runs at once (default: the number of processors). 0: this node runs none (its
     /// API, schedules and maintenance still work), e.g. when <c>cairn worker</c> processes do the work.</summary>

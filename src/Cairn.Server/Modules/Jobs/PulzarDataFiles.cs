@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Cairn.Core.Processes;
 using Cairn.Volumes;
 
 namespace Cairn.Server.Modules.Jobs;
@@ -8,9 +9,11 @@ namespace Cairn.Server.Modules.Jobs;
 /// file holds its body followed by Cairn's checksum trailer, so it is not the value: the body is copied (checked as it
 /// is read) into <c>&lt;work&gt;/pulzar-data/&lt;sha256&gt;</c> once, and jobs on the same value share that copy. The job
 /// runs on the node that holds the value (<c>launch_job</c> pins it there), so the copy is local; elsewhere (a recurring
-/// job) it is fetched from the holder. Copies unused for <see cref="MaxAge"/> are removed by the maintenance loop.
+/// job) it is fetched from the holder. Copies unused for <see cref="MaxAge"/> are removed by the maintenance loop. Jobs
+/// that run as another user read them through its group (<see cref="ProcessSandbox.ShareForReading"/>); other local
+/// users cannot.
 /// </summary>
-internal sealed class PulzarDataFiles(BlobStore? blobs, string workDirectory, TimeProvider time)
+internal sealed class PulzarDataFiles(BlobStore? blobs, string workDirectory, TimeProvider time, ProcessSandbox sandbox)
 {
     /// <summary>How often unused copies are looked for.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(10);
@@ -38,9 +41,11 @@ internal sealed class PulzarDataFiles(BlobStore? blobs, string workDirectory, Ti
         await using (reader.ConfigureAwait(false))
         {
             Directory.CreateDirectory(_directory);
+            sandbox.ShareForReading(_directory);
             var path = Path.Combine(_directory, reader.Info.Sha256);
             if (File.Exists(path))
             {
+                sandbox.ShareForReading(path);
                 File.SetLastWriteTimeUtc(path, time.GetUtcNow().UtcDateTime);
                 return path;
             }
@@ -55,6 +60,7 @@ internal sealed class PulzarDataFiles(BlobStore? blobs, string workDirectory, Ti
                     await reader.CopyToAsync(file, 0, reader.Info.Size, cancellationToken).ConfigureAwait(false);
                 }
 
+                sandbox.ShareForReading(partial);
                 File.Move(partial, path, overwrite: true);
                 return path;
             }
