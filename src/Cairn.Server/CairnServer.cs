@@ -2,6 +2,7 @@ using Cairn.Core;
 using Cairn.Server.Api;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Cairn.Storage;
 using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
@@ -129,6 +130,7 @@ public sealed class CairnServer : IAsyncDisposable
             // and refuses writes that add data from the start, and accepts them again once space is back.
             _ = app.Services.GetRequiredService<IKeyspace>(); // the container owns the store from here on
             await app.Services.GetRequiredService<SpaceMonitor>().CheckAsync(cancellationToken).ConfigureAwait(false);
+            await SecurityServices.InitializeAsync(app.Services, cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return new CairnServer(app, options, everyListener);
         }
@@ -194,6 +196,10 @@ public sealed class CairnServer : IAsyncDisposable
             if (listener.UnixPath is null)
             {
                 listen.Use(perAddress.Limit);
+            }
+            else
+            {
+                listen.Use(PeerCredentialsReader.Read); // who is at the other end, for auth (SO_PEERCRED)
             }
         }
 
@@ -269,6 +275,7 @@ public sealed class CairnServer : IAsyncDisposable
         }
 
         services.AddOpenApi();
+        var auth = SecurityServices.Add(services, builder.Configuration, [.. compat.Select(c => c.Name)], time);
 
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
@@ -279,8 +286,11 @@ public sealed class CairnServer : IAsyncDisposable
         app.UseMiddleware<BrowserGuard>(OriginAllowList.Parse("Http:AllowedOrigins", options.Http.AllowedOrigins), HostAllowList.Parse(options.Http.AllowedHosts));
         app.UseCors();
         app.UseHttpMetrics();
+        app.UseAuth(auth); // who the caller is, its rate limit, and whether the endpoint is open to it
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseStreamCap();
         KeyspaceApi.Map(app);
+        AuthEndpoints.Map(app);
         foreach (var module in modules)
         {
             module.MapEndpoints(app);
@@ -295,8 +305,8 @@ public sealed class CairnServer : IAsyncDisposable
             }
         }
 
-        app.MapMetrics("/metrics");
-        app.MapOpenApi("/openapi/{documentName}.json");
+        Security.SecurityEndpoints.RequirePermission(app.MapMetrics("/metrics"), Contracts.AuthResources.Admin, "status");
+        Security.SecurityEndpoints.RequireAuthenticated(app.MapOpenApi("/openapi/{documentName}.json"));
         return app;
     }
 

@@ -3,6 +3,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Cairn.Server.Api;
 
-/// <summary><c>/v1/status</c>, <c>/healthz</c> (alive) and <c>/readyz</c> (accepting writes).</summary>
+/// <summary><c>/v1/status</c>, <c>/healthz</c> or <c>/livez</c> (alive) and <c>/readyz</c> (accepting writes).</summary>
 internal static class AdminEndpoints
 {
     public static string Version { get; } =
@@ -18,9 +19,13 @@ internal static class AdminEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/status", StatusAsync).WithName("Status").WithTags("admin").Produces<StatusDto>();
-        app.MapGet("/healthz", HealthAsync).WithName("Health").WithTags("admin");
-        app.MapGet("/readyz", ReadyAsync).WithName("Ready").WithTags("admin");
+        // Any caller may read the store's status (the keyspace contract's StatusAsync, which clients use to start watches
+        // at the current revision), as any etcd user may; the probes are open to everyone, so that a load balancer or an
+        // orchestrator needs no credential.
+        app.MapGet("/v1/status", StatusAsync).WithName("Status").WithTags("admin").Produces<StatusDto>().RequireAuthenticated();
+        app.MapGet("/healthz", HealthAsync).WithName("Health").WithTags("admin").AllowAnonymous();
+        app.MapGet("/livez", HealthAsync).WithName("Live").WithTags("admin").AllowAnonymous();
+        app.MapGet("/readyz", ReadyAsync).WithName("Ready").WithTags("admin").AllowAnonymous();
     }
 
     /// <summary>The alarms raised now.</summary>

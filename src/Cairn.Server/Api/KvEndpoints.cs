@@ -4,6 +4,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,10 +21,11 @@ internal static class KvEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/kv", ListAsync).WithName("ListKeys").WithTags("kv");
-        app.MapGet("/v1/kv/{**key}", GetAsync).WithName("GetKey").WithTags("kv");
-        app.MapPut("/v1/kv/{**key}", PutAsync).WithName("PutKey").WithTags("kv");
-        app.MapDelete("/v1/kv/{**key}", DeleteAsync).WithName("DeleteKey").WithTags("kv");
+        // The key or range is read from the raw target (and a list's from the query): the handlers check it themselves.
+        app.MapGet("/v1/kv", ListAsync).WithName("ListKeys").WithTags("kv").AuthorizeInHandler(AuthResources.Kv);
+        app.MapGet("/v1/kv/{**key}", GetAsync).WithName("GetKey").WithTags("kv").AuthorizeInHandler(AuthResources.Kv);
+        app.MapPut("/v1/kv/{**key}", PutAsync).WithName("PutKey").WithTags("kv").AuthorizeInHandler(AuthResources.Kv);
+        app.MapDelete("/v1/kv/{**key}", DeleteAsync).WithName("DeleteKey").WithTags("kv").AuthorizeInHandler(AuthResources.Kv);
     }
 
     // The limits are the store's (LimitedKeyspace); only a put checks the key here, before it reads a body.
@@ -36,7 +38,9 @@ internal static class KvEndpoints
             return;
         }
 
-        var result = await store.RangeAsync(new RangeRequest(KeyRange.Single(key)) { Revision = RequestReading.Long(context, "revision") ?? 0 }, context.RequestAborted).ConfigureAwait(false);
+        var single = KeyRange.Single(key);
+        Caller.DemandRange(context, single, KeyspaceAccess.Read);
+        var result = await store.RangeAsync(new RangeRequest(single) { Revision = RequestReading.Long(context, "revision") ?? 0 }, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, result.Revision);
         if (result.Kvs.Count == 0)
         {
@@ -64,6 +68,7 @@ internal static class KvEndpoints
     private static async Task ListAsync(HttpContext context, IKeyspace store)
     {
         var range = ListRange(context);
+        Caller.DemandRange(context, range, KeyspaceAccess.Read);
         var limit = RequestReading.Long(context, "limit") ?? DefaultPageSize;
         if (limit is <= 0 or > MaxPageSize)
         {
@@ -125,6 +130,15 @@ internal static class KvEndpoints
         var key = RequestReading.KeyFromPath(context, Prefix);
         Keys.Validate(key);
         limits.CheckKey(key);
+
+        // Checked before the body is read. A condition compares the key, and a failed one answers its mod revision;
+        // prevKv answers the old value: both read it, as etcd's txn compare and prevKv need read.
+        Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Write);
+        if (HasPrecondition(context) || RequestReading.Flag(context, "prevKv"))
+        {
+            Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Read);
+        }
+
         var value = await RequestReading.BodyAsync(context, limits.MaxValueBytes).ConfigureAwait(false);
         var condition = Precondition(context, key);
         var (lease, ttl) = LeaseForPut(context);
@@ -193,6 +207,11 @@ internal static class KvEndpoints
 
         var delete = new DeleteRequest(isPrefix ? KeyRange.Prefix(key) : KeyRange.Single(key)) { PrevKvs = RequestReading.Flag(context, "prevKv") };
         var condition = isPrefix ? null : Precondition(context, key);
+        Caller.DemandRange(context, delete.Range, KeyspaceAccess.Write);
+        if (delete.PrevKvs || condition is not null)
+        {
+            Caller.DemandRange(context, delete.Range, KeyspaceAccess.Read);
+        }
 
         DeleteResult result;
         if (condition is null)
@@ -213,6 +232,9 @@ internal static class KvEndpoints
 
         await Json.WriteAsync(context, DeleteResultDto.From(result)).ConfigureAwait(false);
     }
+
+    private static bool HasPrecondition(HttpContext context) =>
+        context.Request.Headers.IfNoneMatch.Count > 0 || context.Request.Headers.IfMatch.Count > 0;
 
     // If-None-Match: * → create only; If-Match: * → must exist; If-Match: "N" → mod revision must be N.
     private static Compare? Precondition(HttpContext context, string key)

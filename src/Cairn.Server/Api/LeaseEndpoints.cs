@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,11 +14,16 @@ internal static class LeaseEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/leases", GrantAsync).WithName("GrantLease").WithTags("leases").Produces<LeaseDto>(StatusCodes.Status201Created);
-        app.MapGet("/v1/leases", ListAsync).WithName("ListLeases").WithTags("leases").Produces<LeaseListDto>();
-        app.MapGet("/v1/leases/{id}", GetAsync).WithName("GetLease").WithTags("leases").Produces<LeaseDto>();
-        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).WithName("KeepAliveLease").WithTags("leases").Produces<LeaseDto>();
-        app.MapDelete("/v1/leases/{id}", RevokeAsync).WithName("RevokeLease").WithTags("leases").Produces<LeaseDto>();
+        app.MapPost("/v1/leases", GrantAsync).WithName("GrantLease").WithTags("leases").Produces<LeaseDto>(StatusCodes.Status201Created)
+            .RequirePermission(AuthResources.Leases, KeyspaceAccess.Write);
+        app.MapGet("/v1/leases", ListAsync).WithName("ListLeases").WithTags("leases").Produces<LeaseListDto>()
+            .RequirePermission(AuthResources.Leases, KeyspaceAccess.Read);
+        app.MapGet("/v1/leases/{id}", GetAsync).WithName("GetLease").WithTags("leases").Produces<LeaseDto>()
+            .RequirePermission(AuthResources.Leases, KeyspaceAccess.Read);
+        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).WithName("KeepAliveLease").WithTags("leases").Produces<LeaseDto>()
+            .RequirePermission(AuthResources.Leases, KeyspaceAccess.Write);
+        app.MapDelete("/v1/leases/{id}", RevokeAsync).WithName("RevokeLease").WithTags("leases").Produces<LeaseDto>()
+            .RequirePermission(AuthResources.Leases, KeyspaceAccess.Write);
     }
 
     private static async Task GrantAsync(HttpContext context, IKeyspace store)
@@ -42,6 +48,13 @@ internal static class LeaseEndpoints
         var withKeys = RequestReading.Flag(context, "keys");
         var lease = await store.LeaseTimeToLiveAsync(leaseId, withKeys, context.RequestAborted).ConfigureAwait(false)
             ?? throw new LeaseNotFoundException(leaseId);
+
+        // The keys' names are the keys': listing them needs read on each, as etcd's LeaseTimeToLive with keys does.
+        foreach (var key in lease.Keys)
+        {
+            Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Read);
+        }
+
         await Json.WriteAsync(context, LeaseDto.From(lease, withKeys)).ConfigureAwait(false);
     }
 
@@ -54,6 +67,17 @@ internal static class LeaseEndpoints
     private static async Task RevokeAsync(HttpContext context, IKeyspace store, string id)
     {
         var leaseId = ParseId(id);
+
+        // Revoking deletes the lease's keys: it needs write on each, as etcd's LeaseRevoke does.
+        if (Caller.Of(context).IsRestricted
+            && await store.LeaseTimeToLiveAsync(leaseId, includeKeys: true, context.RequestAborted).ConfigureAwait(false) is { } lease)
+        {
+            foreach (var key in lease.Keys)
+            {
+                Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Write);
+            }
+        }
+
         var revision = await store.RevokeLeaseAsync(leaseId, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, revision);
         await Json.WriteAsync(context, new LeaseRevokeDto { Id = leaseId, Revision = revision }).ConfigureAwait(false);

@@ -1,5 +1,7 @@
+using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
+using Cairn.Server.Security;
 using Cairn.Server.Snapshots;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,5 +27,5 @@ internal static class SnapshotEndpoints
                 // Part of the tar is out: break the transfer, so the client never keeps a snapshot that looks whole.
                 context.Abort();
             }
-        }).WithName("Snapshot").WithTags("admin");
+        }).WithName("Snapshot").WithTags("admin").RequirePermission(AuthResources.Admin, "snapshot");
 }

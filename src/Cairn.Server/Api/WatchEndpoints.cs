@@ -6,6 +6,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,8 +23,9 @@ namespace Cairn.Server.Api;
 /// </summary>
 internal static class WatchEndpoints
 {
+    // The range is in the query (or, on a socket, in each create): the handlers check it, and filter every event.
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/v1/watch", WatchAsync).WithName("Watch").WithTags("watch");
+        app.MapGet("/v1/watch", WatchAsync).WithName("Watch").WithTags("watch").AuthorizeInHandler(AuthResources.Kv);
 
     private static async Task WatchAsync(HttpContext context, IKeyspace store, IHostApplicationLifetime lifetime)
     {
@@ -43,7 +45,7 @@ internal static class WatchEndpoints
             }
 
             var logger = context.RequestServices.GetRequiredService<ILogger<WatchSocket>>();
-            await new WatchSocket(socket, store, logger).RunAsync(ending.Token).ConfigureAwait(false);
+            await new WatchSocket(socket, store, context, logger).RunAsync(ending.Token).ConfigureAwait(false);
             return;
         }
 
@@ -63,12 +65,17 @@ internal static class WatchEndpoints
             ProgressSeconds = RequestReading.Duration(context, "progress")?.TotalSeconds ?? RequestReading.Double(context, "progressSeconds"),
         };
 
-        var (request, revision) = await WatchStart.ResolveAsync(store, create.ToModel(), context.RequestAborted).ConfigureAwait(false);
+        // A range the caller may read only partly is refused (as etcd does), not narrowed; the events are still checked
+        // one by one as they go out, so that a permission taken away stops them at once.
+        var asked = create.ToModel();
+        Caller.DemandRange(context, asked.Range, KeyspaceAccess.Read);
+        var canRead = KeyspaceAccess.EventFilter(context);
+        var (request, revision) = await WatchStart.ResolveAsync(store, asked, context.RequestAborted).ConfigureAwait(false);
         await ServerSentEvents.StreamAsync(
             context,
             request.StartRevision,
             revision,
-            ending => store.WatchAsync(request, ending),
+            ending => canRead is null ? store.WatchAsync(request, ending) : KeyspaceAccess.FilterAsync(store.WatchAsync(request, ending), canRead, ending),
             response => new SseEvent(response.IsProgressNotify ? "progress" : "events", response.Revision, WatchResponseDto.From(response))).ConfigureAwait(false);
     }
 }

@@ -6,6 +6,8 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Server.Api;
@@ -16,14 +18,17 @@ namespace Cairn.Server.Api;
 /// <c>{"watchId","revision","events":[…]}</c> (with <c>"progress":true</c> and no events for a progress notification),
 /// <c>{"canceled":{watchId,code,reason,…}}</c>, <c>{"keepalive":{id,ttl,remaining}}</c>, or
 /// <c>{"error":{code,detail,…}}</c> for a message it could not act on; an error never ends the socket's other watches.
+/// A create on a range the caller may not read whole is such an error (<c>permission_denied</c>, or <c>unauthenticated</c>),
+/// a keep-alive needs <c>leases:write</c>, and every event is checked against the caller's permissions as it goes out.
 /// </summary>
-internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILogger<WatchSocket> logger)
+internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, HttpContext context, ILogger<WatchSocket> logger)
 {
     private const int MaxMessageBytes = 64 * 1024;
 
     // Bounded: a client that stops reading stalls its own watches (which then catch up from history), nothing else.
     private readonly Channel<object> _outgoing = Channel.CreateBounded<object>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _watches = new();
+    private readonly Func<string, bool>? _canRead = KeyspaceAccess.EventFilter(context);
     private long _lastWatchId;
 
     public async Task RunAsync(CancellationToken aborted)
@@ -134,6 +139,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
             }
             else
             {
+                Caller.Demand(context, AuthResources.Leases, KeyspaceAccess.Write, null);
                 var lease = await store.KeepAliveLeaseAsync(request.KeepAlive!.Lease, cancellationToken).ConfigureAwait(false);
                 await SendAsync(new SocketEventDto { Keepalive = LeaseDto.From(lease, withKeys: false) }, cancellationToken).ConfigureAwait(false);
             }
@@ -147,6 +153,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
     private async Task CreateAsync(WatchCreateDto create, CancellationToken cancellationToken)
     {
         var asked = create.ToModel(); // invalid input is refused before an id is taken
+        Caller.DemandRange(context, asked.Range, KeyspaceAccess.Read);
         var id = create.WatchId ?? NextFreeWatchId();
         WatchRequest request;
         long revision;
@@ -191,7 +198,10 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, ILo
         {
             await foreach (var response in store.WatchAsync(request, stop.Token).ConfigureAwait(false))
             {
-                await _outgoing.Writer.WriteAsync(WatchResponseDto.From(response, id), stop.Token).ConfigureAwait(false);
+                if (KeyspaceAccess.Filter(response, _canRead) is { } allowed)
+                {
+                    await _outgoing.Writer.WriteAsync(WatchResponseDto.From(allowed, id), stop.Token).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Cairn.Server.Hosting;
 
 /// <summary>
-/// User and group names to ids, as chown(1) looks them up: through the C library (getpwnam_r, getgrnam_r), so that every
-/// source the system is configured with (files, LDAP, systemd's dynamic users) answers, not only /etc/passwd.
+/// User and group names to ids, and user ids back to names, as chown(1) and ls(1) look them up: through the C library
+/// (getpwnam_r, getgrnam_r, getpwuid_r), so that every source the system is configured with (files, LDAP, systemd's
+/// dynamic users) answers, not only /etc/passwd.
 /// </summary>
 internal static partial class UnixAccounts
 {
@@ -20,6 +21,48 @@ internal static partial class UnixAccounts
 
     /// <summary>The id of group <paramref name="name"/>; null when there is no such group.</summary>
     public static uint? GroupId(string name) => Look(name, GetGrNam);
+
+    /// <summary>The name of user id <paramref name="uid"/> (getpwuid_r); null when no user has it.</summary>
+    public static string? UserName(uint uid)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        // The name the entry points to is in the buffer, so both live in native memory that cannot move under it.
+        var entry = Marshal.AllocHGlobal(StructBytes);
+        try
+        {
+            for (var size = 4096; size <= 1 << 20; size *= 4)
+            {
+                var buffer = Marshal.AllocHGlobal(size);
+                try
+                {
+                    var error = GetPwUid(uid, entry, buffer, (nuint)size, out var result);
+                    if (error == ERANGE)
+                    {
+                        continue;
+                    }
+
+                    return error == 0 && result != 0 ? Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry)) : null;
+                }
+                finally
+                {
+                    Marshal.FreeHGlobal(buffer);
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(entry);
+        }
+    }
+
+    /// <summary>The effective user id of this process (the server's own Unix user).</summary>
+    public static uint? EffectiveUserId() => OperatingSystem.IsWindows() ? null : GetEUid();
 
     private delegate int Lookup(string name, byte[] entry, byte[] buffer, nuint length, out nint result);
 
@@ -50,6 +93,12 @@ internal static partial class UnixAccounts
 
     [LibraryImport("libc", EntryPoint = "getpwnam_r", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int GetPwNam(string name, [Out] byte[] entry, [Out] byte[] buffer, nuint length, out nint result);
+
+    [LibraryImport("libc", EntryPoint = "getpwuid_r")]
+    private static partial int GetPwUid(uint uid, nint entry, nint buffer, nuint length, out nint result);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEUid();
 
     [LibraryImport("libc", EntryPoint = "getgrnam_r", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int GetGrNam(string name, [Out] byte[] entry, [Out] byte[] buffer, nuint length, out nint result);

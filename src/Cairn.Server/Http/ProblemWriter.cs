@@ -9,7 +9,12 @@ namespace Cairn.Server.Http;
 internal static class ProblemWriter
 {
     public static Task WriteAsync(HttpContext context, CairnException error) =>
-        WriteAsync(context, error.Code, error.Message, error.Details, retryAfter: (error as UnavailableException)?.RetryAfter);
+        WriteAsync(context, error.Code, error.Message, error.Details, retryAfter: error switch
+        {
+            UnavailableException unavailable => unavailable.RetryAfter,
+            TooManyRequestsException tooMany => tooMany.RetryAfter,
+            _ => null,
+        });
 
     public static async Task WriteAsync(HttpContext context, string code, string detail, IReadOnlyDictionary<string, object?>? details = null, int? status = null, TimeSpan? retryAfter = null)
     {
@@ -45,6 +50,12 @@ internal static class ProblemWriter
         if (retryAfter is { } wait)
         {
             context.Response.Headers.RetryAfter = Durations.WholeSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (statusCode == StatusCodes.Status401Unauthorized)
+        {
+            // Says how to authenticate (RFC 9110); Bearer, not Basic, so that a browser does not pop up a password dialog.
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"cairn\"";
         }
 
         context.Response.StatusCode = statusCode;

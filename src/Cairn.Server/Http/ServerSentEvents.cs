@@ -42,6 +42,8 @@ internal static class ServerSentEvents
     /// </summary>
     public static async Task StreamAsync<T>(HttpContext context, long startRevision, long revision, Func<CancellationToken, IAsyncEnumerable<T>> items, Func<T, SseEvent> describe)
     {
+        // Counted against the caller's open streams (Auth:MaxWatchesPerUser) until it ends; past the cap, a 429 before any header.
+        using var slot = Security.CallerLimits.EnterStream(context);
         // A stream lasts until the client leaves or the server stops: shutdown must not wait for watchers to hang up.
         var lifetime = context.RequestServices.GetRequiredService<IHostApplicationLifetime>();
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);

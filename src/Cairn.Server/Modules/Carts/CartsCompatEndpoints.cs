@@ -5,6 +5,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -54,9 +55,14 @@ internal static partial class CartsCompatEndpoints
     public static void Map(CompatMount mount)
     {
         var after = mount.SegmentsAfter;
-        var root = mount.Endpoints.MapMethods("/", GetOrHead, (HttpContext context) => GuardAsync(context, () => RootAsync(context, after)));
-        var cart = mount.Endpoints.MapMethods("/{uid}", Methods, (HttpContext context, CartStore carts) => GuardAsync(context, () => CartAsync(context, carts, after)));
-        mount.Endpoints.Map("/{**rest}", (HttpContext context) => GuardAsync(context, () => OtherAsync(context, after))).ExcludeFromDescription();
+        // The root only says the API is up; a cart's handler checks read (GET, HEAD) or write (POST, DELETE) on its uid;
+        // the catch-all only refuses.
+        var root = mount.Endpoints.MapMethods("/", GetOrHead, (HttpContext context) => GuardAsync(context, () => RootAsync(context, after)))
+            .RequireAuthenticated();
+        var cart = mount.Endpoints.MapMethods("/{uid}", Methods, (HttpContext context, CartStore carts) => GuardAsync(context, () => CartAsync(context, carts, after)))
+            .AuthorizeInHandler(AuthResources.Carts);
+        mount.Endpoints.Map("/{**rest}", (HttpContext context) => GuardAsync(context, () => OtherAsync(context, after))).ExcludeFromDescription()
+            .AuthorizeInHandler(AuthResources.Carts);
         if (!mount.IsRoot)
         {
             root.WithName("CompatCartdUp").WithTags("compat-cartd");
@@ -87,6 +93,8 @@ internal static partial class CartsCompatEndpoints
         }
 
         var method = context.Request.Method;
+        var reads = HttpMethods.IsHead(method) || HttpMethods.IsGet(method);
+        Caller.Demand(context, AuthResources.Carts, reads ? CartEndpoints.Read : CartEndpoints.Write, segments[0]);
         if (HttpMethods.IsHead(method))
         {
             await StatusAsync(context, carts, segments[0]).ConfigureAwait(false);
@@ -244,6 +252,11 @@ internal static partial class CartsCompatEndpoints
         try
         {
             await handler().ConfigureAwait(false);
+        }
+        catch (CairnException ex) when (ex is UnauthenticatedException or PermissionDeniedException)
+        {
+            // A refusal of the caller is the server's own answer (with its WWW-Authenticate), not the seed's.
+            throw;
         }
         catch (CairnException ex)
         {

@@ -5,6 +5,7 @@ using Cairn.Coordination;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +18,8 @@ internal static class ClusterEndpoints
     private static readonly JsonSerializerOptions Lenient = new(WireJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/v1/cluster/nodes", NodesAsync).WithName("ClusterNodes").WithTags("cluster").Produces<ClusterNodesDto>();
+        app.MapGet("/v1/cluster/nodes", NodesAsync).WithName("ClusterNodes").WithTags("cluster").Produces<ClusterNodesDto>()
+            .RequirePermission(AuthResources.Admin, "status");
 
     private static async Task NodesAsync(HttpContext context, IKeyspace store)
     {

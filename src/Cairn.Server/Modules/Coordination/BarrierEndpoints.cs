@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Recipes;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,12 +19,18 @@ internal static class BarrierEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPut(Prefix + "/{name}", HoldAsync).WithName("HoldBarrier").WithTags("barriers").Produces<BarrierStateDto>();
-        app.MapDelete(Prefix + "/{name}", ReleaseAsync).WithName("ReleaseBarrier").WithTags("barriers").Produces(StatusCodes.Status204NoContent);
-        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetBarrier").WithTags("barriers").Produces<BarrierStateDto>();
-        app.MapPost(Prefix + "/{name}/wait", WaitAsync).WithName("WaitBarrier").WithTags("barriers").Produces<BarrierStateDto>();
-        app.MapPost(Prefix + "/{name}/enter", EnterAsync).WithName("EnterBarrier").WithTags("barriers").Produces<BarrierEntryDto>();
-        app.MapPost(Prefix + "/{name}/leave", LeaveAsync).WithName("LeaveBarrier").WithTags("barriers").Produces(StatusCodes.Status204NoContent);
+        app.MapPut(Prefix + "/{name}", HoldAsync).WithName("HoldBarrier").WithTags("barriers").Produces<BarrierStateDto>()
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapDelete(Prefix + "/{name}", ReleaseAsync).WithName("ReleaseBarrier").WithTags("barriers").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetBarrier").WithTags("barriers").Produces<BarrierStateDto>()
+            .RequirePermission(AuthResources.Locks, "read", "name");
+        app.MapPost(Prefix + "/{name}/wait", WaitAsync).WithName("WaitBarrier").WithTags("barriers").Produces<BarrierStateDto>()
+            .RequirePermission(AuthResources.Locks, "read", "name");
+        app.MapPost(Prefix + "/{name}/enter", EnterAsync).WithName("EnterBarrier").WithTags("barriers").Produces<BarrierEntryDto>()
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/leave", LeaveAsync).WithName("LeaveBarrier").WithTags("barriers").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
     }
 
     private static async Task HoldAsync(HttpContext context, BarrierStore barriers, string name)

@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Recipes;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -21,11 +22,16 @@ internal static class ElectionEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost(Prefix + "/{name}/campaign", CampaignAsync).WithName("Campaign").WithTags("elections").Produces<LeaderDto>();
-        app.MapPost(Prefix + "/{name}/proclaim", ProclaimAsync).WithName("Proclaim").WithTags("elections").Produces<LeaderDto>();
-        app.MapPost(Prefix + "/{name}/resign", ResignAsync).WithName("Resign").WithTags("elections").Produces(StatusCodes.Status204NoContent);
-        app.MapGet(Prefix + "/{name}", LeaderAsync).WithName("GetLeader").WithTags("elections").Produces<LeaderDto>();
-        app.MapGet(Prefix + "/{name}/observe", ObserveAsync).WithName("ObserveElection").WithTags("elections").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        app.MapPost(Prefix + "/{name}/campaign", CampaignAsync).WithName("Campaign").WithTags("elections").Produces<LeaderDto>()
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/proclaim", ProclaimAsync).WithName("Proclaim").WithTags("elections").Produces<LeaderDto>()
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/resign", ResignAsync).WithName("Resign").WithTags("elections").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapGet(Prefix + "/{name}", LeaderAsync).WithName("GetLeader").WithTags("elections").Produces<LeaderDto>()
+            .RequirePermission(AuthResources.Locks, "read", "name");
+        app.MapGet(Prefix + "/{name}/observe", ObserveAsync).WithName("ObserveElection").WithTags("elections").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequirePermission(AuthResources.Locks, "read", "name");
     }
 
     private static async Task CampaignAsync(HttpContext context, ElectionStore elections, IKeyspace store, string name)

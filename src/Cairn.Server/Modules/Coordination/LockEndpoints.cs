@@ -3,6 +3,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Recipes;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,9 +21,12 @@ internal static class LockEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost(Prefix + "/{name}", AcquireAsync).WithName("AcquireLock").WithTags("locks").Produces<LockGrantDto>();
-        app.MapDelete(Prefix + "/{name}", ReleaseAsync).WithName("ReleaseLock").WithTags("locks").Produces(StatusCodes.Status204NoContent);
-        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetLock").WithTags("locks").Produces<LockStateDto>();
+        app.MapPost(Prefix + "/{name}", AcquireAsync).WithName("AcquireLock").WithTags("locks").Produces<LockGrantDto>()
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapDelete(Prefix + "/{name}", ReleaseAsync).WithName("ReleaseLock").WithTags("locks").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetLock").WithTags("locks").Produces<LockStateDto>()
+            .RequirePermission(AuthResources.Locks, "read", "name");
     }
 
     private static async Task AcquireAsync(HttpContext context, LockStore locks, IKeyspace store, string name)

@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Pools;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,15 +20,24 @@ internal static class PoolEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet(Prefix, ListPoolsAsync).WithName("ListPools").WithTags("pools").Produces<PoolList>();
-        app.MapGet(Prefix + "/{pool}", GetAsync).WithName("GetPool").WithTags("pools").Produces<PoolDto>();
-        app.MapPost(Prefix + "/{pool}/members", JoinAsync).WithName("JoinPool").WithTags("pools").Produces<PoolMemberDto>(StatusCodes.Status201Created);
-        app.MapDelete(Prefix + "/{pool}/members/{member}", LeaveAsync).WithName("LeavePool").WithTags("pools").Produces(StatusCodes.Status204NoContent);
-        app.MapGet(Prefix + "/{pool}/events", EventsAsync).WithName("WatchPool").WithTags("pools").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        app.MapGet(Prefix + "/{pool}/members/{member}/events", FollowAsync).WithName("FollowPoolMember").WithTags("pools").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        app.MapGet(Prefix + "/{pool}/members/{member}/items", ItemsAsync).WithName("ListPoolItems").WithTags("pools").Produces<List<PoolItemDto>>();
-        app.MapPut(Prefix + "/{pool}/members/{member}/items/{item}", PutItemAsync).WithName("PutPoolItem").WithTags("pools").Produces<PoolItemDto>();
-        app.MapDelete(Prefix + "/{pool}/members/{member}/items/{item}", FinishItemAsync).WithName("FinishPoolItem").WithTags("pools").Produces(StatusCodes.Status204NoContent);
+        app.MapGet(Prefix, ListPoolsAsync).WithName("ListPools").WithTags("pools").Produces<PoolList>()
+            .RequirePermission(AuthResources.Pools, "read");
+        app.MapGet(Prefix + "/{pool}", GetAsync).WithName("GetPool").WithTags("pools").Produces<PoolDto>()
+            .RequirePermission(AuthResources.Pools, "read", "pool");
+        app.MapPost(Prefix + "/{pool}/members", JoinAsync).WithName("JoinPool").WithTags("pools").Produces<PoolMemberDto>(StatusCodes.Status201Created)
+            .RequirePermission(AuthResources.Pools, "write", "pool");
+        app.MapDelete(Prefix + "/{pool}/members/{member}", LeaveAsync).WithName("LeavePool").WithTags("pools").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Pools, "write", "pool");
+        app.MapGet(Prefix + "/{pool}/events", EventsAsync).WithName("WatchPool").WithTags("pools").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequirePermission(AuthResources.Pools, "read", "pool");
+        app.MapGet(Prefix + "/{pool}/members/{member}/events", FollowAsync).WithName("FollowPoolMember").WithTags("pools").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequirePermission(AuthResources.Pools, "read", "pool");
+        app.MapGet(Prefix + "/{pool}/members/{member}/items", ItemsAsync).WithName("ListPoolItems").WithTags("pools").Produces<List<PoolItemDto>>()
+            .RequirePermission(AuthResources.Pools, "read", "pool");
+        app.MapPut(Prefix + "/{pool}/members/{member}/items/{item}", PutItemAsync).WithName("PutPoolItem").WithTags("pools").Produces<PoolItemDto>()
+            .RequirePermission(AuthResources.Pools, "write", "pool");
+        app.MapDelete(Prefix + "/{pool}/members/{member}/items/{item}", FinishItemAsync).WithName("FinishPoolItem").WithTags("pools").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Pools, "write", "pool");
     }
 
     private static async Task ListPoolsAsync(HttpContext context, PoolStore pools, IKeyspace store)

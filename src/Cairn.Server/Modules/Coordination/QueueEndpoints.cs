@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Recipes;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,11 +19,16 @@ internal static class QueueEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost(Prefix + "/{name}", EnqueueAsync).WithName("Enqueue").WithTags("queues").Produces<QueueItemDto>(StatusCodes.Status201Created);
-        app.MapPost(Prefix + "/{name}/dequeue", DequeueAsync).WithName("Dequeue").WithTags("queues").Produces<QueueItemDto>().Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{name}/items/{id}/ack", AckAsync).WithName("AckQueueItem").WithTags("queues").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{name}/items/{id}/nack", NackAsync).WithName("NackQueueItem").WithTags("queues").Produces(StatusCodes.Status204NoContent);
-        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetQueue").WithTags("queues").Produces<QueueStateDto>();
+        app.MapPost(Prefix + "/{name}", EnqueueAsync).WithName("Enqueue").WithTags("queues").Produces<QueueItemDto>(StatusCodes.Status201Created)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/dequeue", DequeueAsync).WithName("Dequeue").WithTags("queues").Produces<QueueItemDto>().Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/items/{id}/ack", AckAsync).WithName("AckQueueItem").WithTags("queues").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapPost(Prefix + "/{name}/items/{id}/nack", NackAsync).WithName("NackQueueItem").WithTags("queues").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Locks, "write", "name");
+        app.MapGet(Prefix + "/{name}", GetAsync).WithName("GetQueue").WithTags("queues").Produces<QueueStateDto>()
+            .RequirePermission(AuthResources.Locks, "read", "name");
     }
 
     private static async Task EnqueueAsync(HttpContext context, QueueStore queues, string name)

@@ -3,6 +3,7 @@ using Cairn.Contracts;
 using Cairn.Coordination.Runs;
 using Cairn.Core;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,23 +24,36 @@ internal static class RunEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost(Prefix, CreateAsync).WithName("CreateRun").WithTags("runs").Produces<RunDto>(StatusCodes.Status201Created);
-        app.MapGet(Prefix, ListAsync).WithName("ListRuns").WithTags("runs").Produces<RunListDto>();
-        app.MapPost(Prefix + "/import", ImportAsync).WithName("ImportRun").WithTags("runs").Produces<RunDto>(StatusCodes.Status201Created);
-        app.MapGet(Prefix + "/{id}", GetAsync).WithName("GetRun").WithTags("runs").Produces<RunDto>();
-        app.MapDelete(Prefix + "/{id}", DeleteAsync).WithName("DeleteRun").WithTags("runs").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{id}/nodes/{node}/{index}/complete", CompleteAsync).WithName("CompleteRunState").WithTags("runs").Produces<RunCompletionDto>();
-        app.MapGet(Prefix + "/{id}/params", ListParametersAsync).WithName("ListRunParameters").WithTags("runs").Produces<List<RunParameterDto>>();
-        app.MapGet(Prefix + "/{id}/params/{name}", GetRunParameterAsync).WithName("GetRunParameter").WithTags("runs").Produces<RunParameterDto>();
-        app.MapPut(Prefix + "/{id}/params/{name}", SetRunParameterAsync).WithName("SetRunParameter").WithTags("runs").Produces<RunParameterDto>();
-        app.MapGet(Prefix + "/{id}/nodes/{node}/{index}/params/{name}", GetIndexParameterAsync).WithName("GetRunIndexParameter").WithTags("runs").Produces<RunParameterDto>();
-        app.MapPut(Prefix + "/{id}/nodes/{node}/{index}/params/{name}", SetIndexParameterAsync).WithName("SetRunIndexParameter").WithTags("runs").Produces<RunParameterDto>();
-        app.MapGet(Prefix + "/{id}/events", EventsAsync).WithName("WatchRun").WithTags("runs").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        app.MapPost(Prefix, CreateAsync).WithName("CreateRun").WithTags("runs").Produces<RunDto>(StatusCodes.Status201Created)
+            .AuthorizeInHandler(AuthResources.Runs);
+        app.MapGet(Prefix, ListAsync).WithName("ListRuns").WithTags("runs").Produces<RunListDto>()
+            .RequirePermission(AuthResources.Runs, "read");
+        app.MapPost(Prefix + "/import", ImportAsync).WithName("ImportRun").WithTags("runs").Produces<RunDto>(StatusCodes.Status201Created)
+            .AuthorizeInHandler(AuthResources.Runs);
+        app.MapGet(Prefix + "/{id}", GetAsync).WithName("GetRun").WithTags("runs").Produces<RunDto>()
+            .RequirePermission(AuthResources.Runs, "read", "id");
+        app.MapDelete(Prefix + "/{id}", DeleteAsync).WithName("DeleteRun").WithTags("runs").Produces(StatusCodes.Status204NoContent)
+            .RequirePermission(AuthResources.Runs, "write", "id");
+        app.MapPost(Prefix + "/{id}/nodes/{node}/{index}/complete", CompleteAsync).WithName("CompleteRunState").WithTags("runs").Produces<RunCompletionDto>()
+            .RequirePermission(AuthResources.Runs, "write", "id");
+        app.MapGet(Prefix + "/{id}/params", ListParametersAsync).WithName("ListRunParameters").WithTags("runs").Produces<List<RunParameterDto>>()
+            .RequirePermission(AuthResources.Runs, "read", "id");
+        app.MapGet(Prefix + "/{id}/params/{name}", GetRunParameterAsync).WithName("GetRunParameter").WithTags("runs").Produces<RunParameterDto>()
+            .RequirePermission(AuthResources.Runs, "read", "id");
+        app.MapPut(Prefix + "/{id}/params/{name}", SetRunParameterAsync).WithName("SetRunParameter").WithTags("runs").Produces<RunParameterDto>()
+            .RequirePermission(AuthResources.Runs, "write", "id");
+        app.MapGet(Prefix + "/{id}/nodes/{node}/{index}/params/{name}", GetIndexParameterAsync).WithName("GetRunIndexParameter").WithTags("runs").Produces<RunParameterDto>()
+            .RequirePermission(AuthResources.Runs, "read", "id");
+        app.MapPut(Prefix + "/{id}/nodes/{node}/{index}/params/{name}", SetIndexParameterAsync).WithName("SetRunIndexParameter").WithTags("runs").Produces<RunParameterDto>()
+            .RequirePermission(AuthResources.Runs, "write", "id");
+        app.MapGet(Prefix + "/{id}/events", EventsAsync).WithName("WatchRun").WithTags("runs").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequirePermission(AuthResources.Runs, "read", "id");
     }
 
     private static async Task CreateAsync(HttpContext context, RunStore runs)
     {
         var request = await Json.ReadAsync<CreateRunDto>(context).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Runs, "write", request.Id); // the id is in the body
         var run = await runs.CreateAsync(request, context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = Location(run.Id);
         await CoordinationHttp.WriteAsync(context, run, run.ModRevision, StatusCodes.Status201Created).ConfigureAwait(false);
@@ -52,6 +66,8 @@ internal static class RunEndpoints
         {
             throw new InvalidArgumentException("'run' is required: the run to import (id, topology, state, epoch, pending).");
         }
+
+        Caller.Demand(context, AuthResources.Runs, "write", request.Run.Id);
 
         var run = await runs.ImportAsync(request.Run, request.Parameters ?? [], context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = Location(run.Id);

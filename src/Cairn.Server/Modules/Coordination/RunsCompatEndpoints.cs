@@ -7,6 +7,7 @@ using Cairn.Coordination.Runs;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -35,6 +36,10 @@ internal static class RunsCompatEndpoints
     /// <summary>The seed's answer to any other route (404).</summary>
     public const string NoSuchPage = "No such page.";
 
+    private const string Read = "read";
+
+    private const string Write = "write";
+
     // The seed's pushes came from cheshire: compact, non-ASCII as it is.
     private static readonly JsonWriterOptions PushJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -46,16 +51,18 @@ internal static class RunsCompatEndpoints
         var e = mount.Endpoints;
         var routes = new[]
         {
-            ("CompatRunsCreate", e.MapPost("/runs", CreateAsync)),
-            ("CompatRunsDelete", e.MapDelete("/runs/{id}", DeleteAsync)),
-            ("CompatRunsState", e.MapMethods("/runs/{id}/state", GetOrHead, StateAsync)),
-            ("CompatRunsParameterPush", e.MapMethods("/runs/{id}/{param}", GetOrHead, RunParameterAsync)),
-            ("CompatRunsIndex", e.MapMethods("/runs/{id}/nodes/{node}/{index}", GetOrHead, IndexAsync)),
-            ("CompatRunsComplete", e.MapPost("/runs/{id}/nodes/{node}/{index}", CompleteAsync)),
-            ("CompatRunsGetParameter", e.MapMethods("/runs/{id}/nodes/{node}/{index}/{param}", GetOrHead, GetParameterAsync)),
-            ("CompatRunsSetParameter", e.MapPut("/runs/{id}/nodes/{node}/{index}/{param}", SetParameterAsync)),
+            ("CompatRunsCreate", e.MapPost("/runs", CreateAsync).AuthorizeInHandler(AuthResources.Runs)), // the id is in the body
+            ("CompatRunsDelete", e.MapDelete("/runs/{id}", DeleteAsync).RequirePermission(AuthResources.Runs, Write, "id")),
+            ("CompatRunsState", e.MapMethods("/runs/{id}/state", GetOrHead, StateAsync).RequirePermission(AuthResources.Runs, Read, "id")),
+            ("CompatRunsParameterPush", e.MapMethods("/runs/{id}/{param}", GetOrHead, RunParameterAsync).RequirePermission(AuthResources.Runs, Read, "id")),
+            ("CompatRunsIndex", e.MapMethods("/runs/{id}/nodes/{node}/{index}", GetOrHead, IndexAsync).RequirePermission(AuthResources.Runs, Read, "id")),
+            ("CompatRunsComplete", e.MapPost("/runs/{id}/nodes/{node}/{index}", CompleteAsync).RequirePermission(AuthResources.Runs, Write, "id")),
+            ("CompatRunsGetParameter", e.MapMethods("/runs/{id}/nodes/{node}/{index}/{param}", GetOrHead, GetParameterAsync).RequirePermission(AuthResources.Runs, Read, "id")),
+            ("CompatRunsSetParameter", e.MapPut("/runs/{id}/nodes/{node}/{index}/{param}", SetParameterAsync).RequirePermission(AuthResources.Runs, Write, "id")),
         };
-        e.Map("/{**rest}", NotFoundAsync).ExcludeFromDescription();
+
+        // Only ever a 404: it needs a caller (an anonymous one learns nothing of the API), and nothing more.
+        e.Map("/{**rest}", NotFoundAsync).ExcludeFromDescription().AuthorizeInHandler(AuthResources.Runs);
         if (!mount.IsRoot)
         {
             foreach (var (name, route) in routes)
@@ -86,6 +93,7 @@ internal static class RunsCompatEndpoints
             request = SeedRunRequest.From(id, Value(context, values, "topology"), Value(context, values, "module"));
         }
 
+        Caller.Demand(context, AuthResources.Runs, Write, request.Id);
         var run = await runs.CreateAsync(request, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, run.ModRevision);
         await TextAsync(context, StatusCodes.Status200OK, run.Id).ConfigureAwait(false);

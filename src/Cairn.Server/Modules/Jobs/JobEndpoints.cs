@@ -4,6 +4,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Jobs;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,32 +24,60 @@ internal static class JobEndpoints
     private const int MaxPageSize = 1000;
     private const double MaxClaimWaitSeconds = 60;
 
+    /// <summary>The action that reads jobs, their logs and recurring jobs.</summary>
+    public const string Read = "read";
+
+    /// <summary>The action that enqueues a job (also retries one, triggers or saves a recurring one).</summary>
+    public const string Launch = "launch";
+
+    /// <summary>The action that cancels or deletes a job (or a recurring one).</summary>
+    public const string Cancel = "cancel";
+
+    /// <summary>The action of a worker: claim jobs, heartbeat, log and complete them.</summary>
+    public const string Work = "work";
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost(Prefix, EnqueueAsync).WithName("EnqueueJob").WithTags("jobs").Produces<JobDto>(StatusCodes.Status201Created).Produces<JobDto>();
-        app.MapGet(Prefix, ListAsync).WithName("ListJobs").WithTags("jobs").Produces<JobListDto>();
-        app.MapGet(Prefix + "/{id:long}", GetAsync).WithName("GetJob").WithTags("jobs").Produces<JobDto>();
-        app.MapDelete(Prefix + "/{id:long}", DeleteAsync).WithName("DeleteJob").WithTags("jobs").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{id:long}/cancel", CancelAsync).WithName("CancelJob").WithTags("jobs").Produces<JobDto>();
-        app.MapPost(Prefix + "/{id:long}/retry", RetryAsync).WithName("RetryJob").WithTags("jobs").Produces<JobDto>();
-        app.MapGet(Prefix + "/{id:long}/log", LogAsync).WithName("GetJobLog").WithTags("jobs").Produces<string>(contentType: "text/plain");
-        app.MapGet(Prefix + "/{id:long}/events", EventsAsync).WithName("WatchJob").WithTags("jobs").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        // A job's name, for permissions, is its type (a handler name, script:<path>, pulzar:<dir>/<name>), which is in the
+        // body or in the job's record: the handlers check it (launch, cancel, read, work) before they change anything.
+        app.MapPost(Prefix, EnqueueAsync).WithName("EnqueueJob").WithTags("jobs").Produces<JobDto>(StatusCodes.Status201Created).Produces<JobDto>()
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapGet(Prefix, ListAsync).WithName("ListJobs").WithTags("jobs").Produces<JobListDto>().AuthorizeInHandler(AuthResources.Jobs);
+        app.MapGet(Prefix + "/{id:long}", GetAsync).WithName("GetJob").WithTags("jobs").Produces<JobDto>().AuthorizeInHandler(AuthResources.Jobs);
+        app.MapDelete(Prefix + "/{id:long}", DeleteAsync).WithName("DeleteJob").WithTags("jobs").Produces(StatusCodes.Status204NoContent)
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/{id:long}/cancel", CancelAsync).WithName("CancelJob").WithTags("jobs").Produces<JobDto>().AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/{id:long}/retry", RetryAsync).WithName("RetryJob").WithTags("jobs").Produces<JobDto>().AuthorizeInHandler(AuthResources.Jobs);
+        app.MapGet(Prefix + "/{id:long}/log", LogAsync).WithName("GetJobLog").WithTags("jobs").Produces<string>(contentType: "text/plain")
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapGet(Prefix + "/{id:long}/events", EventsAsync).WithName("WatchJob").WithTags("jobs").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .AuthorizeInHandler(AuthResources.Jobs);
 
-        app.MapGet(Prefix + "/recurring", ListRecurringAsync).WithName("ListRecurringJobs").WithTags("jobs").Produces<RecurringJobListDto>();
-        app.MapGet(Prefix + "/recurring/{name}", GetRecurringAsync).WithName("GetRecurringJob").WithTags("jobs").Produces<RecurringJobDto>();
-        app.MapPut(Prefix + "/recurring/{name}", PutRecurringAsync).WithName("PutRecurringJob").WithTags("jobs").Produces<RecurringJobDto>(StatusCodes.Status201Created).Produces<RecurringJobDto>();
-        app.MapDelete(Prefix + "/recurring/{name}", DeleteRecurringAsync).WithName("DeleteRecurringJob").WithTags("jobs").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/recurring/{name}/trigger", TriggerRecurringAsync).WithName("TriggerRecurringJob").WithTags("jobs").Produces<JobDto>(StatusCodes.Status201Created);
+        app.MapGet(Prefix + "/recurring", ListRecurringAsync).WithName("ListRecurringJobs").WithTags("jobs").Produces<RecurringJobListDto>()
+            .RequirePermission(AuthResources.Jobs, Read);
+        app.MapGet(Prefix + "/recurring/{name}", GetRecurringAsync).WithName("GetRecurringJob").WithTags("jobs").Produces<RecurringJobDto>()
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPut(Prefix + "/recurring/{name}", PutRecurringAsync).WithName("PutRecurringJob").WithTags("jobs").Produces<RecurringJobDto>(StatusCodes.Status201Created).Produces<RecurringJobDto>()
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapDelete(Prefix + "/recurring/{name}", DeleteRecurringAsync).WithName("DeleteRecurringJob").WithTags("jobs").Produces(StatusCodes.Status204NoContent)
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/recurring/{name}/trigger", TriggerRecurringAsync).WithName("TriggerRecurringJob").WithTags("jobs").Produces<JobDto>(StatusCodes.Status201Created)
+            .AuthorizeInHandler(AuthResources.Jobs);
 
-        app.MapPost(Prefix + "/claim", ClaimAsync).WithName("ClaimJob").WithTags("jobs", "workers").Produces<JobClaimDto>().Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{id:long}/heartbeat", HeartbeatAsync).WithName("HeartbeatJob").WithTags("jobs", "workers").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{id:long}/log", AppendLogAsync).WithName("AppendJobLog").WithTags("jobs", "workers").Produces(StatusCodes.Status204NoContent);
-        app.MapPost(Prefix + "/{id:long}/complete", CompleteAsync).WithName("CompleteJob").WithTags("jobs", "workers").Produces<JobDto>();
+        app.MapPost(Prefix + "/claim", ClaimAsync).WithName("ClaimJob").WithTags("jobs", "workers").Produces<JobClaimDto>().Produces(StatusCodes.Status204NoContent)
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/{id:long}/heartbeat", HeartbeatAsync).WithName("HeartbeatJob").WithTags("jobs", "workers").Produces(StatusCodes.Status204NoContent)
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/{id:long}/log", AppendLogAsync).WithName("AppendJobLog").WithTags("jobs", "workers").Produces(StatusCodes.Status204NoContent)
+            .AuthorizeInHandler(AuthResources.Jobs);
+        app.MapPost(Prefix + "/{id:long}/complete", CompleteAsync).WithName("CompleteJob").WithTags("jobs", "workers").Produces<JobDto>()
+            .AuthorizeInHandler(AuthResources.Jobs);
     }
 
     private static async Task EnqueueAsync(HttpContext context, JobStore store, ScriptJobs scripts)
     {
         var request = await Json.ReadAsync<EnqueueJobDto>(context).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Jobs, Launch, request.Type); // before the script is looked for
         var (job, created) = await EnqueueCheckedAsync(store, scripts, request, context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = Prefix + "/" + job.Id.ToString(CultureInfo.InvariantCulture);
         await WriteJobAsync(context, job, created ? StatusCodes.Status201Created : StatusCodes.Status200OK).ConfigureAwait(false);
@@ -99,6 +128,8 @@ internal static class JobEndpoints
             throw new InvalidArgumentException($"Query parameter 'limit' must be between 1 and {MaxPageSize}; got {limit}.");
         }
 
+        // Listing the jobs of one type needs read on that type; of every type, on every type.
+        Caller.Demand(context, AuthResources.Jobs, Read, type);
         await SetCurrentRevisionAsync(context, store).ConfigureAwait(false);
         var page = await store.ListAsync(state, queue, type, after, (int)limit, context.RequestAborted).ConfigureAwait(false);
         await Json.WriteAsync(context, page).ConfigureAwait(false);
@@ -107,11 +138,13 @@ internal static class JobEndpoints
     private static async Task GetAsync(HttpContext context, JobStore store, long id)
     {
         var job = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Jobs, Read, job.Type);
         await WriteJobAsync(context, job, StatusCodes.Status200OK).ConfigureAwait(false);
     }
 
     private static async Task DeleteAsync(HttpContext context, JobStore store, long id)
     {
+        await DemandOnJobAsync(context, store, id, Cancel).ConfigureAwait(false);
         if (!await store.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false))
         {
             throw NoSuchJob(id);
@@ -123,12 +156,14 @@ internal static class JobEndpoints
 
     private static async Task CancelAsync(HttpContext context, JobStore store, long id)
     {
+        await DemandOnJobAsync(context, store, id, Cancel).ConfigureAwait(false);
         var job = await store.CancelAsync(id, "cancelled by a user", context.RequestAborted).ConfigureAwait(false);
         await WriteJobAsync(context, job, StatusCodes.Status200OK).ConfigureAwait(false);
     }
 
     private static async Task RetryAsync(HttpContext context, JobStore store, long id)
     {
+        await DemandOnJobAsync(context, store, id, Launch).ConfigureAwait(false);
         var job = await store.RetryAsync(id, context.RequestAborted).ConfigureAwait(false);
         await WriteJobAsync(context, job, StatusCodes.Status200OK).ConfigureAwait(false);
     }
@@ -142,6 +177,7 @@ internal static class JobEndpoints
         }
 
         var job = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Jobs, Read, job.Type);
         var attempt = (int?)attemptText;
         if (attempt is { } n && n > job.Attempts.Count)
         {
@@ -185,6 +221,7 @@ internal static class JobEndpoints
         // Settled before the stream starts: an unknown job is a 404, not an empty stream. The events carry no ids: a
         // stream that reconnects starts again from the job as it is then, which is all a client needs.
         var job = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Jobs, Read, job.Type);
         await ServerSentEvents.StreamAsync(
             context,
             job.Revision,
@@ -210,6 +247,7 @@ internal static class JobEndpoints
     {
         CheckRecurringName(name);
         var found = await recurring.GetAsync(name, context.RequestAborted).ConfigureAwait(false) ?? throw NoSuchRecurring(name);
+        Caller.Demand(context, AuthResources.Jobs, Read, found.Type);
         RevisionHeader.Set(context, found.Revision);
         await Json.WriteAsync(context, found).ConfigureAwait(false);
     }
@@ -224,6 +262,14 @@ internal static class JobEndpoints
         }
 
         spec.Name = name;
+        Caller.Demand(context, AuthResources.Jobs, Launch, spec.Type);
+        if (Caller.Of(context).IsRestricted
+            && await recurring.GetAsync(name, context.RequestAborted).ConfigureAwait(false) is { } existing && existing.Type != spec.Type)
+        {
+            // Replacing another script's recurring job takes it over: the caller must be able to launch that one too.
+            Caller.Demand(context, AuthResources.Jobs, Launch, existing.Type);
+        }
+
         CheckType(scripts, spec.Type, "type");
         var (saved, created) = await recurring.UpsertAsync(spec, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, saved.Revision);
@@ -235,6 +281,7 @@ internal static class JobEndpoints
     private static async Task DeleteRecurringAsync(HttpContext context, JobStore store, RecurringJobs recurring, string name)
     {
         CheckRecurringName(name);
+        await DemandOnRecurringAsync(context, recurring, name, Cancel).ConfigureAwait(false);
         if (!await recurring.DeleteAsync(name, context.RequestAborted).ConfigureAwait(false))
         {
             throw NoSuchRecurring(name);
@@ -247,6 +294,7 @@ internal static class JobEndpoints
     private static async Task TriggerRecurringAsync(HttpContext context, RecurringJobs recurring, string name)
     {
         CheckRecurringName(name);
+        await DemandOnRecurringAsync(context, recurring, name, Launch).ConfigureAwait(false);
         var job = await recurring.TriggerAsync(name, context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = Prefix + "/" + job.Id.ToString(CultureInfo.InvariantCulture);
         await WriteJobAsync(context, job, StatusCodes.Status201Created).ConfigureAwait(false);
@@ -258,6 +306,24 @@ internal static class JobEndpoints
         if (!double.IsFinite(request.WaitSeconds) || request.WaitSeconds is < 0 or > MaxClaimWaitSeconds)
         {
             throw new InvalidArgumentException($"'waitSeconds' must be between 0 and {MaxClaimWaitSeconds}; got {request.WaitSeconds.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        // A worker takes jobs of the types it names (a name, or a prefix ending in '*'; none: every type).
+        if (request.Types.Count == 0)
+        {
+            Caller.Demand(context, AuthResources.Jobs, Work, null);
+        }
+
+        foreach (var type in request.Types)
+        {
+            if (type.EndsWith('*'))
+            {
+                Caller.DemandPrefix(context, AuthResources.Jobs, Work, type[..^1]);
+            }
+            else
+            {
+                Caller.Demand(context, AuthResources.Jobs, Work, type);
+            }
         }
 
         var claim = await store.ClaimAsync(request, TimeSpan.FromSeconds(request.WaitSeconds), context.RequestAborted).ConfigureAwait(false);
@@ -281,7 +347,7 @@ internal static class JobEndpoints
     private static async Task HeartbeatAsync(HttpContext context, JobStore store, long id)
     {
         var write = await Json.ReadAsync<JobAttemptWriteDto>(context).ConfigureAwait(false);
-        var claim = await ClaimOfAsync(store, id, write.Token, context.RequestAborted).ConfigureAwait(false);
+        var claim = await ClaimOfAsync(context, store, id, write.Token).ConfigureAwait(false);
         if (!await store.HeartbeatAsync(claim, context.RequestAborted).ConfigureAwait(false))
         {
             throw Stale(id, claim.Attempt);
@@ -298,7 +364,7 @@ internal static class JobEndpoints
             throw new InvalidArgumentException("'text' is required: the text to append to the attempt's log.");
         }
 
-        var claim = await ClaimOfAsync(store, id, write.Token, context.RequestAborted).ConfigureAwait(false);
+        var claim = await ClaimOfAsync(context, store, id, write.Token).ConfigureAwait(false);
         await store.AppendLogAsync(claim, write.Text, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
@@ -306,7 +372,7 @@ internal static class JobEndpoints
     private static async Task CompleteAsync(HttpContext context, JobStore store, long id)
     {
         var completion = await Json.ReadAsync<JobCompletionDto>(context).ConfigureAwait(false);
-        var claim = await ClaimOfAsync(store, id, completion.Token, context.RequestAborted).ConfigureAwait(false);
+        var claim = await ClaimOfAsync(context, store, id, completion.Token).ConfigureAwait(false);
         var job = await store.CompleteAsync(claim, completion, context.RequestAborted).ConfigureAwait(false);
         await WriteJobAsync(context, job, StatusCodes.Status200OK).ConfigureAwait(false);
     }
@@ -314,16 +380,18 @@ internal static class JobEndpoints
     /// <summary>
     /// The claim a remote worker's call names, rebuilt from the job id and the token (the store checks only those): the
     /// attempt is the job's current one when the token is its claim's; otherwise the call is refused as stale (409) here,
-    /// before anything is written.
+    /// before anything is written. The caller must be a worker for the job's type.
     /// </summary>
-    private static async Task<JobClaim> ClaimOfAsync(JobStore store, long id, long token, CancellationToken cancellationToken)
+    private static async Task<JobClaim> ClaimOfAsync(HttpContext context, JobStore store, long id, long token)
     {
+        var cancellationToken = context.RequestAborted;
         if (token <= 0)
         {
             throw new InvalidArgumentException($"'token' must be the attempt's fencing token from the claim (a positive revision); got {token}.");
         }
 
         var job = await FindAsync(store, id, cancellationToken).ConfigureAwait(false);
+        Caller.Demand(context, AuthResources.Jobs, Work, job.Type);
         var attempt = job.Attempts.LastOrDefault();
         if (job.State != JobStates.Processing || attempt is null || attempt.Token != token)
         {
@@ -331,6 +399,27 @@ internal static class JobEndpoints
         }
 
         return new JobClaim(job, attempt.Number, token, store.Options.ClaimTtl);
+    }
+
+    /// <summary>Refuses the request unless the caller may do <paramref name="action"/> on job <paramref name="id"/>'s type,
+    /// read from its record first (a 404 when there is none); nothing is read when the caller is unrestricted.</summary>
+    private static async Task DemandOnJobAsync(HttpContext context, JobStore store, long id, string action)
+    {
+        if (Caller.Of(context).IsRestricted)
+        {
+            var job = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
+            Caller.Demand(context, AuthResources.Jobs, action, job.Type);
+        }
+    }
+
+    /// <summary>The same for recurring job <paramref name="name"/>.</summary>
+    private static async Task DemandOnRecurringAsync(HttpContext context, RecurringJobs recurring, string name, string action)
+    {
+        if (Caller.Of(context).IsRestricted)
+        {
+            var found = await recurring.GetAsync(name, context.RequestAborted).ConfigureAwait(false) ?? throw NoSuchRecurring(name);
+            Caller.Demand(context, AuthResources.Jobs, action, found.Type);
+        }
     }
 
     private static ConflictException Stale(long id, int attempt) =>

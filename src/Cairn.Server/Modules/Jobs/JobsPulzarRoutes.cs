@@ -5,6 +5,7 @@ using Cairn.Core;
 using Cairn.Jobs;
 using Cairn.Server.Http;
 using Cairn.Server.Modules.Volumes;
+using Cairn.Server.Security;
 using Cairn.Volumes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,7 @@ internal static class JobsPulzarRoutes
         }
 
         var type = JobNames.PulzarPrefix + string.Join('/', path);
+        Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Launch, type); // before the script is looked for
         scripts.Resolve(type);
 
         var parameters = await ReadParametersAsync(context).ConfigureAwait(false);
@@ -147,11 +149,12 @@ internal static class JobsPulzarRoutes
         switch (path.Count)
         {
             case 0:
+                Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Read, null);
                 await JobEndpoints.SetCurrentRevisionAsync(context, store).ConfigureAwait(false);
                 await Json.WriteAsync(context, await ListingAsync(store, recurring, context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             case 1:
-                await Json.WriteAsync(context, await DetailAsync(store, recurring, ParseId(path[0]), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+                await Json.WriteAsync(context, await DetailAsync(context, store, recurring, ParseId(path[0])).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
             default:
                 throw new NotFoundException($"No Pulzar route for {context.Request.Path} (admin/jobs, admin/jobs/<id>).");
@@ -240,18 +243,21 @@ internal static class JobsPulzarRoutes
     /// <summary>
     /// The seed's job detail: <c>{"job": id, "status": "pending|completed|failed", "log": …, "time": seconds of the last
     /// attempt or null}</c>, and the whole job as <c>detail</c>. A recurring job made by <c>launch_job</c> is found by its
-    /// id too (<c>status</c> <c>scheduled</c>).
+    /// id too (<c>status</c> <c>scheduled</c>). The caller needs read on the job's type.
     /// </summary>
-    private static async Task<Dictionary<string, object?>> DetailAsync(JobStore store, RecurringJobs recurring, long id, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, object?>> DetailAsync(HttpContext context, JobStore store, RecurringJobs recurring, long id)
     {
+        var cancellationToken = context.RequestAborted;
         var job = await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
             var spec = await recurring.GetAsync(RecurringPrefix + id.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false)
                 ?? throw JobEndpoints.NoSuchJob(id);
+            Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Read, spec.Type);
             return new() { ["job"] = id, ["status"] = "scheduled", ["log"] = "", ["time"] = null, ["detail"] = spec };
         }
 
+        Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Read, job.Type);
         var log = await store.ReadLogAsync(id, null, cancellationToken).ConfigureAwait(false);
         var last = job.Attempts.LastOrDefault();
         return new()
@@ -280,17 +286,24 @@ internal static class JobsPulzarRoutes
         var id = ParseId(path[0]);
         var services = context.RequestServices;
         var store = services.GetRequiredService<JobStore>();
-        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        if (await store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } found)
         {
             // A job launch_job scheduled: cancelling it ends the schedule, as the seed's cancel did.
             var recurring = services.GetRequiredService<RecurringJobs>();
-            if (!await recurring.DeleteAsync(RecurringPrefix + id.ToString(CultureInfo.InvariantCulture), context.RequestAborted).ConfigureAwait(false))
+            var name = RecurringPrefix + id.ToString(CultureInfo.InvariantCulture);
+            if (Caller.Of(context).IsRestricted && await recurring.GetAsync(name, context.RequestAborted).ConfigureAwait(false) is { } spec)
+            {
+                Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Cancel, spec.Type);
+            }
+
+            if (!await recurring.DeleteAsync(name, context.RequestAborted).ConfigureAwait(false))
             {
                 throw JobEndpoints.NoSuchJob(id);
             }
         }
         else
         {
+            Caller.Demand(context, AuthResources.Jobs, JobEndpoints.Cancel, found.Type);
             var job = await store.CancelAsync(id, "cancelled through the Pulzar API", context.RequestAborted).ConfigureAwait(false);
             RevisionHeader.Set(context, job.Revision);
         }

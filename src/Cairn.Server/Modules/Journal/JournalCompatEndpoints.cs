@@ -5,6 +5,7 @@ using Cairn.Core;
 using Cairn.Journal;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -35,9 +36,13 @@ internal static class JournalCompatEndpoints
     public static void Map(CompatMount mount)
     {
         var after = mount.SegmentsAfter;
-        var append = mount.Endpoints.MapPost("/{txid}/{step}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after));
-        var status = mount.Endpoints.MapGet("/status/{txid}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after));
-        mount.Endpoints.Map("/{**rest}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after)).ExcludeFromDescription();
+        // One handler serves the three routes (a POST /status/x is an append): it checks the txid it acts on.
+        var append = mount.Endpoints.MapPost("/{txid}/{step}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after))
+            .AuthorizeInHandler(AuthResources.Journal);
+        var status = mount.Endpoints.MapGet("/status/{txid}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after))
+            .AuthorizeInHandler(AuthResources.Journal);
+        mount.Endpoints.Map("/{**rest}", (HttpContext context, JournalService journal) => HandleAsync(context, journal, after)).ExcludeFromDescription()
+            .AuthorizeInHandler(AuthResources.Journal);
         if (!mount.IsRoot)
         {
             append.WithName("CompatJournalAppend").WithTags("compat-journal").Produces(StatusCodes.Status201Created);
@@ -113,6 +118,7 @@ internal static class JournalCompatEndpoints
     {
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
+        Caller.Demand(context, AuthResources.Journal, JournalEndpoints.Append, txid);
         if (!IsJson(context.Request))
         {
             throw new InvalidArgumentException($"A journal entry must be sent as Content-Type: application/json (or another application/*+json); got '{context.Request.ContentType}'.");
@@ -137,6 +143,7 @@ internal static class JournalCompatEndpoints
     private static async Task StatusAsync(HttpContext context, JournalService journal, string txid)
     {
         JournalNames.ValidateTxid(txid);
+        Caller.Demand(context, AuthResources.Journal, JournalEndpoints.Read, txid);
         var status = await journal.GetStatusAsync(txid, context.RequestAborted).ConfigureAwait(false);
         var (code, body) = status.State switch
         {

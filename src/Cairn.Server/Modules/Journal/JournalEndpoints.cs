@@ -6,6 +6,7 @@ using Cairn.Journal;
 using Cairn.Server.Api;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -20,19 +21,33 @@ namespace Cairn.Server.Modules.Journal;
 internal static class JournalEndpoints
 {
     public const string Prefix = "/v1/journal";
+
+    /// <summary>The action that reads requests and their steps.</summary>
+    public const string Read = "read";
+
+    /// <summary>The action that appends steps.</summary>
+    public const string Append = "append";
     private const int DefaultPageSize = 100;
 
     // No .Accepts("application/json") on the appends: routing would then answer other content types itself, with a
     // bare 415 (and the compat API must answer 400, as the seed did); the handlers check the content type instead.
     public static void Map(IEndpointRouteBuilder app)
     {
+        // The txid route value is the name the handlers read from the raw target (which refuses what would differ: an
+        // encoded slash, a dot segment), so the check is on the request the handler serves.
         app.MapPost(Prefix + "/{txid}/{step}", AppendAsync).WithName("AppendJournalStep").WithTags("journal")
-            .Produces<JournalAppendResultDto>(StatusCodes.Status201Created).Produces<JournalAppendResultDto>();
-        app.MapGet(Prefix, ListAsync).WithName("ListJournalRequests").WithTags("journal").Produces<JournalListDto>();
-        app.MapGet(Prefix + "/{txid}", GetAsync).WithName("GetJournalRequest").WithTags("journal").Produces<JournalRequestDto>();
-        app.MapGet(Prefix + "/{txid}/status", StatusAsync).WithName("GetJournalStatus").WithTags("journal").Produces<JournalStatusDto>();
-        app.MapGet(Prefix + "/{txid}/events", EventsAsync).WithName("WatchJournalRequest").WithTags("journal").Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        app.MapPost("/v1/admin/journal/export", ExportAsync).WithName("ExportJournal").WithTags("journal", "admin").Produces<JournalExportDto>();
+            .Produces<JournalAppendResultDto>(StatusCodes.Status201Created).Produces<JournalAppendResultDto>()
+            .RequirePermission(AuthResources.Journal, Append, "txid");
+        app.MapGet(Prefix, ListAsync).WithName("ListJournalRequests").WithTags("journal").Produces<JournalListDto>()
+            .RequirePermission(AuthResources.Journal, Read);
+        app.MapGet(Prefix + "/{txid}", GetAsync).WithName("GetJournalRequest").WithTags("journal").Produces<JournalRequestDto>()
+            .RequirePermission(AuthResources.Journal, Read, "txid");
+        app.MapGet(Prefix + "/{txid}/status", StatusAsync).WithName("GetJournalStatus").WithTags("journal").Produces<JournalStatusDto>()
+            .RequirePermission(AuthResources.Journal, Read, "txid");
+        app.MapGet(Prefix + "/{txid}/events", EventsAsync).WithName("WatchJournalRequest").WithTags("journal").Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .RequirePermission(AuthResources.Journal, Read, "txid");
+        app.MapPost("/v1/admin/journal/export", ExportAsync).WithName("ExportJournal").WithTags("journal", "admin").Produces<JournalExportDto>()
+            .RequirePermission(AuthResources.Journal, Read);
     }
 
     private static async Task AppendAsync(HttpContext context, JournalService journal)

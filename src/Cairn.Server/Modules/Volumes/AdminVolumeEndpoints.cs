@@ -2,6 +2,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Cairn.Volumes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,12 +15,16 @@ namespace Cairn.Server.Modules.Volumes;
 /// <c>POST /v1/admin/volumes/rebuild?dir=</c> (metadata from a volume's files).</summary>
 internal static class AdminVolumeEndpoints
 {
+    /// <summary>The admin action that reads the store's and the nodes' figures.</summary>
+    public const string Status = "status";
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/admin/status", StatusAsync).WithName("AdminStatus").WithTags("admin");
-        app.MapGet("/v1/admin/network", NetworkAsync).WithName("AdminNetwork").WithTags("admin");
-        app.MapGet("/v1/admin/network/{node}", (HttpContext context, BlobStore blobs, string node) => NodeAsync(context, blobs, node)).WithName("AdminNode").WithTags("admin");
-        app.MapPost("/v1/admin/volumes/rebuild", RebuildAsync).WithName("RebuildVolume").WithTags("admin");
+        app.MapGet("/v1/admin/status", StatusAsync).WithName("AdminStatus").WithTags("admin").RequirePermission(AuthResources.Admin, Status);
+        app.MapGet("/v1/admin/network", NetworkAsync).WithName("AdminNetwork").WithTags("admin").RequirePermission(AuthResources.Admin, Status);
+        app.MapGet("/v1/admin/network/{node}", (HttpContext context, BlobStore blobs, string node) => NodeAsync(context, blobs, node)).WithName("AdminNode").WithTags("admin")
+            .RequirePermission(AuthResources.Admin, Status);
+        app.MapPost("/v1/admin/volumes/rebuild", RebuildAsync).WithName("RebuildVolume").WithTags("admin").RequirePermission(AuthResources.Admin, "volumes");
     }
 
     /// <summary>Recreates the metadata of the files in one of this server's volume directories (<c>?dir=</c>).</summary>

@@ -3,6 +3,7 @@ using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Security;
 using Cairn.Volumes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,14 +22,23 @@ internal static class BlobEndpoints
 {
     public const string Prefix = "/v1/blobs/";
 
+    /// <summary>The action that reads (and lists) blobs.</summary>
+    public const string Read = "read";
+
+    /// <summary>The action that stores and deletes blobs.</summary>
+    public const string Write = "write";
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/blobs", ListAsync).WithName("BlobList").WithTags("blobs");
+        // A key is read from the raw target (an encoded slash is a slash there, not in the route value), a listing's prefix
+        // from the query: the handlers check the key or prefix they serve.
+        app.MapGet("/v1/blobs", ListAsync).WithName("BlobList").WithTags("blobs").AuthorizeInHandler(AuthResources.Blobs);
         app.MapMethods(Prefix + "{**key}", ["GET", "HEAD"], (HttpContext context, BlobStore blobs) =>
-            ServeAsync(context, blobs, KeyOf(context), HttpMethods.IsHead(context.Request.Method), forceOctetStream: false)).WithName("BlobGet").WithTags("blobs");
-        app.MapPut(Prefix + "{**key}", PutAsync).WithName("BlobPut").WithTags("blobs");
-        app.MapDelete(Prefix + "{**key}", DeleteAsync).WithName("BlobDelete").WithTags("blobs");
-        app.MapGet("/v1/internal/volumes/{volumeId}/{blobId}", InternalAsync).ExcludeFromDescription();
+            ServeAsync(context, blobs, KeyOf(context), HttpMethods.IsHead(context.Request.Method), forceOctetStream: false)).WithName("BlobGet").WithTags("blobs")
+            .AuthorizeInHandler(AuthResources.Blobs);
+        app.MapPut(Prefix + "{**key}", PutAsync).WithName("BlobPut").WithTags("blobs").AuthorizeInHandler(AuthResources.Blobs);
+        app.MapDelete(Prefix + "{**key}", DeleteAsync).WithName("BlobDelete").WithTags("blobs").AuthorizeInHandler(AuthResources.Blobs);
+        app.MapGet("/v1/internal/volumes/{volumeId}/{blobId}", InternalAsync).ExcludeFromDescription().RequirePermission(AuthResources.Internal, Read);
     }
 
     /// <summary>The key after <see cref="Prefix"/>, from the raw target: percent-decoded once, dot segments refused.</summary>
@@ -55,6 +65,7 @@ internal static class BlobEndpoints
     private static async Task PutAsync(HttpContext context, BlobStore blobs)
     {
         var key = KeyOf(context);
+        Caller.Demand(context, AuthResources.Blobs, Write, key); // before a byte of the body is read
         AllowLargeBody(context);
         var headers = context.Request.GetTypedHeaders();
         var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
@@ -91,6 +102,7 @@ internal static class BlobEndpoints
     private static async Task DeleteAsync(HttpContext context, BlobStore blobs)
     {
         var key = KeyOf(context);
+        Caller.Demand(context, AuthResources.Blobs, Write, key);
         var ifMatch = context.Request.Headers.IfMatch.Count > 0 ? context.Request.Headers.IfMatch.ToString() : null;
         if (!await blobs.DeleteAsync(key, ifMatch, context.RequestAborted).ConfigureAwait(false))
         {
@@ -101,8 +113,10 @@ internal static class BlobEndpoints
     }
 
     /// <summary>Answers a GET or HEAD of <paramref name="key"/>: the bytes (or one range of them), streamed and checked.</summary>
+    /// <exception cref="PermissionDeniedException">The caller may not read <paramref name="key"/>.</exception>
     public static async Task ServeAsync(HttpContext context, BlobStore blobs, string key, bool head, bool forceOctetStream)
     {
+        Caller.Demand(context, AuthResources.Blobs, Read, key);
         await using var reader = await blobs.OpenReadAsync(key, context.RequestAborted).ConfigureAwait(false)
             ?? throw new NoSuchKeyException(key);
         var info = reader.Info;
@@ -196,6 +210,7 @@ internal static class BlobEndpoints
     private static async Task ListAsync(HttpContext context, BlobStore blobs)
     {
         var query = SearchQueries.Native(context);
+        Caller.DemandPrefix(context, AuthResources.Blobs, Read, query.Prefix ?? "");
         var page = await blobs.QueryAsync(query, context.RequestAborted).ConfigureAwait(false);
         await Json.WriteAsync(context, new BlobListDto { Items = [.. page.Items.Select(Describe)], Next = page.Next }).ConfigureAwait(false);
     }

@@ -4,6 +4,7 @@ using Cairn.Core;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Cairn.Server.Modules.Extensions;
+using Cairn.Server.Security;
 using Cairn.Volumes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,7 +39,9 @@ internal static class PulzarCompatEndpoints
     public static void Map(CompatMount mount)
     {
         var path = mount.Path;
-        mount.Endpoints.Map("/{**rest}", (HttpContext context, BlobStore blobs) => HandleAsync(context, blobs, path)).ExcludeFromDescription();
+        // Each route checks what it acts on: the blob key, the extension, the admin figures, the job's script.
+        mount.Endpoints.Map("/{**rest}", (HttpContext context, BlobStore blobs) => HandleAsync(context, blobs, path)).ExcludeFromDescription()
+            .AuthorizeInHandler(AuthResources.Blobs);
     }
 
     private static async Task HandleAsync(HttpContext context, BlobStore blobs, string mount)
@@ -61,6 +64,7 @@ internal static class PulzarCompatEndpoints
         {
             case "add_key":
                 Only(context, "PUT", "POST");
+                Caller.Demand(context, AuthResources.Blobs, BlobEndpoints.Write, KeyOf(segments));
                 await AddAsync(context, blobs, KeyOf(segments)).ConfigureAwait(false);
                 return;
             case "get_key":
@@ -69,6 +73,7 @@ internal static class PulzarCompatEndpoints
                 return;
             case "delete_key":
                 Only(context, "DELETE");
+                Caller.Demand(context, AuthResources.Blobs, BlobEndpoints.Write, KeyOf(segments));
                 if (!await blobs.DeleteAsync(KeyOf(segments), cancellationToken: context.RequestAborted).ConfigureAwait(false))
                 {
                     throw new NoSuchKeyException(KeyOf(segments));
@@ -78,6 +83,7 @@ internal static class PulzarCompatEndpoints
                 return;
             case "third_party" when segments.Count >= 2 && segments[1] == "search":
                 Only(context, "GET");
+                Caller.DemandPrefix(context, AuthResources.Blobs, BlobEndpoints.Read, ""); // it searches every key
                 await SearchAsync(context, blobs, mount, string.Join('/', segments.Skip(2))).ConfigureAwait(false);
                 return;
             case "third_party" when segments.Count >= 2:
@@ -86,18 +92,22 @@ internal static class PulzarCompatEndpoints
                 return;
             case "admin" when segments.Count == 2 && segments[1] == "status":
                 Only(context, "GET");
+                Caller.Demand(context, AuthResources.Admin, AdminVolumeEndpoints.Status, null);
                 await AdminVolumeEndpoints.StatusAsync(context, blobs, services.GetRequiredService<IKeyspace>()).ConfigureAwait(false);
                 return;
             case "admin" when segments.Count == 2 && segments[1] == "network":
                 Only(context, "GET");
+                Caller.Demand(context, AuthResources.Admin, AdminVolumeEndpoints.Status, null);
                 await AdminVolumeEndpoints.NetworkAsync(context, blobs).ConfigureAwait(false);
                 return;
             case "admin" when segments.Count == 3 && segments[1] == "network":
                 Only(context, "GET");
+                Caller.Demand(context, AuthResources.Admin, AdminVolumeEndpoints.Status, null);
                 await AdminVolumeEndpoints.NodeAsync(context, blobs, segments[2]).ConfigureAwait(false);
                 return;
             default:
-                // Routes other modules add (the jobs' launch_job, admin/jobs, cancel_job): the longest that matches.
+                // Routes other modules add (the jobs' launch_job, admin/jobs, cancel_job): the longest that matches. Each
+                // checks what it acts on itself.
                 var added = services.GetServices<PulzarRoute>()
                     .Where(r => r.Segments.Count <= segments.Count && r.Segments.Select((s, i) => s == segments[i]).All(m => m))
                     .MaxBy(r => r.Segments.Count);

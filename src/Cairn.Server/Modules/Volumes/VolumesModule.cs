@@ -1,6 +1,8 @@
+using Cairn.Contracts;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Cairn.Server.Modules.Extensions;
+using Cairn.Server.Security;
 using Cairn.Server.Snapshots;
 using Cairn.Volumes;
 using Microsoft.AspNetCore.Routing;
@@ -45,7 +47,11 @@ internal sealed class VolumesModule : ICairnModule
         services.AddSingleton(sp => new BlobStore(sp.GetRequiredService<Core.IKeyspace>(), options, sp.GetRequiredService<IBlobRemote>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Volumes")));
         services.AddHostedService<VolumesService>();
         services.AddSingleton<ISnapshotFileSource, VolumeSnapshotSource>();
-        services.AddSingleton(sp => new BuiltInExtension("search", new SearchExtension(sp.GetRequiredService<BlobStore>())));
+        services.AddSingleton(sp => new BuiltInExtension("search", new SearchExtension(sp.GetRequiredService<BlobStore>()))
+        {
+            // It searches every key, as a listing of every blob does.
+            Demand = http => Caller.DemandPrefix(http, AuthResources.Blobs, BlobEndpoints.Read, ""),
+        });
         _compat = new CompatApi("pulzar", "Pulzar", PulzarCompatEndpoints.Prefix, "Pulzar:Listen", pulzarListeners, PulzarCompatEndpoints.Map)
         {
             Cors = PulzarCors(context.List(PulzarAllowedOrigins)),
