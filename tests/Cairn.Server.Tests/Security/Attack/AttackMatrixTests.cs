@@ -59,7 +59,8 @@ public abstract class AttackMatrixTests(SecureServer server)
         {
             var answer = await AttackHttp.SendAsync(server, who, request, values);
             AttackHttp.AssertRefused(answer, who, $"{name} ({server.Backend})");
-            Assert.DoesNotContain("seeded", answer.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("seeded value", answer.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("seeded blob", answer.Body, StringComparison.Ordinal);
         }
 
         var rootAnswer = await AttackHttp.SendAsync(server, Who.Root, request, values);

@@ -84,6 +84,10 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
         Settings["Auth:BcryptCost"] = "4";
         Settings["Auth:AuditFile"] = AuditFile;
 
+        // A throttled name or address stays throttled for a minute at least: long enough for a test to see it, whatever
+        // the machine's load.
+        Settings["Auth:LoginBackoff"] = "1m";
+
         // The tests run as the server's own Unix user, which would be root over its sockets: here a Unix peer is
         // anonymous unless mapped (PeerCredentialTests look at the defaults).
         Settings["Auth:ServerUserIsRoot"] = "false";
