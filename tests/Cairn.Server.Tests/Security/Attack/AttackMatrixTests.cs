@@ -55,7 +55,7 @@ public abstract class AttackMatrixTests(SecureServer server)
         }
 
         var values = await ValuesAsync();
-        foreach (var who in Refused)
+        foreach (var who in request.AnyUser ? [Who.Anonymous] : Refused)
         {
             var answer = await AttackHttp.SendAsync(server, who, request, values);
             AttackHttp.AssertRefused(answer, who, $"{name} ({server.Backend})");
@@ -63,8 +63,11 @@ public abstract class AttackMatrixTests(SecureServer server)
             Assert.DoesNotContain("seeded blob", answer.Body, StringComparison.Ordinal);
         }
 
-        var rootAnswer = await AttackHttp.SendAsync(server, Who.Root, request, values);
-        Assert.True(rootAnswer.Status < 300, $"{name} ({server.Backend}) as root: {rootAnswer}");
+        foreach (var who in request.AnyUser ? [Who.NobodyPerms, Who.Root] : new[] { Who.Root })
+        {
+            var answer = await AttackHttp.SendAsync(server, who, request, values);
+            Assert.True(answer.Status < 300, $"{name} ({server.Backend}) as {who}: {answer}");
+        }
     }
 
     // The WebSocket: no upgrade without a credential; a caller without read on the key gets no watch on it (the upgrade

@@ -31,6 +31,10 @@ internal sealed record AttackRequest(string Family, string Listener, string Meth
     /// <summary>For a write: how root sees whether it happened.</summary>
     public AttackProbe? Written { get; init; }
 
+    /// <summary>Whether any caller with a credential may (as etcd's status is open to every user): then only the caller
+    /// without one is refused.</summary>
+    public bool AnyUser { get; init; }
+
     /// <summary>What root does first (method, path, text body), so that there is something to change.</summary>
     public (string Method, string Path, string Body)? Setup { get; init; }
 

@@ -42,6 +42,9 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     public const string SeededBlob = "a/seeded.bin";
     public const string SeededName = "a-seeded";
 
+    /// <summary>The content of the archive's <c>foo.txt</c>, which carts ask for.</summary>
+    public const string ArchivedFile = "archived file";
+
     /// <summary>A key only root and reader may read (writer-a's grants are on <c>a/</c>).</summary>
     public const string SecretKey = "b/secret";
     public const string SecretValue = "secret-of-b-7f3a";
@@ -65,7 +68,7 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
         File.WriteAllText(CallsFile, "");
         Mode(CallsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         Directory.CreateDirectory(ArchiveDir);
-        File.WriteAllText(Path.Combine(ArchiveDir, "foo.txt"), "archived file");
+        File.WriteAllText(Path.Combine(ArchiveDir, "foo.txt"), ArchivedFile);
         Executable(Path.Combine(ExtensionsDir, "echo"), $"#!/bin/sh\nprintf '%s\\n' \"${{1-}}\" >> '{CallsFile}'\nprintf '{{\"called\": true}}\\n'\n");
         Executable(Path.Combine(JobsDir, "a", "mark.sh"), "#!/bin/sh\necho marked\n");
 
@@ -187,7 +190,9 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     public async Task<TokenResultDto> AddUserAndLogInAsync(string name, params string[] roles)
     {
         var password = NewPassword();
-        using var root = Http(Who.Root);
+
+        // Root by its password: its login token may have expired on a fake clock a test moved.
+        using var root = Http(AuthApi.Basic(RootUser, Password(RootUser)));
         await AuthApi.AddUserAsync(root, name, password, roles);
         _passwords[name] = password;
         using var anonymous = Http(Who.Anonymous);
