@@ -103,6 +103,53 @@ public abstract partial class AttackTests
         await streams.AssertAllEndAsync("the user's password changed");
     }
 
+    [Fact]
+    public async Task RemovingAUser_EndsItsSessionsAndStreams_AndItsApiTokens()
+    {
+        var id = NewId();
+        var user = $"removed-{id}";
+        var login = await server.AddUserAndLogInAsync(user, SecureServer.ReaderUser);
+        TokenResultDto api;
+        using (var root = server.Http(Who.Root))
+        {
+            api = await AuthApi.CreateTokenAsync(root, user, "service");
+        }
+
+        await using var streams = await OpenStreamsAsync(login.Token);
+        using (var root = server.Http(Who.Root))
+        using (var response = await root.DeleteAsync("/v1/auth/users/" + user))
+        {
+            Assert.True(response.IsSuccessStatusCode, $"removing {user}: {(int)response.StatusCode}");
+        }
+
+        foreach (var token in new[] { login.Token, api.Token })
+        {
+            using var http = server.Http(AuthApi.Bearer(token));
+            AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read with a token of a removed user");
+        }
+
+        await streams.AssertAllEndAsync("the user was removed");
+
+        // A new user of the same name gets nothing of the old one's.
+        var again = await server.AddUserAndLogInAsync(user);
+        using var newcomer = server.Http(AuthApi.Bearer(again.Token));
+        AttackHttp.AssertRefused(await AttackHttp.SendAsync(newcomer, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.NobodyPerms, "a read by a new user of a removed one's name");
+    }
+
+    [Fact]
+    public async Task ALoggedOutSession_Is401_AndItsStreamsEnd()
+    {
+        var id = NewId();
+        var login = await server.AddUserAndLogInAsync($"leaving-{id}", SecureServer.ReaderUser);
+        await using var streams = await OpenStreamsAsync(login.Token);
+        using var http = server.Http(AuthApi.Bearer(login.Token));
+        var logout = await AttackHttp.SendAsync(http, "POST", "/v1/auth/logout");
+        Assert.True(logout.Status == 204, $"logout: {logout}");
+
+        AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read after logout");
+        await streams.AssertAllEndAsync("the session logged out");
+    }
+
     /// <summary>Opens, with <paramref name="token"/>, an SSE watch and a WebSocket watch on <c>a/seeded</c> and the event
     /// streams of the seeded run and pool, each checked to be running.</summary>
     private async Task<OpenStreams> OpenStreamsAsync(string token)

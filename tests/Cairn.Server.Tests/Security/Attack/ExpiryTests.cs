@@ -17,6 +17,11 @@ public abstract class ExpiryTests(SecureServer server)
         Assert.InRange(login.ExpiresAt!.Value, server.Clock.GetUtcNow().AddMinutes(9), server.Clock.GetUtcNow().AddMinutes(11));
         using var http = server.Http(AuthApi.Bearer(login.Token));
         using var watch = await SseStream.OpenAsync(http, "/v1/watch?key=" + SecureServer.SeededKey);
+        var (socket, status) = await AttackHttp.ConnectWatchAsync(server, AuthApi.Bearer(login.Token));
+        Assert.True(socket is not null, $"the watch WebSocket: upgrade answered {(int)status}");
+        using var ws = socket;
+        await AttackHttp.SendJsonAsync(ws, """{"create":{"key":"a/seeded"}}""");
+        Assert.True(await AttackHttp.ReceiveAsync(ws) is { } created && created.TryGetProperty("created", out _), "a socket watch on a/seeded is created");
 
         server.Clock.Advance(TimeSpan.FromMinutes(9));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/v1/kv/" + SecureServer.SeededKey)).StatusCode);
@@ -24,6 +29,7 @@ public abstract class ExpiryTests(SecureServer server)
         server.Clock.Advance(TimeSpan.FromMinutes(2));
         AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, $"a read with a login token past its expiry ({server.Backend})");
         Assert.True(await EndsAsync(watch), $"the watch of an expired login token did not end within {SseStream.Timeout.TotalSeconds} s ({server.Backend})");
+        Assert.True(await EndsAsync(ws), $"the socket watch of an expired login token did not end within {AttackHttp.Deadline.TotalSeconds} s ({server.Backend})");
 
         // Logging in again gives a token that works, on the same clock.
         using var anonymous = server.Http(Who.Anonymous);
@@ -50,6 +56,22 @@ public abstract class ExpiryTests(SecureServer server)
 
         AttackHttp.AssertRefused(await AttackHttp.SendAsync(shortHttp, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, $"a read with an API token past its expiry ({server.Backend})");
         Assert.Equal(HttpStatusCode.OK, (await lastingHttp.GetAsync("/v1/kv/" + SecureServer.SeededKey)).StatusCode);
+    }
+
+    private static async Task<bool> EndsAsync(System.Net.WebSockets.ClientWebSocket socket)
+    {
+        try
+        {
+            while (await AttackHttp.ReceiveAsync(socket) is not null)
+            {
+            }
+
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> EndsAsync(SseStream stream)

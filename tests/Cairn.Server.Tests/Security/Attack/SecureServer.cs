@@ -17,7 +17,7 @@ namespace Cairn.Server.Tests.Security.Attack;
 /// <item><c>root</c> (role <c>root</c>): everything.</item>
 /// <item><c>reader</c>: read on every name of every module, <c>admin:status</c>.</item>
 /// <item><c>writer-a</c>: read and write on the <c>a</c> names: kv <c>a/</c>, blobs <c>a/</c>, journal <c>a</c>, runs,
-/// pools, locks, carts <c>a</c>, jobs <c>a/</c>; leases.</item>
+/// pools, locks, carts <c>a</c>, jobs of type <c>script:a/</c>; leases.</item>
 /// <item><c>nobody-perms</c>: no roles.</item>
 /// <item>role <c>appender</c> (no user): journal append on every txid, for listener policies.</item>
 /// </list>
@@ -45,6 +45,9 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     /// <summary>The content of the archive's <c>foo.txt</c>, which carts ask for.</summary>
     public const string ArchivedFile = "archived file";
 
+    /// <summary>The journal txid, run, pool, lock and cart only root and reader may read.</summary>
+    public const string SecretName = "b-secret";
+
     /// <summary>A key only root and reader may read (writer-a's grants are on <c>a/</c>).</summary>
     public const string SecretKey = "b/secret";
     public const string SecretValue = "secret-of-b-7f3a";
@@ -52,25 +55,27 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     // r-x for everyone: what a process of another user needs to run a script or enter a directory.
     private const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
-    private readonly Dictionary<Who, string> _tokens = [];
+    private readonly Dictionary<Who, TokenResultDto> _tokens = [];
     private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
 
     protected SecureServer(TimeProvider? time)
         : base(time)
     {
-        Directory.CreateDirectory(ExtensionsDir);
-        Directory.CreateDirectory(Path.Combine(JobsDir, "a"));
+        // Everything processes started by the server read or write (they run as another user, nobody, when the tests run
+        // as root) is outside the private data directory, open to every user: the scripts, the extension's calls file.
+        // Modes are set whatever the process's umask (a server started in this process sets 077).
+        foreach (var dir in new[] { Scratch, ExtensionsDir, JobsDir, Path.Combine(JobsDir, "a"), Path.Combine(JobsDir, "b"), ArchiveDir })
+        {
+            Directory.CreateDirectory(dir);
+            Mode(dir, Open | UnixFileMode.UserWrite);
+        }
 
-        // The scratch directory holds what processes started by the server write (they may run as another user): the
-        // extension's calls file, open to every user, and the archive's files.
-        Directory.CreateDirectory(Scratch);
-        Mode(Scratch, Open | UnixFileMode.UserWrite);
         File.WriteAllText(CallsFile, "");
         Mode(CallsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
-        Directory.CreateDirectory(ArchiveDir);
         File.WriteAllText(Path.Combine(ArchiveDir, "foo.txt"), ArchivedFile);
         Executable(Path.Combine(ExtensionsDir, "echo"), $"#!/bin/sh\nprintf '%s\\n' \"${{1-}}\" >> '{CallsFile}'\nprintf '{{\"called\": true}}\\n'\n");
         Executable(Path.Combine(JobsDir, "a", "mark.sh"), "#!/bin/sh\necho marked\n");
+        Executable(Path.Combine(JobsDir, "b", "other.sh"), "#!/bin/sh\necho other\n");
 
         Settings["Pulzar:Listen:0"] = "http://127.0.0.1:0";
         Settings["Journal:Listen:0"] = "unix:" + JournalSocket;
@@ -102,9 +107,9 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     /// <summary>The backend's name, as tests print it.</summary>
     public abstract string Backend { get; }
 
-    public string ExtensionsDir => Path.Combine(DataDir, "ext");
+    public string ExtensionsDir => Path.Combine(Scratch, "ext");
 
-    public string JobsDir => Path.Combine(DataDir, "jobs");
+    public string JobsDir => Path.Combine(Scratch, "jobs");
 
     public string Scratch { get; } = Path.Combine("/tmp", "cairn-attack-" + Guid.NewGuid().ToString("N")[..10]);
 
@@ -125,6 +130,9 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
 
     /// <summary>The job root enqueued while seeding.</summary>
     public long SeededJob { get; private set; }
+
+    /// <summary>The job of type <c>script:b/other.sh</c> root enqueued while seeding.</summary>
+    public long SecretJob { get; private set; }
 
     /// <summary>Where the seeded blob's body is (for <c>/v1/internal/volumes/{volume}/{blob}</c>).</summary>
     public (string Volume, string Blob) SeededVolumeFile { get; private set; }
@@ -169,7 +177,10 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
     }
 
     /// <summary>The login token <paramref name="who"/> got when the fixture started.</summary>
-    public string Token(Who who) => _tokens[who];
+    public string Token(Who who) => _tokens[who].Token;
+
+    /// <summary>The id of the login session of <see cref="Token"/>.</summary>
+    public string TokenId(Who who) => _tokens[who].Id;
 
     public string Password(string user) => _passwords[user];
 
@@ -243,6 +254,14 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
         await ExpectAsync(http.PostAsync($"/v1/locks/{SeededName}", AuthApi.Json($$$"""{"lease":{{{SeededLease}}},"owner":"seeded-owner","waitSeconds":0}""")), "seed a lock");
         await ExpectAsync(http.PostAsync($"/v1/carts/{SeededName}", AuthApi.Json("""{"fileids":[{"id":"foo.txt","path":"1/foo.txt"}]}""")), "seed a cart");
         SeededJob = (await JsonAsync(http.PostAsync("/v1/jobs", AuthApi.Json("""{"type":"script:a/mark.sh"}""")), "seed a job")).GetProperty("id").GetInt64();
+
+        // The same of b, which writer-a may not read: its listings must not show them.
+        await ExpectAsync(http.PostAsync($"/v1/journal/{SecretName}/begin", AuthApi.Json($$$"""{"user_id": "{{{SecretValue}}}"}""")), "seed b's journal");
+        await ExpectAsync(http.PostAsync("/v1/runs", AuthApi.Json($$$"""{"id":"{{{SecretName}}}","topology":{"node1":[1]}}""")), "seed b's run");
+        await ExpectAsync(http.PostAsync($"/v1/pools/{SecretName}/members", AuthApi.Json($$$"""{"lease":{{{SeededLease}}},"name":"secret-member"}""")), "seed b's pool");
+        await ExpectAsync(http.PostAsync($"/v1/locks/{SecretName}", AuthApi.Json($$$"""{"lease":{{{SeededLease}}},"owner":"secret-owner","waitSeconds":0}""")), "seed b's lock");
+        await ExpectAsync(http.PostAsync($"/v1/carts/{SecretName}", AuthApi.Json("""{"fileids":[{"id":"foo.txt","path":"1/foo.txt"}]}""")), "seed b's cart");
+        SecretJob = (await JsonAsync(http.PostAsync("/v1/jobs", AuthApi.Json($$$"""{"type":"script:b/other.sh","args":{"secret":"{{{SecretValue}}}"}}""")), "seed b's job")).GetProperty("id").GetInt64();
     }
 
     private async Task SetUpAuthAsync()
@@ -258,7 +277,7 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
             AuthApi.Grant(AuthResources.Kv, "a/", "read", "write"),
             AuthApi.Grant(AuthResources.Blobs, "a/", "read", "write"),
             AuthApi.Grant(AuthResources.Journal, "a", "read", "append"),
-            AuthApi.Grant(AuthResources.Jobs, "a/", "read", "launch", "cancel"),
+            AuthApi.Grant(AuthResources.Jobs, "script:a/", "read", "launch", "cancel"),
             AuthApi.Grant(AuthResources.Runs, "a", "read", "write"),
             AuthApi.Grant(AuthResources.Pools, "a", "read", "write"),
             AuthApi.Grant(AuthResources.Locks, "a", "read", "write"),
@@ -275,7 +294,7 @@ public abstract class SecureServer : ServerFixture, IAsyncLifetime
         await AuthApi.EnableAsync(http);
         foreach (var who in new[] { Who.Root, Who.Reader, Who.WriterA, Who.NobodyPerms })
         {
-            _tokens[who] = (await AuthApi.LoginAsync(http, UserOf(who), _passwords[UserOf(who)])).Token;
+            _tokens[who] = await AuthApi.LoginAsync(http, UserOf(who), _passwords[UserOf(who)]);
         }
 
         // From now on a request without a credential is refused: the switch is really on.

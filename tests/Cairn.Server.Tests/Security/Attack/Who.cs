@@ -13,7 +13,7 @@ public enum Who
     Reader,
 
     /// <summary>User <c>writer-a</c>: read and write on the <c>a</c> names of every module (kv <c>a/</c>, blobs <c>a/</c>,
-    /// journal <c>a</c>, runs, pools, locks and carts <c>a</c>, jobs <c>a/</c>), and leases.</summary>
+    /// journal <c>a</c>, runs, pools, locks and carts <c>a</c>, jobs of type <c>script:a/</c>), and leases.</summary>
     WriterA,
 
     /// <summary>User <c>root</c>, with role <c>root</c>: everything.</summary>
