@@ -1,4 +1,8 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Cairn.Contracts;
+using Cairn.Core;
 
 namespace Cairn.Server.Security;
 
@@ -8,54 +12,169 @@ namespace Cairn.Server.Security;
 /// Every change is one transaction, and returns only once this node's <see cref="AccessControl"/> has applied it.
 /// </summary>
 /// <remarks>Names are checked (<see cref="AuthNames"/>); an unknown user or role is <see cref="Core.NotFoundException"/>,
-/// a duplicate or a change that would lock everyone out (removing root while on) <see cref="Core.ConflictException"/>.</remarks>
-internal sealed class AuthStore
+/// a duplicate or a change that would lock everyone out (removing root while on) <see cref="Core.ConflictException"/>.
+/// A change reads what it changes and commits only if none of it changed meanwhile (a compare of each key's mod
+/// revision), else reads again: two nodes changing the same user at once both take effect, none is lost.</remarks>
+internal sealed partial class AuthStore
 {
+    /// <summary>The built-in role that grants everything; it is not stored and cannot be changed or removed.</summary>
+    public const string RootRole = "root";
+
+    /// <summary>The user that must exist, with <see cref="RootRole"/>, before auth can be turned on.</summary>
+    public const string RootUser = "root";
+
+    /// <summary>The longest label of an API token.</summary>
+    public const int MaxTokenNameLength = 256;
+
+    // How often a change is tried again when what it read changed before it committed.
+    private const int Attempts = 20;
+
+    private readonly IKeyspace _store;
+    private readonly AccessControl _access;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan? _maxApiTokenTtl;
+
+    /// <summary>Keeps the settings in <paramref name="store"/>; <paramref name="access"/> is this node's copy of them.</summary>
+    /// <exception cref="StartupException"><see cref="AuthOptions.MaxApiTokenTtl"/> is not a duration.</exception>
+    public AuthStore(IKeyspace store, AccessControl access, TimeProvider time, AuthOptions options)
+    {
+        _store = store;
+        _access = access;
+        _time = time;
+        if (options.MaxApiTokenTtl is { } max)
+        {
+            if (!Durations.TryParse(max, out var ttl) || ttl <= TimeSpan.Zero)
+            {
+                throw new StartupException($"Auth:MaxApiTokenTtl '{max}' is not a positive duration: write {Durations.Forms}.");
+            }
+
+            _maxApiTokenTtl = ttl;
+        }
+    }
+
     /// <summary>Turns auth on; refused (409) unless user <c>root</c> exists with role <c>root</c>. Creates the node credential
     /// the first time.</summary>
-    public ValueTask EnableAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async ValueTask EnableAsync(CancellationToken cancellationToken) =>
+        await ChangeAsync<object?>(async ct =>
+        {
+            var root = await ReadAsync(AuthKeys.Users + RootUser, AuthJson.Default.UserRecord, ct).ConfigureAwait(false);
+            if (root.Record is null || !root.Record.Roles.Contains(RootRole))
+            {
+                throw new ConflictException(
+                    "Auth cannot be enabled without a root user that has the root role: add it with `cairn user add root` and " +
+                    "`cairn user grant-role root root`, then `cairn auth enable`.");
+            }
+
+            var enabled = await ReadRawAsync(AuthKeys.Enabled, ct).ConfigureAwait(false);
+            var node = await ReadRawAsync(AuthKeys.NodeToken, ct).ConfigureAwait(false);
+            var plan = new Plan<object?>(null);
+            plan.Unchanged(AuthKeys.Users + RootUser, root.ModRevision);
+            if (enabled is null)
+            {
+                plan.Unchanged(AuthKeys.Enabled, 0);
+                plan.Put(AuthKeys.Enabled, "on"u8.ToArray());
+            }
+
+            if (node is null || BearerTokens.KindOf(Encoding.UTF8.GetString(node.Value.Span)) != TokenKinds.Node)
+            {
+                plan.Unchanged(AuthKeys.NodeToken, node?.ModRevision ?? 0);
+                plan.Put(AuthKeys.NodeToken, Encoding.UTF8.GetBytes(BearerTokens.New(TokenKinds.Node)));
+            }
+
+            return plan;
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Turns auth off: every caller may do anything again.</summary>
-    public ValueTask DisableAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async ValueTask DisableAsync(CancellationToken cancellationToken) =>
+        await ChangeAsync<object?>(async ct =>
+        {
+            var plan = new Plan<object?>(null);
+            if (await ReadRawAsync(AuthKeys.Enabled, ct).ConfigureAwait(false) is { } enabled)
+            {
+                plan.Unchanged(AuthKeys.Enabled, enabled.ModRevision);
+                plan.Delete(AuthKeys.Enabled);
+            }
 
-    public ValueTask<UserDto> AddUserAsync(CreateUserDto user, CancellationToken cancellationToken) => throw new NotImplementedException();
+            return plan;
+        }, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Removes a user, its login sessions and its API tokens.</summary>
-    public ValueTask RemoveUserAsync(string name, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>Whether auth is on, as stored now (not this node's copy).</summary>
+    public async ValueTask<bool> IsEnabledAsync(CancellationToken cancellationToken) =>
+        await ReadRawAsync(AuthKeys.Enabled, cancellationToken).ConfigureAwait(false) is not null;
 
-    /// <summary>Sets (or with null removes) a password; every login session of the user ends.</summary>
-    public ValueTask SetPasswordAsync(string name, string? password, CancellationToken cancellationToken) => throw new NotImplementedException();
+    // One change: plan it from what is read now, commit it if nothing read changed meanwhile, else plan it again.
+    private async ValueTask<T> ChangeAsync<T>(Func<CancellationToken, ValueTask<Plan<T>>> planning, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var plan = await planning(cancellationToken).ConfigureAwait(false);
+            if (plan.Ops.Count == 0)
+            {
+                return plan.Result;
+            }
 
-    public ValueTask GrantRoleAsync(string user, string role, CancellationToken cancellationToken) => throw new NotImplementedException();
+            var result = await _store.TxnAsync(new TxnRequest(plan.Compares, plan.Ops, []), cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                await _access.WaitForRevisionAsync(result.Revision, cancellationToken).ConfigureAwait(false);
+                return plan.Result;
+            }
 
-    public ValueTask RevokeRoleAsync(string user, string role, CancellationToken cancellationToken) => throw new NotImplementedException();
+            if (plan.OnConflict is { } undo)
+            {
+                await undo(cancellationToken).ConfigureAwait(false);
+            }
+        }
 
-    public ValueTask<UserDto> GetUserAsync(string name, CancellationToken cancellationToken) => throw new NotImplementedException();
+        throw new ConflictException("The auth settings kept changing while this change was being made; try again.");
+    }
 
-    public ValueTask<UserListDto> ListUsersAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    private async ValueTask<KeyValue?> ReadRawAsync(string key, CancellationToken cancellationToken)
+    {
+        var read = await _store.RangeAsync(new RangeRequest(KeyRange.Single(key)), cancellationToken).ConfigureAwait(false);
+        return read.Kvs.Count > 0 ? read.Kvs[0] : null;
+    }
 
-    public ValueTask<RoleDto> AddRoleAsync(RoleDto role, CancellationToken cancellationToken) => throw new NotImplementedException();
+    private async ValueTask<Stored<T>> ReadAsync<T>(string key, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var kv = await ReadRawAsync(key, cancellationToken).ConfigureAwait(false);
+        return kv is null ? new Stored<T>(null, 0, 0) : new Stored<T>(AuthJson.Decode(kv.Value.Span, type), kv.ModRevision, kv.CreateRevision);
+    }
 
-    public ValueTask RemoveRoleAsync(string name, CancellationToken cancellationToken) => throw new NotImplementedException();
+    private async ValueTask<List<Stored<T>>> ReadAllAsync<T>(string prefix, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var read = await _store.RangeAsync(new RangeRequest(KeyRange.Prefix(prefix)), cancellationToken).ConfigureAwait(false);
+        return [.. read.Kvs
+            .Where(kv => kv.Key.IndexOf('/', prefix.Length) < 0)
+            .Select(kv => new Stored<T>(AuthJson.Decode(kv.Value.Span, type), kv.ModRevision, kv.CreateRevision))
+            .Where(s => s.Record is not null)];
+    }
 
-    public ValueTask<RoleDto> GrantPermissionsAsync(string role, IReadOnlyList<PermissionDto> permissions, CancellationToken cancellationToken) => throw new NotImplementedException();
+    private static byte[] Encode<T>(T record, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(record, type);
 
-    public ValueTask<RoleDto> RevokePermissionsAsync(string role, IReadOnlyList<PermissionDto> permissions, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>A record as read, with its key's revisions (0 when absent).</summary>
+    private readonly record struct Stored<T>(T? Record, long ModRevision, long CreateRevision)
+        where T : class;
 
-    public ValueTask<RoleDto> GetRoleAsync(string name, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>A change planned from what was read: its compares, its ops, and what to answer once committed.</summary>
+    private sealed class Plan<T>(T result)
+    {
+        public List<Compare> Compares { get; } = [];
 
-    public ValueTask<RoleListDto> ListRolesAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+        public List<KvRequest> Ops { get; } = [];
 
-    /// <summary>Makes a login session for <paramref name="user"/> (whose password the caller has checked), valid for
-    /// <paramref name="ttl"/>.</summary>
-    public ValueTask<TokenResultDto> LoginAsync(string user, TimeSpan ttl, CancellationToken cancellationToken) => throw new NotImplementedException();
+        public T Result { get; set; } = result;
 
-    /// <summary>Makes an API token.</summary>
-    public ValueTask<TokenResultDto> CreateTokenAsync(string user, string name, TimeSpan? ttl, CancellationToken cancellationToken) => throw new NotImplementedException();
+        /// <summary>What to undo when the commit fails (a lease granted for it).</summary>
+        public Func<CancellationToken, ValueTask>? OnConflict { get; set; }
 
-    /// <summary>Revokes an API token or ends a login session, by id.</summary>
-    public ValueTask RevokeTokenAsync(string id, CancellationToken cancellationToken) => throw new NotImplementedException();
+        /// <summary>Commit only if <paramref name="key"/> still has mod revision <paramref name="modRevision"/> (0: absent).</summary>
+        public void Unchanged(string key, long modRevision) => Compares.Add(Compare.ModRevision(key, CompareResult.Equal, modRevision));
 
-    /// <summary>The API tokens and login sessions, of <paramref name="user"/> or of everyone.</summary>
-    public ValueTask<TokenListDto> ListTokensAsync(string? user, CancellationToken cancellationToken) => throw new NotImplementedException();
+        public void Put(string key, byte[] value, long lease = 0) => Ops.Add(new PutRequest(key, value) { Lease = lease });
+
+        public void Delete(string key) => Ops.Add(new DeleteRequest(KeyRange.Single(key)));
+    }
 }

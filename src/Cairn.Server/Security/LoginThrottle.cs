@@ -34,7 +34,7 @@ internal sealed class LoginThrottle(AccessControl access, AuthSettings settings,
         var taken = new List<Entry>(2);
         try
         {
-            foreach (var key in (ReadOnlySpan<string>)["user:" + user, "from:" + AddressOf(context)])
+            foreach (var key in new[] { "user:" + user, "from:" + AddressOf(context) })
             {
                 var (entry, wait) = await TakeAsync(key, context.RequestAborted).ConfigureAwait(false);
                 if (entry is null)
