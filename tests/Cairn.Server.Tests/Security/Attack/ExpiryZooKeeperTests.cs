@@ -1,0 +1,4 @@
+namespace Cairn.Server.Tests.Security.Attack;
+
+/// <summary><see cref="ExpiryTests"/> on ZooKeeper.</summary>
+public sealed class ExpiryZooKeeperTests(ZooKeeperClockSecureServer server) : ExpiryTests(server), IClassFixture<ZooKeeperClockSecureServer>;
