@@ -49,7 +49,8 @@ public abstract partial class AuthCoreTests
         Assert.False(Access.Allows(alice, AuthResources.Kv, "write", "/cairn/nodes/n1"));
         Assert.False(Access.AllowsRange(alice, KeyRange.Prefix("/cairn/"), "read"));
         Assert.False(Access.AllowsRange(alice, KeyRange.Between("/a", "/d"), "read"));
-        Assert.False(Access.AllowsRange(alice, KeyRange.FromKey("/d"), "read"));
+        Assert.False(Access.AllowsRange(alice, KeyRange.FromKey("/b"), "read"));
+        Assert.True(Access.AllowsRange(alice, KeyRange.FromKey("/d"), "read"));
         Assert.False(Access.AllowsPrefix(alice, AuthResources.Kv, "read", "/"));
 
         Assert.True(Access.Allows(ops, AuthResources.Kv, "read", "/cairn/nodes/n1"));
