@@ -32,6 +32,35 @@ public abstract partial class AuthCoreTests
     }
 
     [Fact]
+    public async Task ServerKeys_UnderCairn_NeedAGrantNamingThem_NotJustOneOfEveryKey()
+    {
+        await EnableAsync();
+        await AddRoleAsync("all", Grant(AuthResources.Kv, "read", "", prefix: true), Grant(AuthResources.Kv, "write", "/", prefix: true));
+        await AddRoleAsync("nodes", Grant(AuthResources.Kv, "read", "/cairn/nodes/", prefix: true));
+        await AddUserAsync("alice", "all");
+        await AddUserAsync("ops", "all", "nodes");
+        var alice = User("alice");
+        var ops = User("ops");
+
+        Assert.True(Access.AllowsRange(alice, KeyRange.Between("/a", "/c"), "read"));
+        Assert.True(Access.AllowsRange(alice, KeyRange.Prefix("/d"), "read"));
+        Assert.True(Access.Allows(alice, AuthResources.Kv, "write", "/app/x"));
+        Assert.False(Access.Allows(alice, AuthResources.Kv, "read", "/cairn/nodes/n1"));
+        Assert.False(Access.Allows(alice, AuthResources.Kv, "write", "/cairn/nodes/n1"));
+        Assert.False(Access.AllowsRange(alice, KeyRange.Prefix("/cairn/"), "read"));
+        Assert.False(Access.AllowsRange(alice, KeyRange.Between("/a", "/d"), "read"));
+        Assert.False(Access.AllowsRange(alice, KeyRange.FromKey("/b"), "read"));
+        Assert.True(Access.AllowsRange(alice, KeyRange.FromKey("/d"), "read"));
+        Assert.False(Access.AllowsPrefix(alice, AuthResources.Kv, "read", "/"));
+
+        Assert.True(Access.Allows(ops, AuthResources.Kv, "read", "/cairn/nodes/n1"));
+        Assert.True(Access.AllowsRange(ops, KeyRange.Prefix("/cairn/nodes/"), "read"));
+        Assert.False(Access.AllowsRange(ops, KeyRange.Prefix("/cairn/"), "read"));
+        Assert.False(Access.Allows(ops, AuthResources.Kv, "write", "/cairn/nodes/n1"));
+        Assert.False(Access.Allows(ops, AuthResources.Kv, "read", "/cairn/volumes/v1"));
+    }
+
+    [Fact]
     public async Task NamedResources_AreGrantedByNameOrPrefix_AndUnnamedOnesWhole()
     {
         await EnableAsync();
