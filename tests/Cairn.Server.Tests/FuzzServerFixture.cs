@@ -27,6 +27,9 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
 
         // Nor does any cart get staged: an accepted one stays waiting.
         Settings["Carts:MaxActiveCarts"] = "0";
+
+        // Users made by the auth family hash their passwords at bcrypt's cheapest cost.
+        Settings["Auth:BcryptCost"] = "4";
     }
 
     public string ExtensionsDir => Path.Combine(DataDir, "ext");
