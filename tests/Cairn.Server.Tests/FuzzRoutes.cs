@@ -9,7 +9,7 @@ namespace Cairn.Server.Tests;
 /// (and now and then any other), names from <see cref="FuzzInputs.NamePath"/>, the query parameters the route reads plus
 /// others, the headers it looks at, and bodies of its shape or junk.
 /// </summary>
-internal static class FuzzRoutes
+internal static partial class FuzzRoutes
 {
     private static readonly string[] AnyMethod = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"];
 
@@ -68,6 +68,7 @@ internal static class FuzzRoutes
             "/v1/internal/carts/{uid}/tar",
         ], Carts()),
         new("compat-cartd", ["/compat/cartd/", "/compat/cartd/{uid}", "/compat/cartd/{**rest}"], CompatCartd()),
+        new("auth", AuthRoutes, Auth()),
     ];
 
     // Cart uids as a client might send them, and the paths, ids and hashes of their files, well-formed or hostile. The

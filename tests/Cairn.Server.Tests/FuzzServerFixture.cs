@@ -27,6 +27,9 @@ public sealed class FuzzServerFixture : ServerFixture, IAsyncLifetime
 
         // Nor does any cart get staged: an accepted one stays waiting.
         Settings["Carts:MaxActiveCarts"] = "0";
+
+        // Users made by the auth family hash their passwords at bcrypt's cheapest cost.
+        Settings["Auth:BcryptCost"] = "4";
     }
 
     /// <summary>Beside the data directory: extensions run as nobody, who cannot enter the data directory.</summary>

@@ -17,6 +17,9 @@ internal sealed partial class AuditLog : IDisposable
     /// <summary>The log category of audit lines.</summary>
     public const string Category = "Cairn.Audit";
 
+    // The longest who or what written in full; the rest is cut (with the length it had).
+    private const int MaxFieldLength = 1024;
+
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly FileStream? _file;
@@ -62,7 +65,10 @@ internal sealed partial class AuditLog : IDisposable
     /// <param name="outcome"><c>ok</c>, <c>denied</c>, <c>failed</c>, <c>throttled</c>.</param>
     public void Write(string @event, string? who, string? from, string what, string outcome)
     {
-        // Names, paths and claimed user names come from the client: a line break in one must not forge a second line.
+        // Names, paths and claimed user names come from the client: a line break in one must not forge a second line, and
+        // a path of 30 KB must not make a line of 30 KB.
+        who = Shorten(who);
+        what = Shorten(what)!;
         var safeWho = Clean(who ?? "-");
         var safeFrom = Clean(from ?? "-");
         var safeWhat = Clean(what);
@@ -117,6 +123,9 @@ internal sealed partial class AuditLog : IDisposable
             }
         }
     }
+
+    private static string? Shorten(string? text) =>
+        text is { Length: > MaxFieldLength } ? text[..MaxFieldLength] + $"… ({text.Length} chars)" : text;
 
     private static string Clean(string text)
     {
