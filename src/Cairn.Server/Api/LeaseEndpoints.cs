@@ -49,11 +49,9 @@ internal static class LeaseEndpoints
         var lease = await store.LeaseTimeToLiveAsync(leaseId, withKeys, context.RequestAborted).ConfigureAwait(false)
             ?? throw new LeaseNotFoundException(leaseId);
 
-        // The keys' names are the keys': listing them needs read on each, as etcd's LeaseTimeToLive with keys does.
-        foreach (var key in lease.Keys)
-        {
-            Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Read);
-        }
+        // The keys' names are the keys': listing them needs read on each, as etcd's LeaseTimeToLive with keys does. The
+        // refusal does not name the key (that would show it).
+        DemandOnKeys(context, leaseId, lease.Keys, KeyspaceAccess.Read);
 
         await Json.WriteAsync(context, LeaseDto.From(lease, withKeys)).ConfigureAwait(false);
     }
@@ -72,15 +70,23 @@ internal static class LeaseEndpoints
         if (Caller.Of(context).IsRestricted
             && await store.LeaseTimeToLiveAsync(leaseId, includeKeys: true, context.RequestAborted).ConfigureAwait(false) is { } lease)
         {
-            foreach (var key in lease.Keys)
-            {
-                Caller.DemandRange(context, KeyRange.Single(key), KeyspaceAccess.Write);
-            }
+            DemandOnKeys(context, leaseId, lease.Keys, KeyspaceAccess.Write);
         }
 
         var revision = await store.RevokeLeaseAsync(leaseId, context.RequestAborted).ConfigureAwait(false);
         RevisionHeader.Set(context, revision);
         await Json.WriteAsync(context, new LeaseRevokeDto { Id = leaseId, Revision = revision }).ConfigureAwait(false);
+    }
+
+    private static void DemandOnKeys(HttpContext context, long leaseId, IReadOnlyList<string> keys, string action)
+    {
+        foreach (var key in keys)
+        {
+            if (!Caller.CanRange(context, KeyRange.Single(key), action))
+            {
+                throw Caller.Refuse(context, AuthResources.Kv, action, $"the keys of lease {leaseId}");
+            }
+        }
     }
 
     internal static long ParseId(string text) =>
