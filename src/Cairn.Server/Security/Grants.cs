@@ -13,6 +13,13 @@ internal sealed class Grants
 {
     private static readonly Dictionary<(string, string), GrantSet> NoSets = [];
 
+    /// <summary>Keys of the server's own state (nodes, volumes, carts, jobs, …): a kv grant reaches them only if its own key
+    /// starts with this; a grant of every key (prefix <c>""</c> or <c>/</c>) does not.</summary>
+    public const string InternalPrefix = "/cairn/";
+
+    private static readonly byte[] InternalStart = Encoding.UTF8.GetBytes(InternalPrefix);
+    private static readonly byte[] InternalEnd = KeyRange.Prefix(InternalPrefix).EndBytes!;
+
     private readonly Dictionary<(string Resource, string Action), GrantSet> _sets;
 
     private Grants(bool isAll, Dictionary<(string, string), GrantSet> sets)
@@ -106,15 +113,18 @@ internal sealed class Grants
         private readonly HashSet<string> _names;
         private readonly string[] _prefixes;
 
-        // kv: disjoint, sorted by start, not touching; End null = no end.
+        // kv: disjoint, sorted by start, not touching; End null = no end. All grants, and those whose own key starts with
+        // /cairn/ (the only ones that reach the server's internal keys).
         private readonly Interval[] _intervals;
+        private readonly Interval[] _internal;
 
-        private GrantSet(bool everything, HashSet<string> names, string[] prefixes, Interval[] intervals)
+        private GrantSet(bool everything, HashSet<string> names, string[] prefixes, Interval[] intervals, Interval[] @internal)
         {
             Everything = everything;
             _names = names;
             _prefixes = prefixes;
             _intervals = intervals;
+            _internal = @internal;
         }
 
         public bool Everything { get; }
@@ -126,7 +136,7 @@ internal sealed class Grants
                 var length = Encoding.UTF8.GetByteCount(name);
                 Span<byte> key = length <= 512 ? stackalloc byte[length] : new byte[length];
                 Encoding.UTF8.GetBytes(name, key);
-                return Find(key) is { } interval && Contains(interval, key);
+                return Contains(key.StartsWith(InternalStart) ? _internal : _intervals, key);
             }
 
             if (_names.Contains(name))
@@ -171,29 +181,49 @@ internal sealed class Grants
             }
 
             var start = range.StartBytes;
-            if (Find(start) is not { } interval || !Contains(interval, start))
+            if (range.IsSingleKey)
             {
-                return false;
+                return Contains(start.AsSpan().StartsWith(InternalStart) ? _internal : _intervals, start);
             }
 
-            if (range.IsSingleKey)
+            // The part of the range below /cairn/, the part inside it, the part after it: the inside part only by grants
+            // that name /cairn/ themselves.
+            var end = range.EndBytes!.Length == 0 ? null : range.EndBytes;
+            return Covers(_intervals, start, Min(end, InternalStart))
+                && Covers(_internal, Max(start, InternalStart), Min(end, InternalEnd))
+                && Covers(_intervals, Max(start, InternalEnd), end);
+        }
+
+        // Whether [start, end) (end null: no end) is empty or inside one interval of the set.
+        private static bool Covers(Interval[] set, byte[] start, byte[]? end)
+        {
+            if (end is not null && end.AsSpan().SequenceCompareTo(start) <= 0)
             {
                 return true;
             }
 
-            // One interval must hold the whole range: the union is already merged.
-            var end = range.EndBytes!;
-            return interval.End is null || (end.Length > 0 && end.AsSpan().SequenceCompareTo(interval.End) <= 0);
+            if (Find(set, start) is not { } interval || !Contains(interval, start))
+            {
+                return false;
+            }
+
+            return interval.End is null || (end is not null && end.AsSpan().SequenceCompareTo(interval.End) <= 0);
         }
 
+        private static bool Contains(Interval[] set, ReadOnlySpan<byte> key) => Find(set, key) is { } interval && Contains(interval, key);
+
+        private static byte[]? Min(byte[]? a, byte[] b) => a is null || a.AsSpan().SequenceCompareTo(b) > 0 ? b : a;
+
+        private static byte[] Max(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b;
+
         // The last interval starting at or before the key.
-        private Interval? Find(ReadOnlySpan<byte> key)
+        private static Interval? Find(Interval[] set, ReadOnlySpan<byte> key)
         {
-            int lo = 0, hi = _intervals.Length - 1, found = -1;
+            int lo = 0, hi = set.Length - 1, found = -1;
             while (lo <= hi)
             {
                 var mid = (lo + hi) >>> 1;
-                if (_intervals[mid].Start.AsSpan().SequenceCompareTo(key) <= 0)
+                if (set[mid].Start.AsSpan().SequenceCompareTo(key) <= 0)
                 {
                     found = mid;
                     lo = mid + 1;
@@ -204,7 +234,7 @@ internal sealed class Grants
                 }
             }
 
-            return found < 0 ? null : _intervals[found];
+            return found < 0 ? null : set[found];
         }
 
         private static bool Contains(Interval interval, ReadOnlySpan<byte> key) =>
@@ -217,17 +247,23 @@ internal sealed class Grants
             private readonly HashSet<string> _names = new(StringComparer.Ordinal);
             private readonly List<string> _prefixes = [];
             private readonly List<Interval> _intervals = [];
+            private readonly List<Interval> _internal = [];
             private bool _everything;
 
             public void Add(PermissionRecord permission)
             {
-                if (AuthResources.Unnamed.Contains(permission.Resource) || (permission.Prefix && permission.Key.Length == 0))
+                if (kv)
+                {
+                    var interval = ToInterval(permission);
+                    _intervals.Add(interval);
+                    if (permission.Key.StartsWith(InternalPrefix, StringComparison.Ordinal))
+                    {
+                        _internal.Add(interval);
+                    }
+                }
+                else if (AuthResources.Unnamed.Contains(permission.Resource) || (permission.Prefix && permission.Key.Length == 0))
                 {
                     _everything = true;
-                }
-                else if (kv)
-                {
-                    _intervals.Add(ToInterval(permission));
                 }
                 else if (permission.Prefix)
                 {
@@ -239,7 +275,7 @@ internal sealed class Grants
                 }
             }
 
-            public GrantSet Build() => new(_everything, _names, [.. _prefixes], Merge(_intervals));
+            public GrantSet Build() => new(_everything, _names, [.. _prefixes], Merge(_intervals), Merge(_internal));
 
             private static Interval ToInterval(PermissionRecord permission)
             {
