@@ -35,7 +35,7 @@ internal static class FuzzRoutes
         new("txn", ["/v1/txn"], Txn()),
         new("leases", ["/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/keepalive"], Leases()),
         new("watch", ["/v1/watch", "/v1/journal/{txid}/events"], Watch()),
-        new("status", ["/v1/status", "/healthz", "/readyz", "/v1/compact", "/v1/cluster/nodes", "/metrics", "/openapi/{documentName}.json"], Status()),
+        new("status", ["/v1/status", "/healthz", "/livez", "/readyz", "/v1/compact", "/v1/cluster/nodes", "/metrics", "/openapi/{documentName}.json"], Status()),
         new("blobs", ["/v1/blobs", "/v1/blobs/{**key}", "/v1/internal/volumes/{volumeId}/{blobId}"], Blobs()),
         new("admin", ["/v1/admin/status", "/v1/admin/network", "/v1/admin/network/{node}", "/v1/admin/volumes/rebuild", "/v1/admin/snapshot", "/v1/admin/journal/export"], Admin()),
         new("journal", ["/v1/journal", "/v1/journal/{txid}", "/v1/journal/{txid}/status", "/v1/journal/{txid}/{step}"], Journal()),
@@ -152,7 +152,7 @@ internal static class FuzzRoutes
 
     private static Gen<FuzzRequest> Status() => Gen.Frequency(
         (3, Request(Methods("POST"), Target(Gen.Constant("/v1/compact")), Headers(), Body(JsonObject(Gen.Frequency((2, Gen.Elements("0", "1", "2", "99999999")), (2, JsonValue)), "revision", "compactRevision")), JsonMostly())),
-        (3, Request(Methods("GET"), Target(Gen.Elements("/v1/status", "/healthz", "/readyz", "/v1/cluster/nodes", "/v1/status/", "/v1/cluster/nodes/x"), "x"), Headers("Accept"), NoBody())),
+        (3, Request(Methods("GET"), Target(Gen.Elements("/v1/status", "/healthz", "/livez", "/readyz", "/v1/cluster/nodes", "/v1/status/", "/v1/cluster/nodes/x"), "x"), Headers("Accept"), NoBody())),
         (1, Request(Methods("GET"), Target(Gen.Constant("/metrics")), Headers("Accept"), NoBody())),
         (1, Request(Methods("GET"), Target(Gen.Frequency((3, Gen.Constant("v1")), (1, Name)).Select(d => $"/openapi/{d}.json")), Headers(), NoBody())));
 

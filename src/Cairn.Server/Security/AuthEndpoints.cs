@@ -106,6 +106,7 @@ internal static class AuthEndpoints
 
         if (caller.CredentialId is { } id && caller.Via == "token")
         {
+            AuthenticationMiddleware.KeepOnRevoke(context);
             await store.RevokeTokenAsync(id, context.RequestAborted).ConfigureAwait(false);
             audit.Write("token.revoke", caller.Name, Caller.From(context), $"{What(context)} session {id}", "ok");
         }
@@ -280,6 +281,7 @@ internal static class AuthEndpoints
     private static async Task<T> AuditedAsync<T>(HttpContext context, AuditLog audit, string @event, string what, Func<Task<T>> change)
     {
         AuditMark.Set(context);
+        AuthenticationMiddleware.KeepOnRevoke(context);
         var caller = Caller.Of(context);
         var line = $"{What(context)} {what}".TrimEnd();
         try

@@ -56,11 +56,22 @@ internal sealed class AuthenticationMiddleware
         }
 
         // A revoked credential ends what it is doing: a watch stream, a long download. Aborting resets the connection.
-        using (principal.Revoked.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context))
+        var abort = new AbortOnRevoke(principal.Revoked.UnsafeRegister(static state => ((HttpContext)state!).Abort(), context));
+        context.Features.Set(abort);
+        try
         {
             await _next(context).ConfigureAwait(false);
         }
+        finally
+        {
+            abort.Dispose();
+        }
     }
+
+    /// <summary>Lets the request finish even if its credential is revoked from now on: for a change to the auth settings
+    /// that may revoke the caller's own credential (logout, a new password, disabling auth), whose answer must still
+    /// reach it.</summary>
+    public static void KeepOnRevoke(HttpContext context) => context.Features.Get<AbortOnRevoke>()?.Dispose();
 
     private async ValueTask<Principal> AuthenticateAsync(HttpContext context)
     {

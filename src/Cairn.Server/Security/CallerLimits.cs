@@ -52,7 +52,8 @@ internal sealed class CallerLimits(AuthSettings settings) : IMiddleware
     /// <summary>Counts the request against its caller's streams while it runs, if it opens one.</summary>
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (_cap <= 0 || !IsStream(context.Request) || KeyOf(context) is not { } key)
+        // Who first: with auth off there is no caller to count, and the headers are not even looked at.
+        if (_cap <= 0 || KeyOf(context) is not { } key || !IsStream(context.Request))
         {
             return next(context);
         }

@@ -64,6 +64,21 @@ public sealed class AuditTests(AuthServerFixture fixture) : IClassFixture<AuthSe
         Assert.Contains(lines, l => Is(l, "auth.failed") && Text(l, "who") == "x\n{\"event\":\"forged\"}");
     }
 
+    [Fact]
+    public async Task AnAdminAction_IsAuditedWithItsOutcome()
+    {
+        using var root = fixture.UnixHttp();
+        var revision = await Tests.Http.PutAsync(root, "audit-compact", "v");
+        var compacted = await root.PostAsync("/v1/compact", new StringContent($"{{\"revision\":{revision}}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(compacted.IsSuccessStatusCode, await compacted.Content.ReadAsStringAsync());
+        var beyond = await root.PostAsync("/v1/compact", new StringContent("{\"revision\":999999999}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.False(beyond.IsSuccessStatusCode);
+
+        var lines = AuthHttp.AuditLines(fixture.AuditFile);
+        Assert.Contains(lines, l => Is(l, "compaction") && Text(l, "outcome") == "ok" && Text(l, "who") == "root" && Text(l, "what")!.Contains("POST /v1/compact -> 200", StringComparison.Ordinal));
+        Assert.Contains(lines, l => Is(l, "compaction") && Text(l, "outcome") == "failed");
+    }
+
     private static bool Is(JsonElement line, string @event) => Text(line, "event") == @event;
 
     private static string? Text(JsonElement line, string name) => line.GetProperty(name).GetString();

@@ -29,7 +29,11 @@ public class AuthServerFixture : ServerFixture, IAsyncLifetime
         await InitializeAsync();
         using var root = UnixHttp();
         await AuthHttp.BootstrapAsync(root);
+        await AfterBootstrapAsync(root);
     }
+
+    /// <summary>What a fixture adds once auth is on (roles its settings name), as root.</summary>
+    protected virtual Task AfterBootstrapAsync(HttpClient root) => Task.CompletedTask;
 }
 
 /// <summary>An <see cref="AuthServerFixture"/> on a fake clock (<see cref="Clock"/>).</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using Cairn.Core;
 
 namespace Cairn.Server.Tests.Security.Http;
@@ -87,6 +88,16 @@ public sealed class CallerLimitTests : IClassFixture<CallerLimitTests.RateFixtur
         await Problems.AssertAsync(third, HttpStatusCode.TooManyRequests, ErrorCodes.TooManyRequests);
         Assert.True(third.Headers.Contains("Retry-After"));
         await Problems.AssertAsync(await SseStream.SendAsync(user, "/v1/watch?key=cap/&prefix=true"), HttpStatusCode.TooManyRequests, ErrorCodes.TooManyRequests);
+
+        // A watch socket is a stream too.
+        using (var socket = new ClientWebSocket())
+        {
+            socket.Options.CollectHttpResponseDetails = true;
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token.Token);
+            var ws = new Uri(_streams.TcpEndpoint.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/watch");
+            await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(ws, CancellationToken.None));
+            Assert.Equal(HttpStatusCode.TooManyRequests, socket.HttpStatusCode);
+        }
 
         // Another caller is not affected.
         using var rootStream = await SseStream.OpenAsync(AuthHttp.Basic(_streams.TcpEndpoint, "root", AuthHttp.RootPassword), "/v1/watch?key=cap/&prefix=true");
