@@ -28,8 +28,9 @@ internal static class TlsFiles
         {
             certificate = X509Certificate2.CreateFromPem(certPem, keyPem);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // ArgumentException: a key, but of another certificate.
             throw keyFile is null
                 ? new StartupException($"Tls:CertFile '{certFile}' holds no private key Cairn can use ({ex.Message}); set Tls:KeyFile to the file of the certificate's key.", ex)
                 : new StartupException($"Tls:KeyFile '{keyFile}' is not the private key of the certificate in Tls:CertFile '{certFile}', or not a key Cairn can read (PEM: PKCS#8, RSA or EC, not encrypted): {ex.Message}", ex);
