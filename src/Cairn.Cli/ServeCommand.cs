@@ -28,6 +28,13 @@ internal static class ServeCommand
         var zkConnect = new Option<string?>("--zk-connect") { Description = "The ZooKeeper ensemble, HOST:2181[,HOST:2181…][/chroot] (with --backend zookeeper)." };
         var zkDigest = new Option<string?>("--zk-digest") { Description = "ZooKeeper digest credentials USER:PASSWORD (or CAIRN_ZOOKEEPER__DIGEST); the keyspace's znodes are then that user's alone." };
         var zkRoot = new Option<string?>("--zk-root") { Description = "The znode the keyspace lives under (default /cairn)." };
+        var etcdPasswordFile = new Option<string?>("--etcd-password-file") { Description = "A file holding the password of --etcd-username (instead of --etcd-password)." };
+        var etcdCertFile = new Option<string?>("--etcd-cert-file") { Description = "PEM file of the client certificate shown to etcd (for etcd's --client-cert-auth); may hold the key too." };
+        var etcdKeyFile = new Option<string?>("--etcd-key-file") { Description = "PEM file of the key of --etcd-cert-file." };
+        var zkDigestFile = new Option<string?>("--zk-digest-file") { Description = "A file holding the ZooKeeper digest credentials USER:PASSWORD (instead of --zk-digest)." };
+        var zkCaFile = new Option<string?>("--zk-ca-file") { Description = "PEM file of the CA of the ZooKeeper servers' certificates: speak TLS to their secureClientPort." };
+        var zkCertFile = new Option<string?>("--zk-cert-file") { Description = "PEM file of the client certificate shown to ZooKeeper over TLS (ssl.clientAuth=need); may hold the key too." };
+        var zkKeyFile = new Option<string?>("--zk-key-file") { Description = "PEM file of the key of --zk-cert-file." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's id in the cluster (default HOSTNAME-PID-RANDOM)." };
         var journalListen = new Option<string[]>("--journal-listen")
         {
@@ -63,6 +70,11 @@ internal static class ServeCommand
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, zkConnect, zkDigest, zkRoot, nodeId,
             journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, cartsListen, volumeDir, extensionsDir,
         };
+        foreach (var backendSecurity in new[] { etcdPasswordFile, etcdCertFile, etcdKeyFile, zkDigestFile, zkCaFile, zkCertFile, zkKeyFile })
+        {
+            command.Options.Add(backendSecurity);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -119,6 +131,8 @@ internal static class ServeCommand
                 (zkDigest, "ZooKeeper:Digest"), (zkRoot, "ZooKeeper:Root"), (nodeId, "NodeId"),
                 (journalConfig, "Journal:Config"), (journalSecondary, "Journal:Secondary"), (journalExportDir, "Journal:ExportDir"),
                 (extensionsDir, "Extensions:Directory"),
+                (etcdPasswordFile, "Etcd:PasswordFile"), (etcdCertFile, "Etcd:CertFile"), (etcdKeyFile, "Etcd:KeyFile"),
+                (zkDigestFile, "ZooKeeper:DigestFile"), (zkCaFile, "ZooKeeper:CaFile"), (zkCertFile, "ZooKeeper:CertFile"), (zkKeyFile, "ZooKeeper:KeyFile"),
             })
             {
                 if (parse.GetValue(option) is { } value)

@@ -10,11 +10,23 @@ public sealed class EtcdOptions
     /// <summary>User name, when etcd has authentication on.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password of <see cref="Username"/>.</summary>
+    /// <summary>Password of <see cref="Username"/>; better <see cref="PasswordFile"/>, which keeps it off command lines.</summary>
     public string? Password { get; set; }
 
-    /// <summary>A PEM file of the CA that signed etcd's certificate, for <c>https://</c> endpoints.</summary>
+    /// <summary>A file holding the password of <see cref="Username"/> (a trailing line break is ignored); instead of
+    /// <see cref="Password"/>.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>A PEM file of the CA that signed etcd's certificate, for <c>https://</c> endpoints: that CA alone is
+    /// trusted, and etcd's certificate must name the endpoint's host. Without it, the system's CAs are trusted.</summary>
     public string? CaFile { get; set; }
+
+    /// <summary>A PEM file of the client certificate shown to etcd (etcd's <c>--client-cert-auth</c>); it may hold the key
+    /// too. With etcd's authentication on and no <see cref="Username"/>, etcd takes the certificate's CN as the user.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>A PEM file of the private key of <see cref="CertFile"/>, when that file does not hold it.</summary>
+    public string? KeyFile { get; set; }
 
     /// <summary>The endpoints, split and trimmed.</summary>
     public IReadOnlyList<string> EffectiveEndpoints() =>

@@ -14,6 +14,25 @@ public sealed class ZooKeeperOptions
     /// znodes are then that user's alone.</summary>
     public string? Digest { get; set; }
 
+    /// <summary>A file holding <see cref="Digest"/> (<c>USER:PASSWORD</c>; a trailing line break is ignored), which keeps
+    /// the password off command lines; instead of <see cref="Digest"/>.</summary>
+    public string? DigestFile { get; set; }
+
+    /// <summary>Speak TLS to the ensemble (whose connect string then names the servers' <c>secureClientPort</c>s); on by
+    /// itself when <see cref="CaFile"/> or <see cref="CertFile"/> is set.</summary>
+    public bool Tls { get; set; }
+
+    /// <summary>A PEM file of the CA that signed the servers' certificates: that CA alone is trusted, and a server's
+    /// certificate must name its host. Without it, the system's CAs are trusted.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>A PEM file of the client certificate shown to the servers (<c>ssl.clientAuth=need</c>); it may hold the
+    /// key too.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>A PEM file of the private key of <see cref="CertFile"/>, when that file does not hold it.</summary>
+    public string? KeyFile { get; set; }
+
     /// <summary>The session timeout asked of ZooKeeper, in seconds (the ensemble bounds it); default 10.</summary>
     public double SessionTimeoutSeconds { get; set; } = 10;
 

@@ -27,8 +27,21 @@ internal static class EtcdErrors
 
     public static bool IsLeaseExists(RpcException ex) => Has(ex, "lease already exists");
 
-    public static bool IsInvalidAuthToken(RpcException ex) =>
-        ex.StatusCode == StatusCode.Unauthenticated || Has(ex, "invalid auth token");
+    /// <summary>
+    /// etcd did not take the call's token: it expired or etcd forgot it ("invalid auth token"), users or roles changed
+    /// since it was handed out ("revision of auth store is old"), or there was none because authentication was off when
+    /// the store connected ("user name is empty"). A new token from Authenticate cures all three (etcd's Go client
+    /// renews on the same errors).
+    /// </summary>
+    public static bool IsTokenRefused(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unauthenticated || Has(ex, "invalid auth token") || Has(ex, "revision of auth store is old") || Has(ex, "user name is empty");
+
+    /// <summary>A watch that etcd canceled for want of permission: with a token that is no longer taken, etcd 3.4 says
+    /// only "permission denied" (3.5 names the token's fault).</summary>
+    public static bool IsWatchRefused(string cancelReason) =>
+        cancelReason.Contains("permission denied", StringComparison.Ordinal)
+        || cancelReason.Contains("invalid auth token", StringComparison.Ordinal)
+        || cancelReason.Contains("revision of auth store is old", StringComparison.Ordinal);
 
     public static bool IsAuthNotEnabled(RpcException ex) => Has(ex, "authentication is not enabled");
 
@@ -65,12 +78,23 @@ internal static class EtcdErrors
             return new LimitExceededException("request", facts.Size, MaxRequestBytes);
         }
 
+        if (Has(ex, "user name is empty"))
+        {
+            return new InvalidArgumentException(
+                "etcd has authentication on and refuses requests without a user: set the etcd user name and password (or a client certificate whose CN is an etcd user).");
+        }
+
+        if (EtcdTls.IsTlsFailure(ex, out var tls))
+        {
+            return new UnavailableException(tls, ex);
+        }
+
         return ex.StatusCode switch
         {
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange =>
                 new InvalidArgumentException($"etcd rejected the request: {ex.Status.Detail}"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated =>
-                new InvalidArgumentException($"etcd refused the request ({ex.Status.Detail}); check the user's roles and password."),
+                new InvalidArgumentException($"etcd refused the request ({ex.Status.Detail}); the etcd user needs read and write permission on every key (etcdctl role grant-permission ROLE readwrite --from-key '')."),
             StatusCode.DeadlineExceeded =>
                 new UnavailableException("etcd did not answer within the request timeout; it may be down or overloaded.", ex),
             _ => new UnavailableException($"etcd is unavailable: {ex.Status.Detail}", ex),

@@ -51,21 +51,30 @@ public sealed partial class EtcdKeyspace
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             LeaseKeepAliveResponse? response = null;
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                // One renewal: a keep-alive stream with one request and its answer.
-                using var call = _lease.LeaseKeepAlive(CallOptions(cancellationToken));
-                await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = id }, cancellationToken).ConfigureAwait(false);
-                if (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                var token = _token;
+                try
                 {
-                    response = call.ResponseStream.Current;
-                }
+                    // One renewal: a keep-alive stream with one request and its answer.
+                    using var call = _lease.LeaseKeepAlive(CallOptions(cancellationToken));
+                    await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = id }, cancellationToken).ConfigureAwait(false);
+                    if (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    {
+                        response = call.ResponseStream.Current;
+                    }
 
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (RpcException ex)
-            {
-                throw await TranslateAsync(ex, new RequestFacts(Lease: id), cancellationToken).ConfigureAwait(false);
+                    await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                    break;
+                }
+                catch (RpcException ex) when (attempt == 0 && _options.Username is not null && EtcdErrors.IsTokenRefused(ex))
+                {
+                    await RenewTokenAsync(token, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex)
+                {
+                    throw await TranslateAsync(ex, new RequestFacts(Lease: id), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             if (response is null || response.TTL <= 0)

@@ -40,7 +40,6 @@ public sealed partial class EtcdKeyspace
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        using var call = _watch.Watch(CallOptions(stop.Token, deadline: false));
         var (key, end) = Bounds(request.Range);
         var create = new WatchCreateRequest { Key = key, StartRevision = request.StartRevision, PrevKv = request.PrevKv };
         if (end is not null)
@@ -48,14 +47,31 @@ public sealed partial class EtcdKeyspace
             create.RangeEnd = end;
         }
 
-        // Responses are read into a small bounded queue: a consumer that does not read holds up only its own stream,
-        // and etcd then lets the watcher fall behind and catch up from history, as the contract wants.
-        var inbox = Channel.CreateBounded<V3.WatchResponse>(new BoundedChannelOptions(64) { SingleWriter = true });
-        await SendAsync(call, new V3.WatchRequest { CreateRequest = create }, request, stop.Token).ConfigureAwait(false);
-        var pump = PumpAsync(call, inbox.Writer, stop.Token);
+        WatchStream? stream = null;
         try
         {
-            var created = await ReceiveAsync(inbox.Reader, request, request.StartRevision, stop.Token, cancellationToken).ConfigureAwait(false);
+            // The token goes with the stream, not with each request: when etcd refuses it, a new stream with a new token.
+            V3.WatchResponse created;
+            WatchStream open;
+            for (var attempt = 0; ; attempt++)
+            {
+                var token = _token;
+                stream = open = new WatchStream(_watch.Watch(CallOptions(stop.Token, deadline: false)), stop.Token);
+                await SendAsync(open.Call, new V3.WatchRequest { CreateRequest = create }, request, stop.Token).ConfigureAwait(false);
+                var renew = attempt == 0 && _options.Username is not null;
+                if (await ReceiveAsync(open.Inbox, request, request.StartRevision, returnNullIfRefused: renew, stop.Token, cancellationToken).ConfigureAwait(false) is { } answer)
+                {
+                    created = answer;
+                    break;
+                }
+
+                stream = null;
+                await open.DisposeAsync().ConfigureAwait(false);
+                await RenewTokenAsync(token, cancellationToken).ConfigureAwait(false);
+            }
+
+            var call = open.Call;
+            var inbox = open.Inbox;
             var next = request.StartRevision == 0 ? created.Header.Revision + 1 : request.StartRevision;
             var replaying = request.StartRevision != 0 && request.StartRevision <= created.Header.Revision;
             // Times on the monotonic clock: a step of the wall clock must not hold back or hurry progress notifications.
@@ -67,7 +83,7 @@ public sealed partial class EtcdKeyspace
             Task<bool>? waiting = null;
             while (true)
             {
-                waiting ??= inbox.Reader.WaitToReadAsync(stop.Token).AsTask();
+                waiting ??= inbox.WaitToReadAsync(stop.Token).AsTask();
                 if (progressEvery > TimeSpan.Zero && !progressRequested && !waiting.IsCompleted)
                 {
                     var due = Max(lastDelivery + progressEvery, settledAt) - clock.Elapsed;
@@ -84,7 +100,7 @@ public sealed partial class EtcdKeyspace
                     }
                 }
 
-                var response = await ReceiveAsync(inbox.Reader, request, next, stop.Token, cancellationToken).ConfigureAwait(false);
+                var response = (await ReceiveAsync(inbox, request, next, returnNullIfRefused: false, stop.Token, cancellationToken).ConfigureAwait(false))!;
                 waiting = null;
                 if (response.Events.Count > 0)
                 {
@@ -121,38 +137,18 @@ public sealed partial class EtcdKeyspace
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            try
+            if (stream is not null)
             {
-                await pump.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The stream ended because this watch did.
+                await stream.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static async Task PumpAsync(AsyncDuplexStreamingCall<V3.WatchRequest, V3.WatchResponse> call, ChannelWriter<V3.WatchResponse> inbox, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                await inbox.WriteAsync(call.ResponseStream.Current, cancellationToken).ConfigureAwait(false);
-            }
-
-            inbox.TryComplete(new RpcException(new Status(StatusCode.Unavailable, "etcd closed the watch stream.")));
-        }
-        catch (Exception ex)
-        {
-            inbox.TryComplete(ex);
-        }
-    }
-
-    // The next message of the stream; a canceled watch becomes the error it stands for.
-    private async Task<V3.WatchResponse> ReceiveAsync(ChannelReader<V3.WatchResponse> inbox, Core.WatchRequest request, long position, CancellationToken stop, CancellationToken caller)
+    // The next message of the stream; a canceled watch becomes the error it stands for, or null when etcd refused it
+    // for want of permission and the caller asked to be told (to try again with a new token).
+    private async Task<V3.WatchResponse?> ReceiveAsync(ChannelReader<V3.WatchResponse> inbox, Core.WatchRequest request, long position, bool returnNullIfRefused, CancellationToken stop, CancellationToken caller)
     {
         V3.WatchResponse response;
         try
@@ -179,6 +175,11 @@ public sealed partial class EtcdKeyspace
         if (response.CompactRevision > 0)
         {
             throw new CompactedException(position, NoteCompactRevision(response.CompactRevision));
+        }
+
+        if (returnNullIfRefused && EtcdErrors.IsWatchRefused(response.CancelReason))
+        {
+            return null;
         }
 
         throw new InvalidArgumentException($"etcd canceled the watch of {request.Range}: {response.CancelReason}");
@@ -215,5 +216,60 @@ public sealed partial class EtcdKeyspace
         }
 
         yield return new Core.WatchResponse(revision, events);
+    }
+
+    // One etcd watch stream: the call, and a pump that reads its responses into a small bounded queue (a consumer that
+    // does not read holds up only its own stream, and etcd then lets the watcher fall behind and catch up from history,
+    // as the contract wants). Disposing stops the pump and ends the call.
+    private sealed class WatchStream : IAsyncDisposable
+    {
+        private readonly Channel<V3.WatchResponse> _inbox = Channel.CreateBounded<V3.WatchResponse>(new BoundedChannelOptions(64) { SingleWriter = true });
+        private readonly CancellationTokenSource _stop;
+        private readonly Task _pump;
+
+        public WatchStream(AsyncDuplexStreamingCall<V3.WatchRequest, V3.WatchResponse> call, CancellationToken stop)
+        {
+            Call = call;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            _pump = PumpAsync(_stop.Token);
+        }
+
+        public AsyncDuplexStreamingCall<V3.WatchRequest, V3.WatchResponse> Call { get; }
+
+        public ChannelReader<V3.WatchResponse> Inbox => _inbox.Reader;
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _pump.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The stream ended because this watch did.
+            }
+
+            Call.Dispose();
+            _stop.Dispose();
+        }
+
+        private async Task PumpAsync(CancellationToken cancellationToken)
+        {
+            await Task.Yield(); // the constructor returns before the first read
+            try
+            {
+                while (await Call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                {
+                    await _inbox.Writer.WriteAsync(Call.ResponseStream.Current, cancellationToken).ConfigureAwait(false);
+                }
+
+                _inbox.Writer.TryComplete(new RpcException(new Status(StatusCode.Unavailable, "etcd closed the watch stream.")));
+            }
+            catch (Exception ex)
+            {
+                _inbox.Writer.TryComplete(ex);
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
+using System.Net.Security;
 using Cairn.Core;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -37,6 +37,7 @@ public sealed partial class EtcdKeyspace : IKeyspace
     private static readonly ByteString ProbeKey = ByteString.CopyFrom(0);
 
     private readonly EtcdKeyspaceOptions _options;
+    private readonly SslClientAuthenticationOptions _ssl;
     private readonly ILogger _logger;
     private readonly GrpcChannel _channel;
     private readonly KV.KVClient _kv;
@@ -45,7 +46,6 @@ public sealed partial class EtcdKeyspace : IKeyspace
     private readonly Maintenance.MaintenanceClient _maintenance;
     private readonly Auth.AuthClient _auth;
     private readonly CancellationTokenSource _closing = new();
-    private volatile Metadata? _token;
     private long _compactRevision;
     private int _disposed;
 
@@ -53,7 +53,8 @@ public sealed partial class EtcdKeyspace : IKeyspace
     {
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _channel = CreateChannel(options);
+        _ssl = EtcdTls.ClientOptions(options);
+        _channel = CreateChannel(options, _ssl);
         _kv = new KV.KVClient(_channel);
         _watch = new Watch.WatchClient(_channel);
         _lease = new Lease.LeaseClient(_channel);
@@ -63,7 +64,8 @@ public sealed partial class EtcdKeyspace : IKeyspace
 
     /// <summary>Connects to the cluster and checks that it answers.</summary>
     /// <exception cref="UnavailableException">No endpoint answered within <see cref="EtcdKeyspaceOptions.RequestTimeout"/>.</exception>
-    /// <exception cref="InvalidArgumentException">The options are unusable, or etcd refused the user name and password.</exception>
+    /// <exception cref="InvalidArgumentException">The options are unusable (a TLS file missing or unreadable), TLS failed (etcd's
+    /// certificate is not from the CA file, or etcd refused the client certificate), or etcd refused the user name and password.</exception>
     public static async Task<EtcdKeyspace> ConnectAsync(EtcdKeyspaceOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -82,12 +84,23 @@ public sealed partial class EtcdKeyspace : IKeyspace
         {
             await store.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
             var status = await store.CallAsync(o => store._maintenance.StatusAsync(new StatusRequest(), o), default, cancellationToken).ConfigureAwait(false);
+
+            // A count of every key: etcd checks that the user may read the whole keyspace, as the store needs, now
+            // rather than at the first request.
+            var all = new Etcdserverpb.RangeRequest { Key = ProbeKey, RangeEnd = ProbeKey, CountOnly = true };
+            await store.CallAsync(o => store._kv.RangeAsync(all, o), default, cancellationToken).ConfigureAwait(false);
             LogConnected(store._logger, status.Version);
             return store;
         }
         catch (Exception ex)
         {
             await store.DisposeAsync().ConfigureAwait(false);
+            // TLS that fails is not a cluster that is down: waiting would not help, so it is not "unavailable".
+            if (ex is UnavailableException && await EtcdTls.DiagnoseAsync(options, store._ssl, cancellationToken).ConfigureAwait(false) is { } tls)
+            {
+                throw new InvalidArgumentException($"etcd at {string.Join(", ", options.Endpoints)}: {tls}");
+            }
+
             if (ex is UnavailableException)
             {
                 throw new UnavailableException($"etcd at {string.Join(", ", options.Endpoints)} did not answer: {ex.Message}", ex);
@@ -139,21 +152,22 @@ public sealed partial class EtcdKeyspace : IKeyspace
         _channel.Dispose();
     }
 
-    // Runs one unary call with the deadline, the auth token and the error map; re-authenticates once when the token
-    // has expired (etcd's simple tokens do after a few idle minutes).
+    // Runs one unary call with the deadline, the auth token and the error map; authenticates again once when etcd no
+    // longer takes the token (it expired, etcd forgot it, or users or roles changed since it was handed out).
     private async Task<T> CallAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, RequestFacts facts, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         for (var attempt = 0; ; attempt++)
         {
+            var token = _token;
             try
             {
                 return await call(CallOptions(cancellationToken)).ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException ex) when (attempt == 0 && _options.Username is not null && EtcdErrors.IsInvalidAuthToken(ex))
+            catch (RpcException ex) when (attempt == 0 && _options.Username is not null && EtcdErrors.IsTokenRefused(ex))
             {
-                await AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+                await RenewTokenAsync(token, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException ex)
             {
@@ -259,34 +273,7 @@ public sealed partial class EtcdKeyspace : IKeyspace
         return Math.Max(known, revision);
     }
 
-    private async Task AuthenticateAsync(CancellationToken cancellationToken)
-    {
-        if (_options.Username is null)
-        {
-            return;
-        }
-
-        var request = new AuthenticateRequest { Name = _options.Username, Password = _options.Password ?? "" };
-        try
-        {
-            var response = await _auth.AuthenticateAsync(request, new CallOptions(null, DateTime.UtcNow + _options.RequestTimeout, cancellationToken)).ResponseAsync.ConfigureAwait(false);
-            _token = new Metadata { { "token", response.Token } };
-        }
-        catch (RpcException ex) when (EtcdErrors.IsAuthNotEnabled(ex))
-        {
-            _token = null;
-        }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.Unauthenticated or StatusCode.FailedPrecondition)
-        {
-            throw new InvalidArgumentException($"etcd refused user '{_options.Username}': {ex.Status.Detail}");
-        }
-        catch (RpcException ex)
-        {
-            throw EtcdErrors.Map(ex, default, cancellationToken);
-        }
-    }
-
-    private static GrpcChannel CreateChannel(EtcdKeyspaceOptions options)
+    private static GrpcChannel CreateChannel(EtcdKeyspaceOptions options, SslClientAuthenticationOptions ssl)
     {
         var handler = new SocketsHttpHandler
         {
@@ -295,25 +282,8 @@ public sealed partial class EtcdKeyspace : IKeyspace
             KeepAlivePingDelay = TimeSpan.FromSeconds(10),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            SslOptions = ssl,
         };
-        if (options.CaFile is not null)
-        {
-            var authority = new X509Certificate2Collection();
-            authority.ImportFromPemFile(options.CaFile);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                if (certificate is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(authority);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(certificate));
-            };
-        }
 
         var secure = options.Endpoints.Any(e => e.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
         var channelOptions = new GrpcChannelOptions

@@ -13,8 +13,16 @@ public sealed record EtcdKeyspaceOptions
     /// <summary>Password of <see cref="Username"/>.</summary>
     public string? Password { get; init; }
 
-    /// <summary>PEM file of the CA that signed the members' certificates (https endpoints); null trusts the system store.</summary>
+    /// <summary>PEM file of the CA that signed the members' certificates (https endpoints): that CA alone is trusted, and
+    /// a member's certificate must also name the host of its endpoint. Null trusts the system store.</summary>
     public string? CaFile { get; init; }
+
+    /// <summary>PEM file of the client certificate presented to etcd (for <c>--client-cert-auth</c>); it may hold the
+    /// private key too, and intermediate certificates after the first. Null presents none.</summary>
+    public string? CertFile { get; init; }
+
+    /// <summary>PEM file of the private key of <see cref="CertFile"/>, when it is not in that file.</summary>
+    public string? KeyFile { get; init; }
 
     /// <summary>How long one request may take (connecting included) before it fails with
     /// <see cref="Cairn.Core.UnavailableException"/>.</summary>

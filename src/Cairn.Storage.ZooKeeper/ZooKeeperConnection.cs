@@ -65,9 +65,31 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
         return new Registration(this, callback);
     }
 
-    /// <summary>The ACL the keyspace's znodes get: the digest user's alone when credentials are set, else open.</summary>
+    /// <summary>
+    /// The ACL the keyspace's znodes get: everything for the digest identity alone when credentials are set, else open.
+    /// The digest identity by name, not <see cref="Acl.CreatorAll"/>: over TLS a session also holds its client
+    /// certificate's x509 identity, and every client with a certificate of that subject would get in too.
+    /// </summary>
     public static IReadOnlyList<Acl> AclFor(ZooKeeperKeyspaceOptions options) =>
-        options.Digest is null ? Acl.OpenUnsafe : Acl.CreatorAll;
+        ParseDigest(options) is var (user, password) ? Acl.Digest(user, password) : Acl.OpenUnsafe;
+
+    /// <summary>The user and password of <see cref="ZooKeeperKeyspaceOptions.Digest"/>, or null when there is none.</summary>
+    /// <exception cref="ZooKeeperBackendException">It is not <c>USER:PASSWORD</c>.</exception>
+    public static (string User, string Password)? ParseDigest(ZooKeeperKeyspaceOptions options)
+    {
+        if (options.Digest is not { } digest)
+        {
+            return null;
+        }
+
+        var colon = digest.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            throw new ZooKeeperBackendException("ZooKeeper:Digest must be USER:PASSWORD.");
+        }
+
+        return (digest[..colon], digest[(colon + 1)..]);
+    }
 
     /// <summary>The current session's client; waits for a new one while an expired session is being replaced.</summary>
     public async ValueTask<ZooKeeperClient> CurrentAsync(CancellationToken cancellationToken)
@@ -226,15 +248,9 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
     private static async Task<ZooKeeperClient> ConnectAsync(ZooKeeperKeyspaceOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var auth = new List<ZooKeeperAuth>();
-        if (options.Digest is { } digest)
+        if (ParseDigest(options) is var (user, password))
         {
-            var colon = digest.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new ZooKeeperBackendException("ZooKeeper:Digest must be USER:PASSWORD.");
-            }
-
-            auth.Add(ZooKeeperAuth.Digest(digest[..colon], digest[(colon + 1)..]));
+            auth.Add(ZooKeeperAuth.Digest(user, password));
         }
 
         try
@@ -246,6 +262,7 @@ internal sealed partial class ZooKeeperConnection : IAsyncDisposable
                     SessionTimeout = options.SessionTimeout,
                     ConnectTimeout = options.ConnectTimeout,
                     Auth = auth,
+                    Tls = options.Tls,
                     Logger = logger,
                 },
                 cancellationToken).ConfigureAwait(false);

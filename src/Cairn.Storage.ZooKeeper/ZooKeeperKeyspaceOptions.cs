@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.ZooKeeper;
 
 namespace Cairn.Storage.ZooKeeper;
 
@@ -15,6 +16,9 @@ public sealed record ZooKeeperKeyspaceOptions
     /// <summary>Digest credentials <c>user:password</c>; when set, the keyspace's znodes are made readable and writable by
     /// that user only, and a start-up that cannot read them with these credentials fails.</summary>
     public string? Digest { get; init; }
+
+    /// <summary>TLS to the ensemble's secure client ports (the connect string names those ports); null for plain TCP.</summary>
+    public ZooKeeperTlsOptions? Tls { get; init; }
 
     /// <summary>The ZooKeeper session timeout asked for (the ensemble bounds it by its tick time). Default 10 s.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Cairn.ZooKeeper;
 
-// One TCP connection to one server: the socket, the requests written and not yet answered (in xid order), the auth
+// One TCP connection to one server: the socket (and the TLS stream over it, when the client speaks TLS), the requests written and not yet answered (in xid order), the auth
 // packets written and not yet answered (the server answers those out of band, as soon as it reads them), and the
 // buffer frames are read into. Closing it hands back everything unanswered, exactly once.
 internal sealed class Connection : IDisposable
@@ -12,6 +13,7 @@ internal sealed class Connection : IDisposable
     private const int InitialReadBuffer = 64 * 1024;
 
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly CancellationTokenSource _closing;
     private readonly Lock _lock = new();
     private readonly Queue<Request> _pending = new();
@@ -22,9 +24,10 @@ internal sealed class Connection : IDisposable
     private int _end;
     private bool _closed;
 
-    public Connection(Socket socket, DnsEndPoint server, int maxReplyBytes, CancellationToken lifetime)
+    public Connection(Socket socket, SslStream? tls, DnsEndPoint server, int maxReplyBytes, CancellationToken lifetime)
     {
         _socket = socket;
+        _tls = tls;
         Server = ConnectString.Format(server);
         _maxReplyBytes = maxReplyBytes;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
@@ -95,7 +98,8 @@ internal sealed class Connection : IDisposable
         {
         }
 
-        _socket.Dispose();
+        _socket.Dispose(); // first: a read or write pending on the TLS stream fails at once
+        _tls?.Dispose();
         return unanswered;
     }
 
@@ -107,6 +111,12 @@ internal sealed class Connection : IDisposable
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         while (!data.IsEmpty)
         {
             var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -184,7 +194,9 @@ internal sealed class Connection : IDisposable
 
         while (_end - _start < count)
         {
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var read = _tls is null
+                ? await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false)
+                : await _tls.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new EndOfStreamException($"{Server} closed the connection.");

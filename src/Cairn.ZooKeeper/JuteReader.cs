@@ -48,6 +48,24 @@ internal ref struct JuteReader
         return list;
     }
 
+    public List<Acl> ReadAcl()
+    {
+        var count = ReadInt();
+        if (count > Remaining / 12)
+        {
+            throw new InvalidDataException($"An ACL of {count} entries does not fit the {Remaining} bytes left in the reply.");
+        }
+
+        var acl = new List<Acl>(Math.Max(count, 0));
+        for (var i = 0; i < count; i++)
+        {
+            var perms = (AclPermissions)ReadInt();
+            acl.Add(new Acl(perms, new ZooKeeperId(ReadString(), ReadString())));
+        }
+
+        return acl;
+    }
+
     public Stat ReadStat() =>
         new(ReadLong(), ReadLong(), ReadLong(), ReadLong(), ReadInt(), ReadInt(), ReadInt(), ReadLong(), ReadInt(), ReadInt(), ReadLong());
 

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace Cairn.ZooKeeper;
 
@@ -18,6 +20,7 @@ public sealed partial class ZooKeeperClient
         var token = _lifetime.Token;
         var next = 0;
         var failedInRow = 0;
+        var tlsFailedInRow = 0;
         while (!token.IsCancellationRequested)
         {
             if (failedInRow > 0)
@@ -41,6 +44,7 @@ public sealed partial class ZooKeeperClient
             Connection? connection = null;
             var connected = false;
             string? reason = null;
+            var tlsFailed = false;
             try
             {
                 connection = await HandshakeAsync(server, token).ConfigureAwait(false);
@@ -59,6 +63,7 @@ public sealed partial class ZooKeeperClient
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 reason = Describe(ex);
+                tlsFailed = ex is TlsHandshakeException;
             }
             finally
             {
@@ -79,6 +84,13 @@ public sealed partial class ZooKeeperClient
                 failedInRow++;
                 Volatile.Write(ref _lastConnectError, $"{serverName}: {reason}");
                 Log.ConnectFailed(_logger, serverName, reason);
+
+                // TLS failing with every server before the first session is a setting to fix, not an outage to wait out.
+                tlsFailedInRow = tlsFailed ? tlsFailedInRow + 1 : 0;
+                if (tlsFailedInRow >= _servers.Length && !_firstSession.Task.IsCompleted)
+                {
+                    _firstSession.TrySetException(new ZooKeeperConnectException(reason ?? "TLS failed.") { IsTransient = false });
+                }
             }
 
             // No server heard for longer than the session timeout allows: the ensemble has expired the session (or will
@@ -104,10 +116,14 @@ public sealed partial class ZooKeeperClient
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
         attempt.CancelAfter(attemptMs);
         Connection? connection = null;
+        var inTlsHandshake = false;
         try
         {
             var socket = await OpenSocketAsync(server, attempt.Token).ConfigureAwait(false);
-            connection = new Connection(socket, server, _options.MaxReplyBytes, token);
+            inTlsHandshake = _options.Tls is not null;
+            var tls = await StartTlsAsync(socket, server, attempt.Token).ConfigureAwait(false);
+            inTlsHandshake = false;
+            connection = new Connection(socket, tls, server, _options.MaxReplyBytes, token);
             var writer = connection.Writer;
             writer.Reset();
             var frame = writer.BeginFrame();
@@ -120,7 +136,25 @@ public sealed partial class ZooKeeperClient
             writer.EndFrame(frame);
             await connection.SendAsync(writer.Written, attempt.Token).ConfigureAwait(false);
 
-            var answer = await connection.ReadFrameAsync(attempt.Token, handshake: true).ConfigureAwait(false);
+            Frame answer;
+            try
+            {
+                answer = await connection.ReadFrameAsync(attempt.Token, handshake: true).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException ex) when (_options.Tls is null)
+            {
+                throw new EndOfStreamException(
+                    $"{ConnectString.Format(server)} closed the connection before answering the session handshake (too many connections from this host, or a secure client port that wants TLS)", ex);
+            }
+            catch (IOException ex) when (_options.Tls is not null && (ex is EndOfStreamException || ex.InnerException is not null))
+            {
+                // Over TLS 1.3 a server judges the client certificate after the handshake: its refusal arrives as an
+                // alert, or a closed connection, in place of the session's answer.
+                throw new TlsHandshakeException(
+                    $"TLS: {ConnectString.Format(server)} closed the connection before answering the session handshake ({Innermost(ex)}); " +
+                    "if this persists, it refuses the client certificate (or the lack of one): it must be signed by a CA of the server's ssl.trustStore", ex);
+            }
+
             var reader = new JuteReader(answer.Data.Span);
             reader.ReadInt(); // protocol version
             var timeoutMs = reader.ReadInt();
@@ -144,13 +178,61 @@ public sealed partial class ZooKeeperClient
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             connection?.Dispose();
-            throw new TimeoutException($"no session handshake within {attemptMs} ms");
+            throw new TimeoutException(inTlsHandshake
+                ? $"no answer to the TLS handshake within {attemptMs} ms (is that port the server's secureClientPort?)"
+                : $"no session handshake within {attemptMs} ms");
         }
         catch
         {
             connection?.Dispose();
             throw;
         }
+    }
+
+    // The TLS handshake when the client speaks TLS (null otherwise); the socket is closed if it fails.
+    private async Task<SslStream?> StartTlsAsync(Socket socket, DnsEndPoint server, CancellationToken cancellationToken)
+    {
+        if (_options.Tls is not { } options)
+        {
+            return null;
+        }
+
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(options.For(server.Host), cancellationToken).ConfigureAwait(false);
+            return tls;
+        }
+        catch (Exception ex)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            if (ex is IOException)
+            {
+                // A plain port closes on a TLS hello; so may a server that is going down: a hint, and try again.
+                throw new IOException($"{ConnectString.Format(server)} closed the connection during the TLS handshake ({Innermost(ex)}); is that port the server's secureClientPort?", ex);
+            }
+
+            if (ex is not AuthenticationException)
+            {
+                throw;
+            }
+
+            var why = Innermost(ex);
+            throw new TlsHandshakeException(why.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal)
+                ? $"TLS: the certificate of {ConnectString.Format(server)} is not trusted: it is not signed by a trusted CA, or not made out to '{server.Host}'"
+                : $"TLS: the handshake with {ConnectString.Format(server)} failed ({why}); is that port the server's secureClientPort, and does it take the client certificate?", ex);
+        }
+    }
+
+    private static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is { } inner)
+        {
+            ex = inner;
+        }
+
+        return ex.Message.ReplaceLineEndings(" ").Trim();
     }
 
     private static async Task<Socket> OpenSocketAsync(DnsEndPoint server, CancellationToken cancellationToken)

@@ -26,6 +26,12 @@ public sealed record ZooKeeperClientOptions
     /// <summary>Credentials sent on every connect and reconnect, before any request (e.g. <see cref="ZooKeeperAuth.Digest"/>).</summary>
     public IReadOnlyList<ZooKeeperAuth> Auth { get; init; } = [];
 
+    /// <summary>
+    /// TLS to every server, whose connect-string ports must then be their secure client ports (<c>secureClientPort</c>);
+    /// null (the default) speaks plain TCP.
+    /// </summary>
+    public ZooKeeperTlsOptions? Tls { get; init; }
+
     /// <summary>Where the client logs connects, disconnects and protocol errors; nothing is logged when null.</summary>
     public ILogger? Logger { get; init; }
 

@@ -5,6 +5,7 @@ namespace Cairn.Storage.Etcd.Tests;
 
 // Every contract suite on etcd: one etcd for the assembly, emptied before each test; the classes run one after another.
 [CollectionDefinition(EtcdBackend.Collection)] public sealed class EtcdCollection : ICollectionFixture<EtcdBackend>;
+[CollectionDefinition(SecureEtcdBackend.Collection)] public sealed class SecureEtcdCollection : ICollectionFixture<SecureEtcdBackend>;
 
 [Collection(EtcdBackend.Collection)] public sealed class EtcdCompactionTests(EtcdBackend b) : CompactionConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdConcurrencyTests(EtcdBackend b) : ConcurrencyConformance(b);
@@ -18,3 +19,10 @@ namespace Cairn.Storage.Etcd.Tests;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdTxnCompareTests(EtcdBackend b) : TxnCompareConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdWatchTests(EtcdBackend b) : WatchConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdWatchLivenessTests(EtcdBackend b) : WatchLivenessConformance(b);
+
+// The same contract over TLS with a client certificate, as an etcd user who is not root (token renewed as etcd wants).
+[Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdPutDeleteTests(SecureEtcdBackend b) : PutDeleteConformance(b);
+[Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdTxnTests(SecureEtcdBackend b) : TxnConformance(b);
+[Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdWatchTests(SecureEtcdBackend b) : WatchConformance(b);
+[Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdLeaseTests(SecureEtcdBackend b) : LeaseConformance(b);
+[Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdCompactionTests(SecureEtcdBackend b) : CompactionConformance(b);

@@ -5,6 +5,13 @@ using System.Net.Sockets;
 
 namespace Cairn.Testing;
 
+/// <summary>How a test etcd serves TLS on its client port.</summary>
+/// <param name="Authority">The CA of the server certificate, and the only CA whose client certificates etcd accepts.</param>
+/// <param name="Server">etcd's server certificate (from <paramref name="Authority"/>).</param>
+/// <param name="Probe">A client certificate of <paramref name="Authority"/> for the readiness probe; when set, etcd runs
+/// with <c>--client-cert-auth</c> (every client must present one); when null, clients need none.</param>
+public sealed record EtcdServerTls(TestCertificates Authority, TestCertificateFiles Server, TestCertificateFiles? Probe);
+
 /// <summary>
 /// A real etcd process (Debian's <c>etcd-server</c>, installed by test.sh) on free loopback ports with a temporary
 /// data directory. It can be stopped and started again on the same data and ports, to test outages.
@@ -16,17 +23,19 @@ public sealed class EtcdServer : IAsyncDisposable
     private readonly int _peerPort;
     private readonly ConcurrentQueue<string> _log = new(); // etcd's last lines of output, to say why it failed
     private readonly IReadOnlyList<string> _extraArguments;
+    private readonly EtcdServerTls? _tls;
     private Process? _process;
 
-    private EtcdServer(int clientPort, int peerPort, IReadOnlyList<string> extraArguments)
+    private EtcdServer(int clientPort, int peerPort, IReadOnlyList<string> extraArguments, EtcdServerTls? tls)
     {
         _clientPort = clientPort;
         _peerPort = peerPort;
         _extraArguments = extraArguments;
+        _tls = tls;
     }
 
-    /// <summary>The client URL, <c>http://127.0.0.1:PORT</c>.</summary>
-    public string Endpoint => $"http://127.0.0.1:{_clientPort}";
+    /// <summary>The client URL, <c>http://127.0.0.1:PORT</c> (<c>https://</c> when it serves TLS).</summary>
+    public string Endpoint => $"{(_tls is null ? "http" : "https")}://127.0.0.1:{_clientPort}";
 
     /// <summary>The path of the etcd binary: $ETCD_BIN or etcd on the PATH.</summary>
     public static string Binary => Environment.GetEnvironmentVariable("ETCD_BIN") ?? "etcd";
@@ -34,14 +43,15 @@ public sealed class EtcdServer : IAsyncDisposable
     /// <summary>Starts a fresh etcd and waits (up to <paramref name="deadline"/>, default 30 s) until it answers.</summary>
     /// <param name="deadline">How long to wait for it to answer.</param>
     /// <param name="extraArguments">More flags for etcd (e.g. <c>--quota-backend-bytes</c>).</param>
-    public static async Task<EtcdServer> StartAsync(TimeSpan? deadline = null, IReadOnlyList<string>? extraArguments = null)
+    /// <param name="tls">Serve clients over TLS (and ask them for certificates), or null for plain HTTP.</param>
+    public static async Task<EtcdServer> StartAsync(TimeSpan? deadline = null, IReadOnlyList<string>? extraArguments = null, EtcdServerTls? tls = null)
     {
         // A port is free when chosen, but nothing holds it until etcd binds it: another process (tests run in parallel,
         // and every listener on port 0 draws from the same ports) may take it in between. etcd then exits at once, and
         // starts again on other ports.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new EtcdServer(TestProcesses.FreePort(), TestProcesses.FreePort(), extraArguments ?? []);
+            var server = new EtcdServer(TestProcesses.FreePort(), TestProcesses.FreePort(), extraArguments ?? [], tls);
             Directory.CreateDirectory(server._dataDir);
             try
             {
@@ -106,7 +116,7 @@ public sealed class EtcdServer : IAsyncDisposable
             "--initial-advertise-peer-urls", $"http://127.0.0.1:{_peerPort}",
             "--initial-cluster", $"test=http://127.0.0.1:{_peerPort}",
             "--log-level", "error",
-        }.Concat(_extraArguments))
+        }.Concat(TlsArguments()).Concat(_extraArguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -118,7 +128,7 @@ public sealed class EtcdServer : IAsyncDisposable
         _process.BeginErrorReadLine();
 
         // Ready when the gRPC gateway's health endpoint says so (etcd serves HTTP/JSON on the client port too).
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(ProbeHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(30));
         while (true)
         {
@@ -169,6 +179,18 @@ public sealed class EtcdServer : IAsyncDisposable
             Directory.Delete(_dataDir, recursive: true);
         }
     }
+
+    private IEnumerable<string> TlsArguments() => _tls is null
+        ? []
+        : [
+            "--cert-file", _tls.Server.CertFile,
+            "--key-file", _tls.Server.KeyFile,
+            "--trusted-ca-file", _tls.Authority.CaFile,
+            .. _tls.Probe is null ? Array.Empty<string>() : ["--client-cert-auth"],
+        ];
+
+    // The health probe trusts the test CA and, where etcd asks for one, shows the probe's client certificate.
+    private HttpMessageHandler ProbeHandler() => _tls is null ? new SocketsHttpHandler() : _tls.Authority.CreateHttpHandler(_tls.Probe);
 
     private void Remember(string? line)
     {

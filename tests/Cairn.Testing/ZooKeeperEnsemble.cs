@@ -37,8 +37,12 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
     /// <param name="servers">How many members.</param>
     /// <param name="deadline">How long to wait for them to serve (default 90 s: JVMs start slowly on a loaded machine).</param>
     /// <param name="extraConfig">More zoo.cfg settings, or settings to override.</param>
-    public static async Task<ZooKeeperEnsemble> StartAsync(int servers = 1, TimeSpan? deadline = null, IReadOnlyDictionary<string, string>? extraConfig = null) =>
-        await StartAsync(servers, deadline, extraConfig, shared: false).ConfigureAwait(false);
+    /// <param name="tls">Serve TLS on each member's secure client port too (<see cref="SecureConnectString"/>).</param>
+    public static async Task<ZooKeeperEnsemble> StartAsync(int servers = 1, TimeSpan? deadline = null, IReadOnlyDictionary<string, string>? extraConfig = null, ZooKeeperServerTls? tls = null) =>
+        await StartAsync(servers, deadline, extraConfig, tls, shared: false).ConfigureAwait(false);
+
+    /// <summary>Every member's <c>127.0.0.1:secure-port</c>, comma-separated: a TLS client's connect string.</summary>
+    public string SecureConnectString => string.Join(",", _members.Select(m => m.SecureConnectString));
 
     /// <summary>
     /// The test process's one standalone server, started on first use and killed when the process exits; every test
@@ -101,7 +105,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
         await KillAndRemoveAsync().ConfigureAwait(false);
     }
 
-    private static async Task<ZooKeeperEnsemble> StartAsync(int servers, TimeSpan? deadline, IReadOnlyDictionary<string, string>? extraConfig, bool shared)
+    private static async Task<ZooKeeperEnsemble> StartAsync(int servers, TimeSpan? deadline, IReadOnlyDictionary<string, string>? extraConfig, ZooKeeperServerTls? tls, bool shared)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(servers, 1);
 
@@ -116,7 +120,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
             {
                 foreach (var member in ensemble._members)
                 {
-                    member.WriteConfig(ensemble._members, extraConfig);
+                    member.WriteConfig(ensemble._members, extraConfig, tls);
                 }
 
                 foreach (var member in ensemble._members)
@@ -141,7 +145,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
 
     private static async Task<ZooKeeperEnsemble> StartSharedAsync()
     {
-        var ensemble = await StartAsync(1, null, null, shared: true).ConfigureAwait(false);
+        var ensemble = await StartAsync(1, null, null, null, shared: true).ConfigureAwait(false);
         ZooKeeperServer.RemoveDirectoryAtExit(ensemble._root);
         return ensemble;
     }

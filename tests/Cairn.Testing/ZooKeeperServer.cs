@@ -6,6 +6,12 @@ using System.Text;
 
 namespace Cairn.Testing;
 
+/// <summary>How a test ZooKeeper server serves TLS on its secure client port.</summary>
+/// <param name="Authority">The CA of the server certificate, and the only CA whose client certificates it accepts.</param>
+/// <param name="Server">The server's certificate (from <paramref name="Authority"/>).</param>
+/// <param name="RequireClientCertificate">Whether every client must present a certificate (<c>ssl.clientAuth=need</c>).</param>
+public sealed record ZooKeeperServerTls(TestCertificates Authority, TestCertificateFiles Server, bool RequireClientCertificate = true);
+
 /// <summary>
 /// One real ZooKeeper server process (Debian's ZooKeeper 3.8, <c>/usr/share/java/zookeeper.jar</c>), standalone or a
 /// member of a <see cref="ZooKeeperEnsemble"/>, on loopback ports of its own with its data under
@@ -47,6 +53,12 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     /// <summary>The client port on 127.0.0.1.</summary>
     public int ClientPort { get; private set; }
 
+    /// <summary>The secure (TLS) client port on 127.0.0.1, served when the server was started with TLS.</summary>
+    public int SecureClientPort { get; private set; }
+
+    /// <summary>How the server serves TLS, or null when it does not.</summary>
+    public ZooKeeperServerTls? Tls { get; private set; }
+
     /// <summary>The quorum (follower to leader) port.</summary>
     public int PeerPort { get; private set; }
 
@@ -56,6 +68,9 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     /// <summary><c>127.0.0.1:ClientPort</c>, for a client's connect string.</summary>
     public string ConnectString => $"127.0.0.1:{ClientPort}";
 
+    /// <summary><c>127.0.0.1:SecureClientPort</c>, for a TLS client's connect string.</summary>
+    public string SecureConnectString => $"127.0.0.1:{SecureClientPort}";
+
     /// <summary>Whether its process is running (a paused one is).</summary>
     public bool IsRunning => _process is { HasExited: false };
 
@@ -63,6 +78,16 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     public static string ClassPath =>
         Environment.GetEnvironmentVariable("ZOOKEEPER_CLASSPATH")
         ?? (File.Exists("/usr/share/java/slf4j-simple.jar") ? "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar" : "/usr/share/java/zookeeper.jar");
+
+    /// <summary>
+    /// The classpath of a server that serves TLS: <see cref="ClassPath"/> and Netty (the secure client port needs the
+    /// Netty connection factory; Debian's <c>netty-all.jar</c> holds no classes, so the module jars).
+    /// </summary>
+    public static string TlsClassPath =>
+        Environment.GetEnvironmentVariable("ZOOKEEPER_TLS_CLASSPATH")
+        ?? string.Join(':', new[] { ClassPath }.Concat(
+            new[] { "buffer", "codec", "common", "handler", "resolver", "transport", "transport-native-epoll", "transport-native-unix-common" }
+                .Select(module => $"/usr/share/java/netty-{module}.jar")));
 
     /// <summary>The server's last lines of output.</summary>
     public string Output => string.Join(Environment.NewLine, _log);
@@ -175,13 +200,15 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     internal void ChoosePorts()
     {
         ClientPort = TestProcesses.FreePort();
+        SecureClientPort = TestProcesses.FreePort();
         PeerPort = TestProcesses.FreePort();
         ElectionPort = TestProcesses.FreePort();
     }
 
     // zoo.cfg: tickTime 500 ms so that session timeouts down to 1 s are allowed (2 ticks) and elections are quick.
-    internal void WriteConfig(IReadOnlyList<ZooKeeperServer> members, IReadOnlyDictionary<string, string>? extraConfig)
+    internal void WriteConfig(IReadOnlyList<ZooKeeperServer> members, IReadOnlyDictionary<string, string>? extraConfig, ZooKeeperServerTls? tls = null)
     {
+        Tls = tls;
         Directory.CreateDirectory(Path.Combine(DataDirectory, "data"));
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -200,6 +227,19 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             ["forceSync"] = "no",
             ["cnxTimeout"] = "1000", // election connections: notice a dead member quickly
         };
+        if (tls is not null)
+        {
+            // PEM key and trust stores (ZooKeeper 3.6+); the plain client port stays, for the readiness probe.
+            settings["secureClientPort"] = SecureClientPort.ToString(CultureInfo.InvariantCulture);
+            settings["secureClientPortAddress"] = "127.0.0.1";
+            settings["serverCnxnFactory"] = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+            settings["ssl.keyStore.location"] = tls.Server.PemFile;
+            settings["ssl.keyStore.type"] = "PEM";
+            settings["ssl.trustStore.location"] = tls.Authority.CaFile;
+            settings["ssl.trustStore.type"] = "PEM";
+            settings["ssl.clientAuth"] = tls.RequireClientCertificate ? "need" : "none";
+        }
+
         foreach (var (key, value) in extraConfig ?? new Dictionary<string, string>())
         {
             settings[key] = value;
@@ -242,7 +282,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-Dzookeeper.root.logger=INFO,CONSOLE",
             "-Dznode.container.checkIntervalMs=250", // containers and TTL nodes go within a test's patience
-            "-cp", ClassPath,
+            "-cp", Tls is null ? ClassPath : TlsClassPath,
             _standalone ? "org.apache.zookeeper.server.ZooKeeperServerMain" : "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             ConfigPath,
         })

@@ -53,17 +53,32 @@ internal static partial class KeyspaceFactory
                 var etcdOptions = new Cairn.Storage.Etcd.EtcdKeyspaceOptions
                 {
                     Endpoints = endpoints,
-                    Username = options.Etcd.Username,
-                    Password = options.Etcd.Password,
-                    CaFile = options.Etcd.CaFile,
+                    Username = string.IsNullOrEmpty(options.Etcd.Username) ? null : options.Etcd.Username,
+                    Password = SecretFile.Resolve(options.Etcd.Password, options.Etcd.PasswordFile, "Etcd:Password", "Etcd:PasswordFile"),
+                    CaFile = NullIfEmpty(options.Etcd.CaFile),
+                    CertFile = NullIfEmpty(options.Etcd.CertFile),
+                    KeyFile = NullIfEmpty(options.Etcd.KeyFile),
                 };
-                return await OpenWithRetryAsync(
-                    "etcd at " + string.Join(", ", endpoints),
-                    async ct => await Cairn.Storage.Etcd.EtcdKeyspace.ConnectAsync(etcdOptions, loggers.CreateLogger("Cairn.Storage.Etcd"), ct).ConfigureAwait(false),
-                    options.BackendStartTimeout,
-                    logger,
-                    time,
-                    cancellationToken).ConfigureAwait(false);
+                if (etcdOptions.Password is not null && etcdOptions.Username is null)
+                {
+                    throw new StartupException("Etcd:Password (or Etcd:PasswordFile) is set without Etcd:Username.");
+                }
+
+                try
+                {
+                    return await OpenWithRetryAsync(
+                        "etcd at " + string.Join(", ", endpoints),
+                        async ct => await Cairn.Storage.Etcd.EtcdKeyspace.ConnectAsync(etcdOptions, loggers.CreateLogger("Cairn.Storage.Etcd"), ct).ConfigureAwait(false),
+                        options.BackendStartTimeout,
+                        logger,
+                        time,
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidArgumentException ex)
+                {
+                    // A file, a certificate or a password that etcd refuses: waiting will not help.
+                    throw new StartupException($"Backend 'etcd': {ex.Message}", ex);
+                }
 
             case "zookeeper":
                 return await OpenZooKeeperAsync(options, time, loggers, logger, cancellationToken).ConfigureAwait(false);
@@ -86,11 +101,25 @@ internal static partial class KeyspaceFactory
             throw new StartupException("ZooKeeper:SessionTimeoutSeconds must be 1 to 600 and ZooKeeper:RequestTimeoutSeconds above 0 and at most 600.");
         }
 
+        Cairn.ZooKeeper.ZooKeeperTlsOptions? tls = null;
+        if (zk.Tls || !string.IsNullOrEmpty(zk.CaFile) || !string.IsNullOrEmpty(zk.CertFile) || !string.IsNullOrEmpty(zk.KeyFile))
+        {
+            try
+            {
+                tls = Cairn.ZooKeeper.ZooKeeperTlsOptions.FromPemFiles(NullIfEmpty(zk.CaFile), NullIfEmpty(zk.CertFile), NullIfEmpty(zk.KeyFile));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new StartupException($"ZooKeeper TLS (ZooKeeper:CaFile, ZooKeeper:CertFile, ZooKeeper:KeyFile): {ex.Message}", ex);
+            }
+        }
+
         var zkOptions = new Cairn.Storage.ZooKeeper.ZooKeeperKeyspaceOptions
         {
             ConnectString = zk.Connect.Trim(),
             Root = zk.Root,
-            Digest = string.IsNullOrEmpty(zk.Digest) ? null : zk.Digest,
+            Digest = SecretFile.Resolve(zk.Digest, zk.DigestFile, "ZooKeeper:Digest", "ZooKeeper:DigestFile"),
+            Tls = tls,
             SessionTimeout = TimeSpan.FromSeconds(zk.SessionTimeoutSeconds),
             RequestTimeout = TimeSpan.FromSeconds(zk.RequestTimeoutSeconds),
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, options.BackendStartTimeout.TotalSeconds)),
@@ -111,6 +140,8 @@ internal static partial class KeyspaceFactory
             throw new StartupException(ex.Message, ex);
         }
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     // The WAL is kept well under the free space the disk keeps (its pages are on disk twice until checkpointed) and the
     // quota (which counts the database only): at most 64 MiB, half the floor, a quarter of the quota; at least 1 MiB.
