@@ -41,6 +41,19 @@ internal sealed class AuthCli(string endpoint, string directory)
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Starts a command that runs until cancelled (a worker), with the same environment; its standard error is
+    /// readable while it runs.</summary>
+    public (Task<int> Exit, Func<string> Error) Start(string[] args, CancellationToken cancellationToken)
+    {
+        var variables = new Dictionary<string, string?>(_variables);
+        variables.TryAdd("CAIRN_TOKEN_FILE", TokenFile);
+        var environment = new CliEnvironment(name => variables.GetValueOrDefault(name), null);
+        var stdout = new LiveWriter();
+        var stderr = new LiveWriter();
+        var exit = Task.Run(() => Cli.RunAsync([.. args, "--endpoint", Endpoint], stdout, stderr, () => new MemoryStream(), environment: environment, cancellationToken: cancellationToken));
+        return (exit, stderr.Text);
+    }
+
     private string Answer(string prompt)
     {
         Prompts.Add(prompt);
