@@ -54,7 +54,7 @@ internal sealed record SlowlorisOptions
             o = name switch
             {
                 "--url" => o with { Url = url = new Uri(Value()) },
-                "--target" => o with { Target = Value() is "cairn" or "etcd" and var t ? t : throw new ArgumentException("--target is cairn or etcd.") },
+                "--target" => o with { Target = Value() switch { "cairn" => "cairn", "etcd" => "etcd", _ => throw new ArgumentException("--target is cairn or etcd.") } },
                 "--label" => o with { Label = Value() },
                 "--connections" => o with { Connections = Count() },
                 "--requests" => o with { Requests = Count() },
