@@ -83,7 +83,7 @@ public abstract partial class AttackTests
             ("DELETE", "/v1/kv//cairn/auth/?prefix=true", null),
             ("DELETE", "/v1/kv//cairn/?prefix=true", null),
             ("DELETE", "/v1/kv/?prefix=true", null),
-            ("POST", "/v1/txn", $$"""{"success":[{"put":{"key":"/cairn/auth/users/{{role}}","text":{{System.Text.Json.JsonSerializer.Serialize(record)}}}}]}"""),
+            ("POST", "/v1/txn", $$$"""{"success":[{"put":{"key":"/cairn/auth/users/{{{role}}}","text":{{{System.Text.Json.JsonSerializer.Serialize(record)}}}}}]}"""),
             ("POST", "/v1/txn", """{"success":[{"delete":{"key":"/cairn/auth/enabled"}}]}"""),
             ("POST", "/v1/txn", """{"success":[{"delete":{"key":"/cairn/","prefix":true}}]}"""),
             ("POST", "/v1/txn", """{"success":[{"delete":{"key":"","fromKey":true}}]}"""),
