@@ -62,7 +62,7 @@ public sealed class ProcessSandboxHttpTests(ProcessServerFixture fixture) : ICla
         Assert.Equal("hello", environment.GetProperty("GREETING").GetString());
         Assert.Equal("environment", environment.GetProperty("CAIRN_EXTENSION").GetString());
         Assert.Contains("\"q\"", environment.GetProperty("CAIRN_QUERY").GetString());
-        Assert.Equal(Core.Processes.ProcessSandbox.DefaultPath, environment.GetProperty("PATH").GetString());
+        Assert.Equal(global::Cairn.Core.Processes.ProcessSandbox.DefaultPath, environment.GetProperty("PATH").GetString());
     }
 
     [Fact]
