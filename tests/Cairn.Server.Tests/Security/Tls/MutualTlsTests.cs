@@ -69,7 +69,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
         var alice = _tls.Ca.IssueClient("alice");
 
         using var client = _tls.Client(alice);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.OK, client.GetAsync("/readyz"));
         await _tls.HandshakeAsync(clientCertificate: alice.Certificate);
     }
 
@@ -79,7 +79,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
         await StartAsync("allow");
 
         using var client = _tls.Client();
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.OK, client.GetAsync("/readyz"));
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
         using var other = _tls.Ca.CreateUnrelated();
 
         using var anonymous = _tls.Client();
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/readyz")).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.OK, anonymous.GetAsync("/readyz"));
         await AssertRefusedAsync(other.IssueClient("alice"));
     }
 
@@ -106,25 +106,25 @@ public sealed class MutualTlsTests : IAsyncLifetime
     {
         await _tls.StartAsync(("Tls:ClientCaFile", _tls.Ca.CaFile), ("Auth:BcryptCost", "4"));
         using var admin = _tls.Client();
-        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "root", Password = "root-secret-1", Roles = ["root"] })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "alice" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/v1/auth/enable", null)).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, admin.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "root", Password = "root-secret-1", Roles = ["root"] }, WireJson.Options));
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, admin.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "alice" }, WireJson.Options));
+        await TlsServer.ExpectAsync(HttpStatusCode.OK, admin.PostAsync("/v1/auth/enable", null));
 
         using var alice = _tls.Client(_tls.Ca.IssueClient("alice"));
-        var status = await alice.GetFromJsonAsync<AuthStatusDto>("/v1/auth/status");
+        var status = await alice.GetFromJsonAsync<AuthStatusDto>("/v1/auth/status", WireJson.Options);
         Assert.True(status!.Enabled);
         Assert.Equal("alice", status.User);
         Assert.Equal("certificate", status.Via);
-        Assert.Equal(HttpStatusCode.Forbidden, (await alice.GetAsync("/v1/kv/secret")).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Forbidden, alice.GetAsync("/v1/kv/secret"));
 
         // The root user's certificate is root.
         using var root = _tls.Client(_tls.Ca.IssueClient("root"));
-        Assert.Equal(HttpStatusCode.Created, (await root.PutAsync("/v1/kv/secret", new StringContent("s"))).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, root.PutAsync("/v1/kv/secret", new StringContent("s")));
 
         // A certificate of the right CA for no user is no credential; without one, the caller is anonymous.
         using var nobody = _tls.Client(_tls.Ca.IssueClient("nobody"));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await nobody.GetAsync("/v1/kv/secret")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync("/v1/kv/secret")).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Unauthorized, nobody.GetAsync("/v1/kv/secret"));
+        await TlsServer.ExpectAsync(HttpStatusCode.Unauthorized, admin.GetAsync("/v1/kv/secret"));
     }
 
     // Refused in the handshake: no HTTP answer, over TLS 1.2 (the server refuses before finishing) and TLS 1.3 (it

@@ -43,7 +43,7 @@ public sealed class NodeTlsTests(EtcdBackend etcd) : IAsyncLifetime
         using var httpA = Client(a);
         using var httpB = Client(b);
 
-        Assert.Equal(HttpStatusCode.Created, (await httpA.PutAsync("/v1/blobs/shared/big.bin", new ByteArrayContent(body))).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, httpA.PutAsync("/v1/blobs/shared/big.bin", new ByteArrayContent(body)));
 
         Assert.Equal(body, await httpB.GetByteArrayAsync("/v1/blobs/shared/big.bin"));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(b.Options.DataDir, "volumes", "blobs"), "*.blob", SearchOption.AllDirectories));
@@ -59,7 +59,7 @@ public sealed class NodeTlsTests(EtcdBackend etcd) : IAsyncLifetime
         var b = await StartNodeAsync("node-b", ("Tls:CaFile", other.CaFile));
         using var httpA = Client(a);
         using var httpB = Client(b);
-        Assert.Equal(HttpStatusCode.Created, (await httpA.PutAsync("/v1/blobs/shared/x.bin", new ByteArrayContent(RandomBody()))).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, httpA.PutAsync("/v1/blobs/shared/x.bin", new ByteArrayContent(RandomBody())));
 
         using var read = await httpB.GetAsync("/v1/blobs/shared/x.bin");
 
@@ -81,7 +81,7 @@ public sealed class NodeTlsTests(EtcdBackend etcd) : IAsyncLifetime
         await Eventually.UntilAsync(async () => (await httpB.GetAsync("/v1/auth/status")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "node B sees auth on");
 
         var body = RandomBody();
-        Assert.Equal(HttpStatusCode.Created, (await httpA.PutAsync("/v1/blobs/shared/big.bin", new ByteArrayContent(body))).StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, httpA.PutAsync("/v1/blobs/shared/big.bin", new ByteArrayContent(body)));
         Assert.Equal(body, await httpB.GetByteArrayAsync("/v1/blobs/shared/big.bin"));
 
         // The holder's internal route, called directly.
@@ -92,8 +92,8 @@ public sealed class NodeTlsTests(EtcdBackend etcd) : IAsyncLifetime
         using var refused = await anonymous.GetAsync(route);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
-        Assert.Equal(HttpStatusCode.Created, (await httpA.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "bob", Password = "bob-secret-1" })).StatusCode);
-        var login = await (await anonymous.PostAsJsonAsync("/v1/auth/login", new LoginDto { User = "bob", Password = "bob-secret-1" })).Content.ReadFromJsonAsync<TokenResultDto>();
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, httpA.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "bob", Password = "bob-secret-1" }, WireJson.Options));
+        var login = await (await anonymous.PostAsJsonAsync("/v1/auth/login", new LoginDto { User = "bob", Password = "bob-secret-1" }, WireJson.Options)).Content.ReadFromJsonAsync<TokenResultDto>(WireJson.Options);
         using var bob = Client(a);
         bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login!.Token);
         using var denied = await bob.GetAsync(route);
@@ -140,10 +140,8 @@ public sealed class NodeTlsTests(EtcdBackend etcd) : IAsyncLifetime
 
     private static async Task EnableAuthAsync(HttpClient http)
     {
-        using var created = await http.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "root", Password = RootPassword, Roles = ["root"] });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        using var enabled = await http.PostAsync("/v1/auth/enable", null);
-        Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
+        await TlsServer.ExpectAsync(HttpStatusCode.Created, http.PostAsJsonAsync("/v1/auth/users", new CreateUserDto { Name = "root", Password = RootPassword, Roles = ["root"] }, WireJson.Options));
+        await TlsServer.ExpectAsync(HttpStatusCode.OK, http.PostAsync("/v1/auth/enable", null));
     }
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>

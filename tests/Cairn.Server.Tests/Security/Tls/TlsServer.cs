@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -97,6 +98,13 @@ internal sealed class TlsServer : IAsyncDisposable
         }
 
         return (tls.SslProtocol, X509CertificateLoader.LoadCertificate(tls.RemoteCertificate!.GetRawCertData()));
+    }
+
+    /// <summary>Asserts <paramref name="response"/>'s status, showing its body when it is another.</summary>
+    public static async Task ExpectAsync(HttpStatusCode expected, Task<HttpResponseMessage> response)
+    {
+        using var answer = await response;
+        Assert.True(answer.StatusCode == expected, $"{answer.RequestMessage?.Method} {answer.RequestMessage?.RequestUri}: expected {(int)expected}, got {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
     }
 
     public async ValueTask DisposeAsync()
