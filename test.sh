@@ -42,6 +42,9 @@ fi
 # that the cleanup below kills and removes exactly what this run started (another checkout may be running its tests on
 # the same machine). etcd's data goes to the same path under /dev/shm where there is one (tests/Cairn.Testing/EtcdServer.cs).
 run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/cairn-test-run.XXXXXX")"
+# Jobs and extensions run their programs as nobody (issue 19); their directories are beside the data directories here,
+# so nobody must be able to pass through (not list) this one.
+chmod 0711 "$run_tmp"
 export TMPDIR="$run_tmp"
 
 # Kill any server a failed test left behind, whatever happens.
