@@ -36,6 +36,9 @@ public sealed class WorkerAuthTests : IAsyncLifetime
     {
         var scripts = Path.Combine(_directory, "worker-jobs");
         Directory.CreateDirectory(scripts);
+        // The worker runs scripts as nobody (the tests run as root, maybe under umask 077): nobody must reach them.
+        JobCommandTests.OpenToScripts(_directory, writable: false);
+        JobCommandTests.OpenToScripts(scripts, writable: false);
         JobCommandTests.WriteScript(scripts, "hello.sh", "#!/bin/sh\necho \"hello from $(cat)\"\n");
         JobCommandTests.WriteScript(ScriptsDir, "hello.sh", "#!/bin/sh\nexit 1\n"); // what the server checks; never run
         Ok(await _cli.RunAsync("user", "add", "root", "--password", "root-pw"));
