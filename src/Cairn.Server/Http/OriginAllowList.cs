@@ -44,6 +44,9 @@ internal sealed class OriginAllowList
         return new OriginAllowList(setting, origins, any);
     }
 
+    /// <summary>This list without its <c>*</c>: the origins it names, and no other.</summary>
+    public OriginAllowList Named() => AllowsAny ? new OriginAllowList(Setting, _origins, any: false) : this;
+
     /// <summary>True when <paramref name="origin"/> (an <c>Origin</c> header's value) is allowed.</summary>
     public bool Allows(string origin) => AllowsAny || (Canonical(origin) is { } canonical && _origins.Contains(canonical));
 
