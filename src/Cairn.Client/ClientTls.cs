@@ -1,6 +1,5 @@
-using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Cairn.Tls;
 
 namespace Cairn.Client;
 
@@ -30,36 +29,17 @@ internal sealed class ClientTls : IDisposable
         }
 
         X509Certificate2Collection? roots = null;
-        if (options.CaCertFile is { Length: > 0 } caFile)
+        if (options.CaCertFile is { Length: > 0 } caFile && PemTls.ReadAuthorities(caFile, out roots) is { } caProblem)
         {
-            roots = new X509Certificate2Collection();
-            try
-            {
-                roots.ImportFromPemFile(caFile);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-            {
-                throw new ArgumentException($"The CA file (CaCertFile, --cacert) '{caFile}' cannot be read as PEM certificates: {ex.Message}", ex);
-            }
-
-            if (roots.Count == 0)
-            {
-                throw new ArgumentException($"The CA file (CaCertFile, --cacert) '{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
-            }
+            throw new ArgumentException($"The CA file (CaCertFile, --cacert) '{caFile}' {caProblem}");
         }
 
         X509Certificate2? certificate = null;
-        if (options.CertFile is { Length: > 0 } certFile)
+        if (options.CertFile is { Length: > 0 } certFile
+            && PemTls.ReadCertificate(certFile, options.KeyFile is { Length: > 0 } keyFile ? keyFile : null, out certificate, out _) is { } problem)
         {
-            try
-            {
-                certificate = X509Certificate2.CreateFromPemFile(certFile, options.KeyFile is { Length: > 0 } keyFile ? keyFile : null);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
-            {
-                var key = options.KeyFile is { Length: > 0 } k ? $" with the key in '{k}'" : " (with its key in the same file; or give --key)";
-                throw new ArgumentException($"The client certificate (CertFile, --cert) '{certFile}'{key} cannot be read: {ex.Message}", ex);
-            }
+            var key = options.KeyFile is { Length: > 0 } k ? $" with the key in '{k}'" : " (with its key in the same file; or give --key)";
+            throw new ArgumentException($"The client certificate (CertFile, --cert) '{certFile}'{key} {problem}");
         }
 
         return roots is null && certificate is null ? null : new ClientTls(roots, certificate);
@@ -71,7 +51,8 @@ internal sealed class ClientTls : IDisposable
     {
         if (_roots is { } roots)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Trusts(roots, certificate, chain, errors);
+            // The server's certificate must chain to one of the given roots (the system's are not consulted) and name the host.
+            handler.SslOptions.RemoteCertificateValidationCallback = PemTls.TrustOnly(roots);
         }
 
         if (_certificate is { } certificate)
@@ -92,41 +73,6 @@ internal sealed class ClientTls : IDisposable
             foreach (var root in _roots)
             {
                 root.Dispose();
-            }
-        }
-    }
-
-    // The server's certificate must chain to one of the given roots (the system's are not consulted) and name the host.
-    private static bool Trusts(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        if (presented is not null)
-        {
-            // Intermediates the server sent along.
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        try
-        {
-            return chain.Build(leaf);
-        }
-        finally
-        {
-            if (!ReferenceEquals(leaf, certificate))
-            {
-                leaf.Dispose();
             }
         }
     }

@@ -1,9 +1,9 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Cairn.Core;
+using Cairn.Tls;
 using Grpc.Core;
 
 namespace Cairn.Storage.Etcd;
@@ -15,8 +15,6 @@ namespace Cairn.Storage.Etcd;
 /// </summary>
 internal static class EtcdTls
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
-
     /// <summary>The TLS options of the connection to etcd, from the files the options name.</summary>
     /// <exception cref="InvalidArgumentException">A file is missing, unreadable or not what it should be.</exception>
     public static SslClientAuthenticationOptions ClientOptions(EtcdKeyspaceOptions options)
@@ -24,8 +22,8 @@ internal static class EtcdTls
         var ssl = new SslClientAuthenticationOptions();
         if (options.CaFile is { } caFile)
         {
-            var authority = LoadAuthority(caFile);
-            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(authority, certificate, errors);
+            // Only the CA file's CAs are trusted, not the machine's; the certificate must still name the host dialled.
+            ssl.RemoteCertificateValidationCallback = PemTls.TrustOnly(LoadAuthority(caFile));
         }
 
         if (options.CertFile is { } certFile)
@@ -160,80 +158,20 @@ internal static class EtcdTls
         return ex.Message.ReplaceLineEndings(" ").Trim();
     }
 
-    private static X509Certificate2Collection LoadAuthority(string caFile)
-    {
-        var authority = new X509Certificate2Collection();
-        try
-        {
-            authority.ImportFromPemFile(caFile);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new InvalidArgumentException($"etcd CaFile '{caFile}' cannot be read: {ex.Message}");
-        }
-
-        if (authority.Count == 0)
-        {
-            throw new InvalidArgumentException($"etcd CaFile '{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
-        }
-
-        return authority;
-    }
+    private static X509Certificate2Collection LoadAuthority(string caFile) =>
+        PemTls.ReadAuthorities(caFile, out var authority) is { } problem
+            ? throw new InvalidArgumentException($"etcd CaFile '{caFile}' {problem}")
+            : authority;
 
     private static SslStreamCertificateContext LoadClientCertificate(string certFile, string? keyFile)
     {
-        X509Certificate2 certificate;
-        var chain = new X509Certificate2Collection();
-        try
-        {
-            certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            chain.ImportFromPemFile(certFile);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        if (PemTls.ReadCertificate(certFile, keyFile, out var certificate, out var intermediates) is { } problem)
         {
             var which = keyFile is null ? $"CertFile '{certFile}' (certificate and key in one file)" : $"CertFile '{certFile}' with KeyFile '{keyFile}'";
-            throw new InvalidArgumentException($"etcd client certificate {which} cannot be used: {ex.Message}");
+            throw new InvalidArgumentException($"etcd client certificate {which} {problem}");
         }
 
-        if (!certificate.HasPrivateKey)
-        {
-            throw new InvalidArgumentException($"etcd CertFile '{certFile}' has no private key; set KeyFile.");
-        }
-
-        // Certificates after the first are intermediates, sent along so that etcd can build the chain.
-        var intermediates = new X509Certificate2Collection();
-        foreach (var extra in chain.Skip(1))
-        {
-            intermediates.Add(extra);
-        }
-
-        return SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
-    }
-
-    // Only the CA file's CAs are trusted, not the machine's; the certificate must still name the host dialled.
-    private static bool Trusted(X509Certificate2Collection authority, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        try
-        {
-            return chain.Build(leaf);
-        }
-        finally
-        {
-            if (!ReferenceEquals(leaf, certificate))
-            {
-                leaf.Dispose();
-            }
-        }
+        // The intermediates are sent along so that etcd can build the chain.
+        return SslStreamCertificateContext.Create(certificate!, intermediates, offline: true);
     }
 }

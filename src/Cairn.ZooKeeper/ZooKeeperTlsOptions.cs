@@ -1,6 +1,6 @@
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Cairn.Tls;
 
 namespace Cairn.ZooKeeper;
 
@@ -12,8 +12,6 @@ namespace Cairn.ZooKeeper;
 /// </summary>
 public sealed record ZooKeeperTlsOptions
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
-
     /// <summary>The CAs that alone are trusted for the servers' certificates; null trusts the system's roots.</summary>
     public X509Certificate2Collection? TrustedAuthorities { get; init; }
 
@@ -37,22 +35,9 @@ public sealed record ZooKeeperTlsOptions
         }
 
         X509Certificate2Collection? authorities = null;
-        if (caFile is not null)
+        if (caFile is not null && PemTls.ReadAuthorities(caFile, out authorities) is { } caProblem)
         {
-            authorities = [];
-            try
-            {
-                authorities.ImportFromPemFile(caFile);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-            {
-                throw new ArgumentException($"The CA file '{caFile}' cannot be read: {ex.Message}", nameof(caFile), ex);
-            }
-
-            if (authorities.Count == 0)
-            {
-                throw new ArgumentException($"The CA file '{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).", nameof(caFile));
-            }
+            throw new ArgumentException($"The CA file '{caFile}' {caProblem}", nameof(caFile));
         }
 
         if (certFile is null)
@@ -60,24 +45,17 @@ public sealed record ZooKeeperTlsOptions
             return new ZooKeeperTlsOptions { TrustedAuthorities = authorities };
         }
 
-        X509Certificate2 certificate;
-        var chain = new X509Certificate2Collection();
-        try
-        {
-            certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            chain.ImportFromPemFile(certFile);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        if (PemTls.ReadCertificate(certFile, keyFile, out var certificate, out var intermediates) is { } problem)
         {
             var which = keyFile is null ? $"'{certFile}' (certificate and key in one file)" : $"'{certFile}' with the key file '{keyFile}'";
-            throw new ArgumentException($"The client certificate {which} cannot be used: {ex.Message}", nameof(certFile), ex);
+            throw new ArgumentException($"The client certificate {which} {problem}", nameof(certFile));
         }
 
         return new ZooKeeperTlsOptions
         {
             TrustedAuthorities = authorities,
             ClientCertificate = certificate,
-            ClientCertificateChain = [.. chain.Skip(1)],
+            ClientCertificateChain = intermediates,
         };
     }
 
@@ -87,7 +65,8 @@ public sealed record ZooKeeperTlsOptions
         var ssl = new SslClientAuthenticationOptions { TargetHost = host };
         if (TrustedAuthorities is { } authorities)
         {
-            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(authorities, certificate, errors);
+            // Only the given CAs, not the machine's; the certificate must still name the host dialled.
+            ssl.RemoteCertificateValidationCallback = PemTls.TrustOnly(authorities);
         }
 
         if (ClientCertificate is { } certificate)
@@ -96,32 +75,5 @@ public sealed record ZooKeeperTlsOptions
         }
 
         return ssl;
-    }
-
-    // Only the given CAs, not the machine's; the certificate must still name the host dialled.
-    private static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ServerAuth);
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        try
-        {
-            return chain.Build(leaf);
-        }
-        finally
-        {
-            if (!ReferenceEquals(leaf, certificate))
-            {
-                leaf.Dispose();
-            }
-        }
     }
 }

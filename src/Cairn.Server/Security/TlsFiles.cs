@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Cairn.Tls;
 
 namespace Cairn.Server.Security;
 
@@ -8,12 +9,6 @@ namespace Cairn.Server.Security;
 /// the file.</summary>
 internal static class TlsFiles
 {
-    /// <summary>The extended key usage of a TLS server certificate.</summary>
-    public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-
-    /// <summary>The extended key usage of a TLS client certificate.</summary>
-    public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-
     /// <summary>The certificate in <paramref name="certFile"/> (followed by its intermediate CA certificates, if any) with
     /// the private key in <paramref name="keyFile"/> (null: in <paramref name="certFile"/>).</summary>
     /// <exception cref="StartupException">A file cannot be read, holds no certificate or key, the key is not the
@@ -36,7 +31,7 @@ internal static class TlsFiles
                 : new StartupException($"Tls:KeyFile '{keyFile}' is not the private key of the certificate in Tls:CertFile '{certFile}', or not a key Cairn can read (PEM: PKCS#8, RSA or EC, not encrypted): {ex.Message}", ex);
         }
 
-        if (!AllowsUsage(certificate, ServerAuth))
+        if (!AllowsUsage(certificate, PemTls.ServerAuth))
         {
             throw new StartupException($"The certificate in Tls:CertFile '{certFile}' ({certificate.Subject}) is not for TLS servers: its extended key usage lacks serverAuth.");
         }

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Cairn.Server.Hosting;
+using Cairn.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -196,7 +197,7 @@ internal sealed class TlsSetup
         }
 
         var certificate = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        if (TlsTrust.Problem(certificate, roots, TlsFiles.ClientAuth, chain) is not { } problem)
+        if (PemTls.ChainProblem(certificate, roots, PemTls.ClientAuth, chain) is not { } problem)
         {
             return true;
         }
@@ -227,7 +228,7 @@ internal sealed class TlsSetup
         }
 
         var certificate = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        if (TlsTrust.Problem(certificate, roots, TlsFiles.ServerAuth, chain) is not { } problem)
+        if (PemTls.ChainProblem(certificate, roots, PemTls.ServerAuth, chain) is not { } problem)
         {
             return true;
         }
