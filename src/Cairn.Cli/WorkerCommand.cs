@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Cairn.Contracts;
-using Cairn.Core.Processes;
 using Cairn.Jobs;
+using Cairn.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Cli;

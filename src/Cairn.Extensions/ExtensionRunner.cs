@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cairn.Core;
 using Cairn.Core.Concurrency;
-using Cairn.Core.Processes;
+using Cairn.Processes;
 
 namespace Cairn.Extensions;
 

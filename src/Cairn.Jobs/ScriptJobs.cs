@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Cairn.Contracts;
 using Cairn.Core;
-using Cairn.Core.Processes;
+using Cairn.Processes;
 
 namespace Cairn.Jobs;
 

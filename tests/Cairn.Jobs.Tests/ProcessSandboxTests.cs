@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cairn.Core.Processes;
+using Cairn.Processes;
 
 namespace Cairn.Jobs.Tests;
 

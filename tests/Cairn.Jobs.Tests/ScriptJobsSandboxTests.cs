@@ -1,6 +1,6 @@
 using System.Globalization;
-using Cairn.Core.Processes;
 using Cairn.Jobs;
+using Cairn.Processes;
 using static Cairn.Jobs.Tests.ScriptJobsTests;
 
 namespace Cairn.Jobs.Tests;

@@ -1,4 +1,4 @@
-using Cairn.Core.Processes;
+using Cairn.Processes;
 
 namespace Cairn.Server.Hosting;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Cairn.Contracts;
 using Cairn.Coordination;
 using Cairn.Jobs;
+using Cairn.Processes;
 using Cairn.Server.Hosting;
 using Cairn.Server.Modules.Volumes;
 using Cairn.Volumes;
@@ -190,7 +191,7 @@ internal sealed class JobsModule : ICairnModule
     /// Under a sandbox that switches users it is made now and must be the server's, so that a bad one is a start-up error
     /// rather than every job failing.
     /// </summary>
-    private static string WorkDirectory(ModuleContext context, JobsServerOptions settings, Core.Processes.ProcessSandbox sandbox)
+    private static string WorkDirectory(ModuleContext context, JobsServerOptions settings, ProcessSandbox sandbox)
     {
         string directory;
         if (!string.IsNullOrWhiteSpace(settings.WorkDirectory))
@@ -250,7 +251,7 @@ internal sealed record JobsSetup(
     string Directory,
     string Python,
     string WorkDirectory,
-    Core.Processes.ProcessSandbox Sandbox,
+    ProcessSandbox Sandbox,
     int Workers,
     IReadOnlyList<string> Queues,
     TimeSpan ResultRetention);

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Cairn.Core.Processes;
+using Cairn.Processes;
 using Cairn.Volumes;
 
 namespace Cairn.Server.Modules.Jobs;

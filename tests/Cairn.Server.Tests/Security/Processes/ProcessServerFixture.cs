@@ -70,7 +70,7 @@ public class ProcessServerFixture : ServerFixture, IAsyncLifetime
     public string SecretFile => Path.Combine(DataDir, "secret.txt");
 
     /// <summary>The uid of <c>nobody</c> on this machine.</summary>
-    public static string NobodyUid => global::Cairn.Core.Processes.ProcessSandbox.Create(new global::Cairn.Core.Processes.ProcessLimits { RunAs = "nobody" }, "Test").UserId!.Value.ToString(CultureInfo.InvariantCulture);
+    public static string NobodyUid => global::Cairn.Processes.ProcessSandbox.Create(new global::Cairn.Processes.ProcessLimits { RunAs = "nobody" }, "Test").UserId!.Value.ToString(CultureInfo.InvariantCulture);
 
     Task IAsyncLifetime.InitializeAsync() => InitializeAsync();
 

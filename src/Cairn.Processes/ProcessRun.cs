@@ -1,4 +1,4 @@
-namespace Cairn.Core.Processes;
+namespace Cairn.Processes;
 
 /// <summary>What one start of a program through a <see cref="ProcessSandbox"/> needs besides the program.</summary>
 public sealed record ProcessRun

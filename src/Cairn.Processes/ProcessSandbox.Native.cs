@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Cairn.Core.Processes;
+namespace Cairn.Processes;
 
 public sealed partial class ProcessSandbox
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Cairn.Core.Processes;
+namespace Cairn.Processes;
 
 /// <summary>
 /// Starts programs as an unprivileged user, within resource limits, with a clean environment: the way extension

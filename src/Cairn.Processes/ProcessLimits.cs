@@ -1,4 +1,4 @@
-namespace Cairn.Core.Processes;
+namespace Cairn.Processes;
 
 /// <summary>
 /// How the programs a module starts (extension executables, script and seed-style jobs) are run: as which user, within
