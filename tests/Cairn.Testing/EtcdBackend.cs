@@ -97,16 +97,20 @@ public sealed class EtcdBackend : Backend
     /// on it starts from. Its revision and compaction point stay where they were.
     /// </summary>
     /// <exception cref="InvalidOperationException">Something kept writing (a store an earlier test left open).</exception>
-    public async Task EmptyAsync(CancellationToken cancellationToken = default)
+    public Task EmptyAsync(CancellationToken cancellationToken = default) => EmptyAsync(Admin, "shared etcd", cancellationToken);
+
+    /// <summary>Empties the etcd that <paramref name="admin"/> is connected to (as <see cref="EmptyAsync(CancellationToken)"/>);
+    /// <paramref name="which"/> names it in the error.</summary>
+    internal static async Task EmptyAsync(EtcdKeyspace admin, string which, CancellationToken cancellationToken)
     {
         var until = DateTime.UtcNow + EmptyDeadline;
         while (true)
         {
-            foreach (var lease in await Admin.ListLeasesAsync(cancellationToken))
+            foreach (var lease in await admin.ListLeasesAsync(cancellationToken))
             {
                 try
                 {
-                    await Admin.RevokeLeaseAsync(lease.Id, cancellationToken);
+                    await admin.RevokeLeaseAsync(lease.Id, cancellationToken);
                 }
                 catch (LeaseNotFoundException)
                 {
@@ -114,10 +118,10 @@ public sealed class EtcdBackend : Backend
                 }
             }
 
-            await Admin.DeleteAsync(new DeleteRequest(KeyRange.All), cancellationToken);
+            await admin.DeleteAsync(new DeleteRequest(KeyRange.All), cancellationToken);
 
-            var keys = await Admin.RangeAsync(new RangeRequest(KeyRange.All) { KeysOnly = true, Limit = 5 }, cancellationToken);
-            var leases = await Admin.ListLeasesAsync(cancellationToken);
+            var keys = await admin.RangeAsync(new RangeRequest(KeyRange.All) { KeysOnly = true, Limit = 5 }, cancellationToken);
+            var leases = await admin.ListLeasesAsync(cancellationToken);
             if (keys.Count == 0 && leases.Count == 0)
             {
                 return;
@@ -126,7 +130,7 @@ public sealed class EtcdBackend : Backend
             if (DateTime.UtcNow > until)
             {
                 throw new InvalidOperationException(
-                    $"The shared etcd still holds {keys.Count} keys ({string.Join(", ", keys.Kvs.Select(kv => kv.Key))}) and {leases.Count} leases " +
+                    $"The {which} still holds {keys.Count} keys ({string.Join(", ", keys.Kvs.Select(kv => kv.Key))}) and {leases.Count} leases " +
                     $"after emptying it for {EmptyDeadline.TotalSeconds:0} s: something an earlier test started is still writing.");
             }
 

@@ -24,8 +24,6 @@ public sealed class SecureEtcdBackend : Backend
     /// <summary>The password of etcd's root user.</summary>
     public const string RootPassword = "root-etcd-password";
 
-    private static readonly TimeSpan EmptyDeadline = TimeSpan.FromSeconds(30);
-
     private EtcdServer? _server;
     private EtcdKeyspace? _admin;
 
@@ -109,35 +107,5 @@ public sealed class SecureEtcdBackend : Backend
     }
 
     /// <summary>Revokes every lease and deletes every key of the shared etcd (its users and roles stay).</summary>
-    public async Task EmptyAsync(CancellationToken cancellationToken = default)
-    {
-        var until = DateTime.UtcNow + EmptyDeadline;
-        while (true)
-        {
-            foreach (var lease in await Admin.ListLeasesAsync(cancellationToken))
-            {
-                try
-                {
-                    await Admin.RevokeLeaseAsync(lease.Id, cancellationToken);
-                }
-                catch (LeaseNotFoundException)
-                {
-                }
-            }
-
-            await Admin.DeleteAsync(new DeleteRequest(KeyRange.All), cancellationToken);
-            var keys = await Admin.RangeAsync(new RangeRequest(KeyRange.All) { KeysOnly = true, Limit = 5 }, cancellationToken);
-            if (keys.Count == 0 && (await Admin.ListLeasesAsync(cancellationToken)).Count == 0)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > until)
-            {
-                throw new InvalidOperationException($"The secured etcd still holds keys or leases after emptying it for {EmptyDeadline.TotalSeconds:0} s.");
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-    }
+    public Task EmptyAsync(CancellationToken cancellationToken = default) => EtcdBackend.EmptyAsync(Admin, "secured etcd", cancellationToken);
 }

@@ -127,9 +127,7 @@ internal static class AuthEndpoints
     {
         var request = await Json.ReadAsync<CreateUserDto>(context).ConfigureAwait(false);
         var user = await AuditedAsync(context, audit, "user.add", $"user '{request.Name}' roles [{string.Join(",", request.Roles ?? [])}]", () => store.AddUserAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false);
-        context.Response.StatusCode = StatusCodes.Status201Created;
-        context.Response.Headers.Location = $"{Prefix}/users/{Uri.EscapeDataString(user.Name)}";
-        await Json.WriteAsync(context, user).ConfigureAwait(false);
+        await CreatedAsync(context, "users", user.Name, user).ConfigureAwait(false);
     }
 
     private static async Task GetUserAsync(HttpContext context, AuthStore store, string user) =>
@@ -175,9 +173,7 @@ internal static class AuthEndpoints
     {
         var request = await Json.ReadAsync<RoleDto>(context).ConfigureAwait(false);
         var role = await AuditedAsync(context, audit, "role.add", $"role '{request.Name}' {Describe(request.Permissions)}", () => store.AddRoleAsync(request, context.RequestAborted).AsTask()).ConfigureAwait(false);
-        context.Response.StatusCode = StatusCodes.Status201Created;
-        context.Response.Headers.Location = $"{Prefix}/roles/{Uri.EscapeDataString(role.Name)}";
-        await Json.WriteAsync(context, role).ConfigureAwait(false);
+        await CreatedAsync(context, "roles", role.Name, role).ConfigureAwait(false);
     }
 
     private static async Task GetRoleAsync(HttpContext context, AuthStore store, string role) =>
@@ -269,6 +265,14 @@ internal static class AuthEndpoints
     private static string Describe(List<PermissionDto>? permissions) =>
         "[" + string.Join("; ", (permissions ?? []).Select(p =>
             $"{p.Resource}:{string.Join(",", p.Actions ?? [])} {(p.RangeEnd is not null ? $"[{p.Key}, {p.RangeEnd})" : p.Prefix ? p.Key + "*" : p.Key)}")) + "]";
+
+    // 201 with the Location of what was made under PREFIX/COLLECTION, and it.
+    private static Task CreatedAsync<T>(HttpContext context, string collection, string name, T made)
+    {
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers.Location = $"{Prefix}/{collection}/{Uri.EscapeDataString(name)}";
+        return Json.WriteAsync(context, made);
+    }
 
     private static async Task AuditedAsync(HttpContext context, AuditLog audit, string @event, string what, Func<Task> change) =>
         await AuditedAsync(context, audit, @event, what, async () =>

@@ -24,6 +24,20 @@ internal static class AttackHttp
     public static async Task<Answer> SendAsync(HttpClient http, string method, string path, string? body = null, string contentType = "application/json", bool stream = false)
     {
         using var message = new HttpRequestMessage(new HttpMethod(method), path);
+        return await SendAsync(http, message, path, body, contentType, stream);
+    }
+
+    /// <summary>Sends <paramref name="target"/> exactly as written (no dot-segment removal, no escaping) to the client's
+    /// address, as a hand-made request would be.</summary>
+    public static async Task<Answer> SendRawAsync(HttpClient http, string method, string target, string? body = null, string contentType = "text/plain")
+    {
+        var uri = new Uri(http.BaseAddress!.GetLeftPart(UriPartial.Authority) + target, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var message = new HttpRequestMessage(new HttpMethod(method), uri);
+        return await SendAsync(http, message, target, body, contentType, stream: true);
+    }
+
+    private static async Task<Answer> SendAsync(HttpClient http, HttpRequestMessage message, string target, string? body, string contentType, bool stream)
+    {
         if (body is not null)
         {
             message.Content = new StringContent(body, Encoding.UTF8);
@@ -34,26 +48,7 @@ internal static class AttackHttp
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         var text = stream && mediaType == "text/event-stream" ? "(stream)" : await response.Content.ReadAsStringAsync(deadline.Token);
-        return new Answer(method, path, (int)response.StatusCode, text, mediaType, response.Headers.WwwAuthenticate.ToString(), response.Headers.RetryAfter?.ToString());
-    }
-
-    /// <summary>Sends <paramref name="target"/> exactly as written (no dot-segment removal, no escaping) to the client's
-    /// address, as a hand-made request would be.</summary>
-    public static async Task<Answer> SendRawAsync(HttpClient http, string method, string target, string? body = null, string contentType = "text/plain")
-    {
-        var uri = new Uri(http.BaseAddress!.GetLeftPart(UriPartial.Authority) + target, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
-        using var message = new HttpRequestMessage(new HttpMethod(method), uri);
-        if (body is not null)
-        {
-            message.Content = new StringContent(body, Encoding.UTF8);
-            message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        }
-
-        using var deadline = new CancellationTokenSource(Deadline);
-        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        var text = mediaType == "text/event-stream" ? "(stream)" : await response.Content.ReadAsStringAsync(deadline.Token);
-        return new Answer(method, target, (int)response.StatusCode, text, mediaType, response.Headers.WwwAuthenticate.ToString(), response.Headers.RetryAfter?.ToString());
+        return new Answer(message.Method.Method, target, (int)response.StatusCode, text, mediaType, response.Headers.WwwAuthenticate.ToString(), response.Headers.RetryAfter?.ToString());
     }
 
     /// <summary>Asserts the refusal an attacker must get: 401 <c>unauthenticated</c> with <c>WWW-Authenticate: Bearer</c> for

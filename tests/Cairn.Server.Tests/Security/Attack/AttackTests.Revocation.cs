@@ -9,145 +9,139 @@ public abstract partial class AttackTests
     [Fact]
     public async Task ARevokedLoginToken_Is401AtOnce_AndItsOpenSseWatch_WebSocketWatch_RunAndPoolStreams_End()
     {
-        var id = NewId();
-        var login = await server.AddUserAndLogInAsync($"revoked-{id}", SecureServer.ReaderUser);
+        var login = await server.AddUserAndLogInAsync($"revoked-{NewId()}", SecureServer.ReaderUser);
         await using var streams = await OpenStreamsAsync(login.Token);
 
-        using (var root = server.Http(Who.Root))
-        {
-            await AuthApi.RevokeTokenAsync(root, login.Id);
-        }
+        await AsRootAsync(root => AuthApi.RevokeTokenAsync(root, login.Id));
 
         // At once: the very next request, no waiting for a cache.
-        using var http = server.Http(AuthApi.Bearer(login.Token));
-        AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read with a revoked login token");
-        await streams.AssertAllEndAsync("the login token was revoked");
+        await AssertDeadAsync(login.Token, streams, "the login token was revoked");
     }
 
     [Fact]
     public async Task ARevokedApiToken_Is401AtOnce_AndItsOpenStreamsEnd()
     {
-        var id = NewId();
-        await server.AddUserAndLogInAsync($"service-{id}", SecureServer.ReaderUser);
-        TokenResultDto token;
-        using (var root = server.Http(Who.Root))
-        {
-            token = await AuthApi.CreateTokenAsync(root, $"service-{id}", "attack-test");
-        }
-
+        var user = $"service-{NewId()}";
+        await server.AddUserAndLogInAsync(user, SecureServer.ReaderUser);
+        TokenResultDto token = null!;
+        await AsRootAsync(async root => token = await AuthApi.CreateTokenAsync(root, user, "attack-test"));
         Assert.StartsWith("cairnapi_", token.Token, StringComparison.Ordinal);
         await using var streams = await OpenStreamsAsync(token.Token);
-        using (var root = server.Http(Who.Root))
-        {
-            await AuthApi.RevokeTokenAsync(root, token.Id);
-        }
 
-        using var http = server.Http(AuthApi.Bearer(token.Token));
-        AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read with a revoked API token");
-        await streams.AssertAllEndAsync("the API token was revoked");
+        await AsRootAsync(root => AuthApi.RevokeTokenAsync(root, token.Id));
+
+        await AssertDeadAsync(token.Token, streams, "the API token was revoked");
     }
 
     [Fact]
     public async Task RemovingReadFromAUsersRole_EndsItsOpenWatches_AndItsNextReadIs403()
     {
-        var id = NewId();
-        var role = $"watcher-{id}";
+        var role = $"watcher-{NewId()}";
         var read = AuthApi.Grant(AuthResources.Kv, "a/", "read");
-        using var root = server.Http(Who.Root);
-        await AuthApi.AddRoleAsync(root, role, read, AuthApi.Grant(AuthResources.Runs, "", "read"), AuthApi.Grant(AuthResources.Pools, "", "read"));
+        await AsRootAsync(root => AuthApi.AddRoleAsync(root, role, read, AuthApi.Grant(AuthResources.Runs, "", "read"), AuthApi.Grant(AuthResources.Pools, "", "read")));
         var login = await server.AddUserAndLogInAsync(role, role);
         await using var streams = await OpenStreamsAsync(login.Token);
 
-        await AuthApi.RevokePermissionsAsync(root, role, read);
+        await AsRootAsync(root => AuthApi.RevokePermissionsAsync(root, role, read));
 
-        using var http = server.Http(AuthApi.Bearer(login.Token));
-        var after = await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey);
-        Assert.True(after.Status is 401 or 403, $"a read after the role lost kv read: {after}");
+        await AssertReadRefusedAsync(login.Token, "the user's role lost kv read");
         await streams.AssertWatchesEndAsync("the user's role lost kv read");
     }
 
     [Fact]
     public async Task TakingARoleFromAUser_EndsItsOpenStreams_AndItsNextReadIs403()
     {
-        var id = NewId();
-        var login = await server.AddUserAndLogInAsync($"demoted-{id}", SecureServer.ReaderUser);
+        var user = $"demoted-{NewId()}";
+        var login = await server.AddUserAndLogInAsync(user, SecureServer.ReaderUser);
         await using var streams = await OpenStreamsAsync(login.Token);
 
-        using (var root = server.Http(Who.Root))
-        {
-            await AuthApi.RevokeRoleAsync(root, $"demoted-{id}", SecureServer.ReaderUser);
-        }
+        await AsRootAsync(root => AuthApi.RevokeRoleAsync(root, user, SecureServer.ReaderUser));
 
-        using var http = server.Http(AuthApi.Bearer(login.Token));
-        var after = await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey);
-        Assert.True(after.Status is 401 or 403, $"a read after the user lost its role: {after}");
+        await AssertReadRefusedAsync(login.Token, "the user lost its role");
         await streams.AssertAllEndAsync("the user lost its role");
     }
 
     [Fact]
     public async Task ChangingAPassword_EndsThatUsersLoginSessions_AndTheirStreams()
     {
-        var id = NewId();
-        var user = $"rotating-{id}";
+        var user = $"rotating-{NewId()}";
         var login = await server.AddUserAndLogInAsync(user, SecureServer.ReaderUser);
         await using var streams = await OpenStreamsAsync(login.Token);
 
-        using (var root = server.Http(Who.Root))
-        using (var response = await root.PutAsync($"/v1/auth/users/{user}/password", AuthApi.Json(new PasswordDto { Password = SecureServer.NewPassword() })))
+        await AsRootAsync(async root =>
         {
+            using var response = await root.PutAsync($"/v1/auth/users/{user}/password", AuthApi.Json(new PasswordDto { Password = SecureServer.NewPassword() }));
             Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"changing {user}'s password: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
+        });
 
-        using var http = server.Http(AuthApi.Bearer(login.Token));
-        AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read with a login token from before the password changed");
-        await streams.AssertAllEndAsync("the user's password changed");
+        await AssertDeadAsync(login.Token, streams, "the user's password changed");
     }
 
     [Fact]
     public async Task RemovingAUser_EndsItsSessionsAndStreams_AndItsApiTokens()
     {
-        var id = NewId();
-        var user = $"removed-{id}";
+        var user = $"removed-{NewId()}";
         var login = await server.AddUserAndLogInAsync(user, SecureServer.ReaderUser);
-        TokenResultDto api;
-        using (var root = server.Http(Who.Root))
-        {
-            api = await AuthApi.CreateTokenAsync(root, user, "service");
-        }
-
+        TokenResultDto api = null!;
+        await AsRootAsync(async root => api = await AuthApi.CreateTokenAsync(root, user, "service"));
         await using var streams = await OpenStreamsAsync(login.Token);
-        using (var root = server.Http(Who.Root))
-        using (var response = await root.DeleteAsync("/v1/auth/users/" + user))
+
+        await AsRootAsync(async root =>
         {
+            using var response = await root.DeleteAsync("/v1/auth/users/" + user);
             Assert.True(response.IsSuccessStatusCode, $"removing {user}: {(int)response.StatusCode}");
-        }
+        });
 
-        foreach (var token in new[] { login.Token, api.Token })
-        {
-            using var http = server.Http(AuthApi.Bearer(token));
-            AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read with a token of a removed user");
-        }
-
-        await streams.AssertAllEndAsync("the user was removed");
+        await AssertDeadAsync(login.Token, streams, "the user was removed");
+        await AssertReadRefusedAsync(api.Token, "the user was removed", Who.Anonymous);
 
         // A new user of the same name gets nothing of the old one's.
         var again = await server.AddUserAndLogInAsync(user);
-        using var newcomer = server.Http(AuthApi.Bearer(again.Token));
-        AttackHttp.AssertRefused(await AttackHttp.SendAsync(newcomer, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.NobodyPerms, "a read by a new user of a removed one's name");
+        await AssertReadRefusedAsync(again.Token, "a user of that name was removed and added again", Who.NobodyPerms);
     }
 
     [Fact]
     public async Task ALoggedOutSession_Is401_AndItsStreamsEnd()
     {
-        var id = NewId();
-        var login = await server.AddUserAndLogInAsync($"leaving-{id}", SecureServer.ReaderUser);
+        var login = await server.AddUserAndLogInAsync($"leaving-{NewId()}", SecureServer.ReaderUser);
         await using var streams = await OpenStreamsAsync(login.Token);
-        using var http = server.Http(AuthApi.Bearer(login.Token));
-        var logout = await AttackHttp.SendAsync(http, "POST", "/v1/auth/logout");
-        Assert.True(logout.Status == 204, $"logout: {logout}");
+        using (var http = server.Http(AuthApi.Bearer(login.Token)))
+        {
+            var logout = await AttackHttp.SendAsync(http, "POST", "/v1/auth/logout");
+            Assert.True(logout.Status == 204, $"logout: {logout}");
+        }
 
-        AttackHttp.AssertRefused(await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey), Who.Anonymous, "a read after logout");
-        await streams.AssertAllEndAsync("the session logged out");
+        await AssertDeadAsync(login.Token, streams, "the session logged out");
+    }
+
+    private async Task AsRootAsync(Func<HttpClient, Task> action)
+    {
+        using var root = server.Http(Who.Root);
+        await action(root);
+    }
+
+    /// <summary>Asserts that <paramref name="token"/> is refused as no credential (401) on the very next request, and
+    /// that every stream it opened ends.</summary>
+    private async Task AssertDeadAsync(string token, OpenStreams streams, string because)
+    {
+        await AssertReadRefusedAsync(token, because, Who.Anonymous);
+        await streams.AssertAllEndAsync(because);
+    }
+
+    /// <summary>Asserts that a read of the seeded key with <paramref name="token"/> is refused: as <paramref name="who"/>
+    /// would be, or (null) with 401 or 403.</summary>
+    private async Task AssertReadRefusedAsync(string token, string because, Who? who = null)
+    {
+        using var http = server.Http(AuthApi.Bearer(token));
+        var after = await AttackHttp.SendAsync(http, "GET", "/v1/kv/" + SecureServer.SeededKey);
+        if (who is { } expected)
+        {
+            AttackHttp.AssertRefused(after, expected, $"a read after {because}");
+        }
+        else
+        {
+            Assert.True(after.Status is 401 or 403, $"a read after {because}: {after}");
+        }
     }
 
     /// <summary>Opens, with <paramref name="token"/>, an SSE watch and a WebSocket watch on <c>a/seeded</c> and the event
