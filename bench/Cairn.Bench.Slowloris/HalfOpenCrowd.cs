@@ -58,14 +58,22 @@ internal sealed class HalfOpenCrowd(SlowlorisOptions options) : IDisposable
         OpenedIn = Stopwatch.GetElapsedTime(started);
     }
 
-    /// <summary>How many of the connections the server has not closed (nor reset).</summary>
+    /// <summary>How many of the connections the server has not closed (nor reset). A server that gives up on a
+    /// connection may answer first (Kestrel sends <c>408</c> at its header timeout): what it sent is read past, so that
+    /// the end of the stream behind it shows.</summary>
     public int StillOpen()
     {
         var open = 0;
+        var buffer = new byte[4096];
         foreach (var socket in _sockets)
         {
             try
             {
+                while (socket.Poll(0, SelectMode.SelectRead) && socket.Available > 0)
+                {
+                    _ = socket.Receive(buffer);
+                }
+
                 // Readable with nothing to read: the server closed it (end of stream) or reset it.
                 if (!(socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0))
                 {
