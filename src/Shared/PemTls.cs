@@ -1,27 +1,27 @@
 // Shared source (as ASP.NET Core's src/Shared and dotnet/runtime's Common): compiled into every assembly that talks
 // TLS with certificates from PEM files (the server, the client, the etcd and ZooKeeper backends), so that the one rule
-// of trust lives in one file while Cairn.ZooKeeper stays a library that depends on nothing of Cairn's.
+// of trust lives in one file while Cairn.ZooKeeper stays a library that depends on nothing of Cairn's. Its comments
+// are plain ones, not XML documentation: the OpenAPI generator gathers the XML docs of the server and the assemblies
+// it references into one dictionary, and the same member documented in several of them throws there.
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Cairn.Tls;
 
-/// <summary>
-/// Reads CA bundles and certificates from PEM files, and checks a peer's certificate against a CA bundle of Cairn's
-/// settings only, never the system's roots. Problems come back as words (<c>cannot be read: …</c>) that the caller puts
-/// after the name of its setting.
-/// </summary>
+// Reads CA bundles and certificates from PEM files, and checks a peer's certificate against a CA bundle of Cairn's
+// settings only, never the system's roots. Problems come back as words ('cannot be read: …') that the caller puts
+// after the name of its setting.
 internal static class PemTls
 {
-    /// <summary>The extended key usage of a TLS server certificate.</summary>
+    // The extended key usage of a TLS server certificate.
     public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
 
-    /// <summary>The extended key usage of a TLS client certificate.</summary>
+    // The extended key usage of a TLS client certificate.
     public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
 
-    /// <summary>Reads the CA certificates of <paramref name="path"/>; null when that worked, else what is wrong with the
-    /// file (<c>cannot be read: …</c>, <c>holds no PEM certificate …</c>).</summary>
+    // Reads the CA certificates of path; null when that worked, else what is wrong with the
+    // file ('cannot be read: …', 'holds no PEM certificate …').
     public static string? ReadAuthorities(string path, out X509Certificate2Collection authorities)
     {
         authorities = [];
@@ -37,9 +37,9 @@ internal static class PemTls
         return authorities.Count == 0 ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)." : null;
     }
 
-    /// <summary>Reads the certificate of <paramref name="certFile"/> (followed by its intermediate CA certificates, if
-    /// any) with its private key from <paramref name="keyFile"/> (null: from <paramref name="certFile"/>); null when that
-    /// worked, else what is wrong (<c>cannot be used: …</c>, <c>has no private key: …</c>).</summary>
+    // Reads the certificate of certFile (followed by its intermediate CA certificates, if
+    // any) with its private key from keyFile (null: from certFile); null when that
+    // worked, else what is wrong ('cannot be used: …', 'has no private key: …').
     public static string? ReadCertificate(string certFile, string? keyFile, out X509Certificate2? certificate, out X509Certificate2Collection intermediates)
     {
         certificate = null;
@@ -74,14 +74,14 @@ internal static class PemTls
         return null;
     }
 
-    /// <summary>Why <paramref name="certificate"/> is not valid for <paramref name="usage"/> under <paramref name="roots"/>;
-    /// null when it is: it must chain to one of them, be within its validity dates, and allow the usage if it restricts
-    /// usages.</summary>
-    /// <param name="certificate">The peer's certificate.</param>
-    /// <param name="roots">The CA certificates it must chain to.</param>
-    /// <param name="usage">The extended key usage it must allow (<see cref="ClientAuth"/>, <see cref="ServerAuth"/>).</param>
-    /// <param name="presented">The chain TLS built from what the peer sent (its intermediate CA certificates), if any; used
-    /// to find intermediates only, never as trust.</param>
+    // Why certificate is not valid for usage under roots;
+    // null when it is: it must chain to one of them, be within its validity dates, and allow the usage if it restricts
+    // usages.
+    // certificate: The peer's certificate.
+    // roots: The CA certificates it must chain to.
+    // usage: The extended key usage it must allow (ClientAuth, ServerAuth).
+    // presented: The chain TLS built from what the peer sent (its intermediate CA certificates), if any; used
+    // to find intermediates only, never as trust.
     public static string? ChainProblem(X509Certificate certificate, X509Certificate2Collection roots, string usage, X509Chain? presented)
     {
         using var chain = new X509Chain();
@@ -121,8 +121,8 @@ internal static class PemTls
         }
     }
 
-    /// <summary>A client's check of a server's certificate that trusts <paramref name="roots"/> alone: the certificate
-    /// must name the host dialled and chain to one of them for TLS servers.</summary>
+    // A client's check of a server's certificate that trusts roots alone: the certificate
+    // must name the host dialled and chain to one of them for TLS servers.
     public static RemoteCertificateValidationCallback TrustOnly(X509Certificate2Collection roots) =>
         (_, certificate, presented, errors) =>
             certificate is not null
