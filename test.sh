@@ -45,6 +45,8 @@ run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/cairn-test-run.XXXXXX")"
 # Jobs and extensions run their programs as nobody (issue 19); their directories are beside the data directories here,
 # so nobody must be able to pass through (not list) this one.
 chmod 0711 "$run_tmp"
+# For the same reason the build's output and the tests' files must be readable by nobody, whatever the caller's umask.
+umask 022
 export TMPDIR="$run_tmp"
 
 # Kill any server a failed test left behind, whatever happens.
