@@ -70,14 +70,11 @@ public sealed partial class CartNode
                 var request = new WatchRequest(KeyRange.Prefix(prefix)) { StartRevision = from };
                 await foreach (var response in _store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
                 {
-                    // An answer without events (the watch's "created", which carries the store's revision while the
-                    // history from 'from' on is still to come) moves nothing: a reconnect must not skip that history.
+                    from = response.Revision + 1;
                     if (response.IsProgressNotify)
                     {
                         continue;
                     }
-
-                    from = response.Revision + 1;
 
                     retry.Reset();
                     if (claims)

@@ -67,12 +67,17 @@ internal sealed partial class AccessControl
                 var request = new WatchRequest(AuthRange) { StartRevision = _snapshot.Revision + 1 };
                 await foreach (var response in _store.WatchAsync(request, cancellationToken).ConfigureAwait(false))
                 {
-                    // An answer without events moves nothing. The first one of a watch ("created") carries the store's
-                    // revision while the events since our copy's are still to come: taking its revision would let
-                    // WaitForRevisionAsync return before a change is applied, and its principals ended.
-                    if (!response.IsProgressNotify)
+                    var current = _snapshot;
+                    if (response.IsProgressNotify)
                     {
-                        Install(_snapshot.With(response.Revision, response.Events, loaded: true, out var changes), changes);
+                        if (response.Revision > current.Revision)
+                        {
+                            Install(current.With(response.Revision, [], loaded: true, out var none), none);
+                        }
+                    }
+                    else
+                    {
+                        Install(current.With(response.Revision, response.Events, loaded: true, out var changes), changes);
                     }
 
                     failures = 0;
