@@ -8,6 +8,10 @@ internal sealed partial class AccessControl
 {
     private readonly Lock _installing = new();
     private TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The newest revision whose copy is in and whose principals have been ended: what WaitForRevisionAsync waits for.
+    // Not the copy's revision, which is visible before its principals are ended.
+    private long _appliedRevision = -1;
     private Task? _following;
 
     /// <summary>Waits until the settings of <paramref name="revision"/> (or later) are applied here.</summary>
@@ -18,7 +22,7 @@ internal sealed partial class AccessControl
             Task applied;
             lock (_installing)
             {
-                if (_snapshot.Loaded && _snapshot.Revision >= revision)
+                if (_appliedRevision >= revision)
                 {
                     return;
                 }
@@ -49,11 +53,20 @@ internal sealed partial class AccessControl
             }
 
             _snapshot = snapshot;
+        }
+
+        _revocations.Fire(changes);
+        lock (_installing)
+        {
+            if (snapshot.Loaded)
+            {
+                _appliedRevision = Math.Max(_appliedRevision, snapshot.Revision);
+            }
+
             applied = _applied;
             _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        _revocations.Fire(changes);
         applied.TrySetResult();
     }
 
