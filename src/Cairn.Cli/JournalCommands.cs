@@ -312,20 +312,16 @@ internal static class JournalCommands
             Description = "The original Journal's ZooKeeper: HOST:PORT[,HOST:PORT...][/CHROOT], the chroot its zookeeper:// URL named (a zookeeper:// prefix is taken too).",
             Required = true,
         };
-        var digest = new Option<string?>("--digest") { Description = "USER:PASSWORD of ZooKeeper's digest scheme, when the znodes' ACL lets only that user read them." };
-        var connectTimeout = new Option<string>("--connect-timeout")
-        {
-            Description = "How long to wait for a ZooKeeper server to answer (default 10s).",
-            DefaultValueFactory = _ => "10s",
-        };
+        var source = new ZooKeeperSource();
         var command = new Command(
             "import",
             "Import an original Journal deployment's requests and history from its ZooKeeper into the journal. Reads ZooKeeper only, "
             + "and writes through the server like append: a step the journal has already is kept, so running it again adds nothing. "
             + "Exit 2 when something could not be imported (each is named on standard error).")
         {
-            zookeeper, digest, connectTimeout,
+            zookeeper,
         };
+        source.AddTo(command);
         context.SetClientAction(command, async (parse, client, ct) =>
         {
             var target = parse.GetValue(zookeeper)!.Trim();
@@ -334,12 +330,9 @@ internal static class JournalCommands
                 target = target["zookeeper://".Length..];
             }
 
-            var auth = parse.GetValue(digest) is { } credentials ? DigestAuth(credentials) : null;
-            var timeout = Durations.Parse(parse.GetValue(connectTimeout)!, "--connect-timeout");
-
             // The server first: a journal that cannot be written to is better found before ZooKeeper is read.
             await client.ServerStatusAsync(ct).ConfigureAwait(false);
-            var journal = await ReadOriginalAsync(target, auth, timeout, ct).ConfigureAwait(false);
+            var journal = await ReadOriginalAsync(await source.ConnectAsync(target, "the original journal", parse, ct).ConfigureAwait(false), target, source.HasDigest(parse), ct).ConfigureAwait(false);
             var report = await new JournalImporter(client).RunAsync(target, journal, ct).ConfigureAwait(false);
             if (context.WantsJson(parse))
             {
@@ -367,41 +360,9 @@ internal static class JournalCommands
         return command;
     }
 
-    private static ZooKeeperAuth DigestAuth(string credentials)
-    {
-        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
-        {
-            throw new ArgumentException("--digest must be USER:PASSWORD (the user name before the first colon, not empty).");
-        }
-
-        return ZooKeeperAuth.Digest(credentials[..colon], credentials[(colon + 1)..]);
-    }
-
     // Reads the whole original journal before anything is written: a failure here leaves the journal as it was.
-    private static async Task<OriginalJournal> ReadOriginalAsync(string target, ZooKeeperAuth? auth, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<OriginalJournal> ReadOriginalAsync(ZooKeeperClient zk, string target, bool withDigest, CancellationToken cancellationToken)
     {
-        var options = new ZooKeeperClientOptions
-        {
-            ConnectString = target,
-            ConnectTimeout = timeout,
-            SessionTimeout = TimeSpan.FromSeconds(30),
-            Auth = auth is null ? [] : [auth],
-        };
-        ZooKeeperClient zk;
-        try
-        {
-            zk = await ZooKeeperClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ZooKeeperConnectException ex)
-        {
-            throw new InvalidOperationException($"cannot read the original journal from ZooKeeper '{target}': {ex.Message}", ex);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException($"--zookeeper '{target}' is not a ZooKeeper connect string (HOST:PORT[,HOST:PORT...][/CHROOT]): {ex.Message}", ex);
-        }
-
         await using (zk.ConfigureAwait(false))
         {
             var chroot = target.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? target[slash..].TrimEnd('/') : "";
@@ -411,7 +372,7 @@ internal static class JournalCommands
             }
             catch (NoAuthException ex)
             {
-                var what = auth is null
+                var what = !withDigest
                     ? "the znodes' ACL does not let an unauthenticated client read them; give --digest USER:PASSWORD of a user it allows"
                     : "the znodes' ACL does not let the --digest user read them (a wrong password is a different identity to ZooKeeper)";
                 throw new InvalidOperationException($"ZooKeeper '{target}' refused to let this client read {chroot}{ex.Path ?? ""} (NoAuth): {what}; nothing was imported.", ex);

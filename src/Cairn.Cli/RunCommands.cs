@@ -323,11 +323,7 @@ internal static class RunCommands
             Required = true,
         };
         var chroot = new Option<string?>("--chroot") { Description = "The chroot the original used (its /runs is read below it), e.g. /slipstream." };
-        var connectTimeout = new Option<string>("--connect-timeout")
-        {
-            Description = "How long to wait for a ZooKeeper server to answer (default 10s).",
-            DefaultValueFactory = _ => "10s",
-        };
+        var source = new ZooKeeperSource();
         var graph = new Option<string?>("--graph") { Description = "The transition graph the original's runs followed, as JSON (state → next states), when it was not the seed's (default: the seed's)." };
         var ids = new Argument<string[]>("RUN") { Description = "The runs to import (default: every run under /runs).", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(
@@ -336,8 +332,9 @@ internal static class RunCommands
             + "(a run caught in a transition arrives in the state it was moving to, its barrier re-armed). Reads ZooKeeper only; a run already in "
             + "Cairn is left as it is. Exit 2 when some run could not be imported (each is named on standard error).")
         {
-            zookeeper, chroot, connectTimeout, graph, ids,
+            zookeeper, chroot, graph, ids,
         };
+        source.AddTo(command);
         context.SetClientAction(command, async (parse, client, ct) =>
         {
             var target = parse.GetValue(zookeeper)!.Trim();
@@ -356,7 +353,6 @@ internal static class RunCommands
                 target += root.TrimEnd('/');
             }
 
-            var timeout = Durations.Parse(parse.GetValue(connectTimeout)!, "--connect-timeout");
             var transitions = parse.GetValue(graph) is { } g
                 ? ParseJson<Dictionary<string, List<string>>>(g, "--graph", """a JSON object of state → list of next states, e.g. {"init":["running"],"running":[]}""")
                 : RunGraphs.Default();
@@ -364,7 +360,7 @@ internal static class RunCommands
 
             // The server first: nothing is read from ZooKeeper for a server that cannot take it.
             await client.ServerStatusAsync(ct).ConfigureAwait(false);
-            var (runs, problems) = await ReadOriginalRunsAsync(target, timeout, wanted, ct).ConfigureAwait(false);
+            var (runs, problems) = await ReadOriginalRunsAsync(await source.ConnectAsync(target, "the original's runs", parse, ct).ConfigureAwait(false), target, wanted, ct).ConfigureAwait(false);
             var report = new List<RunImportLine>();
             report.AddRange(problems);
             foreach (var original in runs)
@@ -447,23 +443,8 @@ internal static class RunCommands
     }
 
     // Reads every run asked for before anything is written: a failure here leaves Cairn as it was.
-    private static async Task<(IReadOnlyList<OriginalRun> Runs, IReadOnlyList<RunImportLine> Problems)> ReadOriginalRunsAsync(string target, TimeSpan timeout, IReadOnlyList<string> ids, CancellationToken ct)
+    private static async Task<(IReadOnlyList<OriginalRun> Runs, IReadOnlyList<RunImportLine> Problems)> ReadOriginalRunsAsync(ZooKeeperClient zk, string target, IReadOnlyList<string> ids, CancellationToken ct)
     {
-        var options = new ZooKeeperClientOptions { ConnectString = target, ConnectTimeout = timeout, SessionTimeout = TimeSpan.FromSeconds(30) };
-        ZooKeeperClient zk;
-        try
-        {
-            zk = await ZooKeeperClient.ConnectAsync(options, ct).ConfigureAwait(false);
-        }
-        catch (ZooKeeperConnectException ex)
-        {
-            throw new InvalidOperationException($"cannot read the original's runs from ZooKeeper '{target}': {ex.Message}", ex);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException($"--zookeeper '{target}' is not a ZooKeeper connect string (HOST:PORT[,HOST:PORT...][/CHROOT]): {ex.Message}", ex);
-        }
-
         await using (zk.ConfigureAwait(false))
         {
             var reader = new RunLayoutReader(zk);
