@@ -336,6 +336,7 @@ public sealed class CairnServer : IAsyncDisposable
         KeyspaceApi.Map(app);
         if (etcdListeners.Count > 0)
         {
+            EtcdApiEndpoints.UseBodyLimit(app);
             EtcdApiEndpoints.Map(app);
         }
         AuthEndpoints.Map(app);

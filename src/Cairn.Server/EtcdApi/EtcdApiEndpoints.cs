@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,13 +26,31 @@ internal static class EtcdApiEndpoints
         {
             grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, options.Limits.MaxRequestBytes + GrpcOverheadBytes);
             grpc.MaxSendMessageSize = null;
+            grpc.Interceptors.Add<EtcdErrorInterceptor>();
         });
+        services.AddSingleton<EtcdIdentity>();
     }
+
+    /// <summary>Lifts Kestrel's request body limit from gRPC calls: a call's body is a stream of messages (a watch or
+    /// keep-alive stream lasts as long as the client likes), each capped by the gRPC message limit and refused over
+    /// <c>Limits:MaxRequestBytes</c> with etcd's own error, where the body limit would cut the stream off mid-way.</summary>
+    public static void UseBodyLimit(IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+            && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        return next(context);
+    });
 
     /// <summary>Maps every service of the API.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        _ = app; // the services come with the next commits
+        app.MapGrpcService<EtcdKvService>();
+        app.MapGrpcService<EtcdMaintenanceService>();
+        app.MapGrpcService<EtcdClusterService>();
     }
 
     // What etcd allows a gRPC message beyond its request limit (512 KiB), for the envelope of the request.
