@@ -51,6 +51,8 @@ internal static class EtcdApiEndpoints
         app.MapGrpcService<EtcdKvService>();
         app.MapGrpcService<EtcdMaintenanceService>();
         app.MapGrpcService<EtcdClusterService>();
+        app.MapGrpcService<EtcdLeaseService>();
+        app.MapGrpcService<EtcdWatchService>();
     }
 
     // What etcd allows a gRPC message beyond its request limit (512 KiB), for the envelope of the request.
