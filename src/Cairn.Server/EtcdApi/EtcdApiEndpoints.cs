@@ -1,3 +1,5 @@
+using Cairn.Contracts;
+using Cairn.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -48,11 +50,13 @@ internal static class EtcdApiEndpoints
     /// <summary>Maps every service of the API.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGrpcService<EtcdKvService>();
-        app.MapGrpcService<EtcdMaintenanceService>();
-        app.MapGrpcService<EtcdClusterService>();
-        app.MapGrpcService<EtcdLeaseService>();
-        app.MapGrpcService<EtcdWatchService>();
+        // As every HTTP endpoint, each declares what it needs: the key and lease services check in the handler (the keys
+        // are in the request), the maintenance and cluster services need admin status.
+        app.MapGrpcService<EtcdKvService>().AuthorizeInHandler(AuthResources.Kv);
+        app.MapGrpcService<EtcdWatchService>().AuthorizeInHandler(AuthResources.Kv);
+        app.MapGrpcService<EtcdLeaseService>().AuthorizeInHandler(AuthResources.Leases);
+        app.MapGrpcService<EtcdMaintenanceService>().RequirePermission(AuthResources.Admin, "status");
+        app.MapGrpcService<EtcdClusterService>().RequirePermission(AuthResources.Admin, "status");
     }
 
     // What etcd allows a gRPC message beyond its request limit (512 KiB), for the envelope of the request.
