@@ -11,13 +11,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real servers and tools the tests run: etcd (Debian's etcd-server), ZooKeeper 3.8 (Debian's zookeeper, run with java,
+# Real servers and tools the tests run: etcd (Debian's etcd-server) and etcdctl (etcd-client: the etcd API's tests compare
+# its output against Cairn and against etcd), ZooKeeper 3.8 (Debian's zookeeper, run with java,
 # logging through slf4j-simple), curl (the Pulzar API's tests run the seed's own curl command lines), and Debian's
 # python3 with requests_unixsocket (the journal's tests run the seed's Python client, as user nobody, with
 # /usr/bin/python3 whatever else is first on PATH) and kazoo (`cairn journal import`'s tests write the original
 # Journal's znodes with it, as the original did). Installed when missing.
 missing=""
 command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
+command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
 [ -f /usr/share/java/zookeeper.jar ] || missing="$missing zookeeper"
 [ -f /usr/share/java/slf4j-simple.jar ] || missing="$missing libslf4j-java"
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"

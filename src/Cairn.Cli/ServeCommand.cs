@@ -59,6 +59,11 @@ internal static class ServeCommand
             Description = "A listener that serves pacifica-cartd's API at its root (e.g. http://0.0.0.0:8081, the seed's port); repeat for several.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var etcdListen = new Option<string[]>("--etcd-listen")
+        {
+            Description = "A listener that serves etcd's v3 gRPC API, for etcdctl and etcd's client libraries: http://HOST:PORT (HTTP/2 cleartext, e.g. http://127.0.0.1:2379), https://HOST:PORT or unix:PATH; repeat for several (default none: the API is off).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var volumeDir = new Option<string[]>("--volume-dir")
         {
             Description = "A volume directory for blob bodies (default DATADIR/volumes); repeat for several.",
@@ -70,6 +75,7 @@ internal static class ServeCommand
             dataDir, listen, durability, config, backend, etcdEndpoints, etcdUsername, etcdPassword, etcdCaFile, zkConnect, zkDigest, zkRoot, nodeId,
             journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, cartsListen, volumeDir, extensionsDir,
         };
+        command.Options.Add(etcdListen);
         foreach (var backendSecurity in new[] { etcdPasswordFile, etcdCertFile, etcdKeyFile, zkDigestFile, zkCaFile, zkCertFile, zkKeyFile })
         {
             command.Options.Add(backendSecurity);
@@ -111,6 +117,12 @@ internal static class ServeCommand
             for (var i = 0; i < cartsListeners.Length; i++)
             {
                 overrides[$"Carts:Listen:{i}"] = cartsListeners[i];
+            }
+
+            var etcdListeners = parse.GetValue(etcdListen) ?? [];
+            for (var i = 0; i < etcdListeners.Length; i++)
+            {
+                overrides[$"EtcdApi:Listen:{i}"] = etcdListeners[i];
             }
 
             var volumeDirs = parse.GetValue(volumeDir) ?? [];

@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Server.EtcdApi;
 using Cairn.Storage.Sqlite;
 
 namespace Cairn.Server;
@@ -57,6 +58,9 @@ public sealed class CairnOptions
 
     /// <summary>This node's membership in the cluster.</summary>
     public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>etcd's v3 gRPC API (<c>EtcdApi:Listen</c>); off by default.</summary>
+    public EtcdApiOptions EtcdApi { get; set; } = new();
 
     /// <summary>The listeners to open, with the defaults filled in.</summary>
     public IReadOnlyList<string> EffectiveListeners() =>

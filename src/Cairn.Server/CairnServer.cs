@@ -1,5 +1,6 @@
 using Cairn.Core;
 using Cairn.Server.Api;
+using Cairn.Server.EtcdApi;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Cairn.Server.Security;
@@ -60,6 +61,10 @@ public sealed class CairnServer : IAsyncDisposable
     /// <c>pulzar</c>), ports resolved; empty when it has none.</summary>
     public IReadOnlyList<string> CompatAddresses(string api) => _app.Services.GetRequiredService<ServerAddresses>().Of(api);
 
+    /// <summary>The addresses of the etcd v3 API's listeners (<c>EtcdApi:Listen</c>), ports resolved; empty when the API
+    /// is off.</summary>
+    public IReadOnlyList<string> EtcdApiAddresses => CompatAddresses(EtcdApiEndpoints.ListenerName);
+
     /// <summary>Reads configuration, opens the store and starts listening.</summary>
     /// <param name="args">Command-line style configuration (<c>--DataDir=…</c>).</param>
     /// <param name="overrides">Settings that win over every other source (the CLI's flags).</param>
@@ -100,13 +105,16 @@ public sealed class CairnServer : IAsyncDisposable
         }
 
         var compat = modules.Select(m => m.Compat).OfType<CompatApi>().ToList();
-        CheckListeners(listeners, compat);
+        var etcdListeners = options.EtcdApi.Listen.Select(l => ListenerAddress.Parse(l)).ToList();
+        CheckListeners(listeners, compat, etcdListeners);
         var tls = TlsSetup.Create(
             builder.Configuration,
-            listeners.Select(l => (l, "Listen")).Concat(compat.SelectMany(c => c.Listeners.Select(l => (l, c.ListenSetting)))),
+            listeners.Select(l => (l, "Listen"))
+                .Concat(compat.SelectMany(c => c.Listeners.Select(l => (l, c.ListenSetting))))
+                .Concat(etcdListeners.Select(l => (l, EtcdApiEndpoints.ListenSetting))),
             options.Http.AllowPlaintext,
             time);
-        var everyListener = listeners.Concat(compat.SelectMany(c => c.Listeners)).ToList();
+        var everyListener = listeners.Concat(compat.SelectMany(c => c.Listeners)).Concat(etcdListeners).ToList();
         foreach (var listener in everyListener)
         {
             listener.PrepareUnixSocket();
@@ -121,7 +129,7 @@ public sealed class CairnServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = Build(builder, options, listeners, tls, store, time, modules, compat);
+            app = Build(builder, options, listeners, tls, store, time, modules, compat, etcdListeners);
         }
         catch
         {
@@ -162,9 +170,9 @@ public sealed class CairnServer : IAsyncDisposable
         }
     }
 
-    // A compat API's own listener serves that API and nothing else, so it cannot be a listener of anything else too; and a
-    // Unix socket path is one listener.
-    private static void CheckListeners(IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<CompatApi> compat)
+    // A compat API's own listener serves that API and nothing else, so it cannot be a listener of anything else too (nor
+    // can an etcd API listener, which speaks only HTTP/2); and a Unix socket path is one listener.
+    private static void CheckListeners(IReadOnlyList<ListenerAddress> listeners, IReadOnlyList<CompatApi> compat, IReadOnlyList<ListenerAddress> etcdListeners)
     {
         var taken = listeners.Select(l => (Listener: l, Setting: "Listen")).ToList();
         foreach (var api in compat)
@@ -177,6 +185,14 @@ public sealed class CairnServer : IAsyncDisposable
 
             taken.AddRange(api.Listeners.Select(l => (l, api.ListenSetting)));
         }
+
+        if (etcdListeners.FirstOrDefault(l => l.Tcp?.Port != 0 && taken.Any(t => t.Listener.SameAddress(l))) is { } shared)
+        {
+            var other = taken.First(t => t.Listener.SameAddress(shared)).Setting;
+            throw new StartupException($"Listener {shared} is in both {other} and {EtcdApiEndpoints.ListenSetting}; an etcd API listener speaks only HTTP/2, so give it an address of its own.");
+        }
+
+        taken.AddRange(etcdListeners.Select(l => (l, EtcdApiEndpoints.ListenSetting)));
 
         // One socket file is one listener (settings in different places could otherwise give it different modes).
         if (taken.Where(t => t.Listener.UnixPath is not null).GroupBy(t => t.Listener.UnixPath).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -193,9 +209,11 @@ public sealed class CairnServer : IAsyncDisposable
         IKeyspace store,
         TimeProvider time,
         IReadOnlyList<ICairnModule> modules,
-        IReadOnlyList<CompatApi> compat)
+        IReadOnlyList<CompatApi> compat,
+        IReadOnlyList<ListenerAddress> etcdListeners)
     {
         var compatListeners = compat.ToDictionary(c => c.Name, _ => new List<ListenOptions>(), StringComparer.Ordinal);
+        compatListeners[EtcdApiEndpoints.ListenerName] = [];
         var perAddress = new ConnectionLimits(options.Limits.MaxConnectionsPerAddress);
         void LimitPerAddress(ListenerAddress listener, ListenOptions listen)
         {
@@ -245,6 +263,19 @@ public sealed class CairnServer : IAsyncDisposable
                     });
                 }
             }
+
+            // The etcd API's listeners speak HTTP/2 only: etcd's clients send h2c with prior knowledge to an http://
+            // endpoint, and Kestrel cannot serve HTTP/1.1 and h2c on one cleartext port (dotnet/aspnetcore#56984), so
+            // the API has listeners of its own rather than sharing the main ones. On https:// ALPN picks h2.
+            foreach (var listener in etcdListeners)
+            {
+                listener.Bind(kestrel, tls, listen =>
+                {
+                    LimitPerAddress(listener, listen);
+                    listen.Protocols = HttpProtocols.Http2;
+                    compatListeners[EtcdApiEndpoints.ListenerName].Add(listen);
+                });
+            }
         });
 
         // TLS of the listeners and of the calls to other nodes (which also carry the node credential).
@@ -280,10 +311,14 @@ public sealed class CairnServer : IAsyncDisposable
         });
         if (!OperatingSystem.IsWindows())
         {
-            UnixSocketTransportFactory.Register(services, listeners.Concat(compat.SelectMany(c => c.Listeners)));
+            UnixSocketTransportFactory.Register(services, listeners.Concat(compat.SelectMany(c => c.Listeners)).Concat(etcdListeners));
         }
 
         services.AddOpenApi();
+        if (etcdListeners.Count > 0)
+        {
+            EtcdApiEndpoints.AddServices(services, options);
+        }
         var auth = SecurityServices.Add(services, builder.Configuration, [.. compat.Select(c => c.Name)], time);
 
         var app = builder.Build();
@@ -299,6 +334,11 @@ public sealed class CairnServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStreamCap();
         KeyspaceApi.Map(app);
+        if (etcdListeners.Count > 0)
+        {
+            EtcdApiEndpoints.UseBodyLimit(app);
+            EtcdApiEndpoints.Map(app);
+        }
         AuthEndpoints.Map(app);
         foreach (var module in modules)
         {

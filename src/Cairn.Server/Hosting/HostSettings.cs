@@ -99,6 +99,7 @@ internal static class HostSettings
         // CAIRN_LISTEN="http://…,unix:…" and CAIRN_ETCD__ENDPOINTS arrive as one string rather than a list.
         options.Listen = [.. Settings.List(configuration, "Listen")];
         options.Etcd.Endpoints = [.. Settings.List(configuration, "Etcd:Endpoints")];
+        options.EtcdApi.Listen = [.. Settings.List(configuration, "EtcdApi:Listen")];
         options.Http.AllowedOrigins = [.. Settings.List(configuration, "Http:AllowedOrigins")];
         options.Http.AllowedHosts = [.. Settings.List(configuration, "Http:AllowedHosts")];
 
