@@ -78,7 +78,9 @@ internal static class LeaseEndpoints
         await Json.WriteAsync(context, new LeaseRevokeDto { Id = leaseId, Revision = revision }).ConfigureAwait(false);
     }
 
-    private static void DemandOnKeys(HttpContext context, long leaseId, IReadOnlyList<string> keys, string action)
+    /// <summary>Refuses unless the caller may <paramref name="action"/> every key of the lease (revoking deletes them;
+    /// listing them shows their names), as etcd checks; the etcd API's lease calls use it too.</summary>
+    internal static void DemandOnKeys(HttpContext context, long leaseId, IReadOnlyList<string> keys, string action)
     {
         foreach (var key in keys)
         {

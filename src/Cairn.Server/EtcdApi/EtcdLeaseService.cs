@@ -1,6 +1,7 @@
 using Cairn.Core;
 using Cairn.EtcdApi.Etcdserverpb;
 using Cairn.Server.Api;
+using Cairn.Server.Security;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -37,6 +38,15 @@ internal sealed class EtcdLeaseService(IKeyspace store, EtcdIdentity identity) :
     public override async Task<LeaseRevokeResponse> LeaseRevoke(LeaseRevokeRequest request, ServerCallContext context)
     {
         EtcdAccess.DemandLeases(context, KeyspaceAccess.Write);
+
+        // Revoking deletes the lease's keys: it needs write on each, as etcd's LeaseRevoke and DELETE /v1/leases/{id}.
+        var http = context.GetHttpContext();
+        if (Caller.Of(http).IsRestricted
+            && await store.LeaseTimeToLiveAsync(request.ID, includeKeys: true, context.CancellationToken).ConfigureAwait(false) is { } attached)
+        {
+            LeaseEndpoints.DemandOnKeys(http, request.ID, attached.Keys, KeyspaceAccess.Write);
+        }
+
         var revision = await store.RevokeLeaseAsync(request.ID, context.CancellationToken).ConfigureAwait(false);
         return new LeaseRevokeResponse { Header = identity.Header(revision) };
     }
@@ -79,6 +89,8 @@ internal sealed class EtcdLeaseService(IKeyspace store, EtcdIdentity identity) :
         };
         if (lease is not null)
         {
+            // The keys' names are the keys': listing them needs read on each, as etcd and GET /v1/leases/{id}?keys=true.
+            LeaseEndpoints.DemandOnKeys(context.GetHttpContext(), request.ID, lease.Keys, KeyspaceAccess.Read);
             response.Keys.AddRange(lease.Keys.Select(ByteString.CopyFromUtf8));
         }
 

@@ -2,7 +2,7 @@ namespace Cairn.Server.Tests.Security;
 
 /// <summary>A server with every module on, and each compat API also on a Unix socket listener of its own (so that its
 /// routes are mapped at that listener's root too); nothing runs on its own (no cluster member, no job workers, no cart
-/// staging).</summary>
+/// staging), and the etcd API on a Unix socket.</summary>
 public sealed class AllModulesServerFixture : ServerFixture
 {
     public AllModulesServerFixture()
@@ -14,5 +14,6 @@ public sealed class AllModulesServerFixture : ServerFixture
         Settings["Pulzar:Listen:0"] = "unix:" + Path.Combine(DataDir, "pulzar.sock");
         Settings["Runs:Listen:0"] = "unix:" + Path.Combine(DataDir, "runs.sock");
         Settings["Carts:Listen:0"] = "unix:" + Path.Combine(DataDir, "cartd.sock");
+        Settings["EtcdApi:Listen:0"] = "unix:" + Path.Combine(DataDir, "etcd.sock"); // so that the etcd API's gRPC services are mapped
     }
 }
