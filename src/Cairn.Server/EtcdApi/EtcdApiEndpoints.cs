@@ -57,6 +57,16 @@ internal static class EtcdApiEndpoints
         app.MapGrpcService<EtcdLeaseService>().AuthorizeInHandler(AuthResources.Leases);
         app.MapGrpcService<EtcdMaintenanceService>().RequirePermission(AuthResources.Admin, "status");
         app.MapGrpcService<EtcdClusterService>().RequirePermission(AuthResources.Admin, "status");
+
+        // Authenticate is how a client gets a credential and AuthStatus says only whether auth is on: open, as
+        // /v1/auth/login and /v1/auth/status. The rest (which answer Unimplemented) are user management: admin:users.
+        app.MapGrpcService<EtcdAuthService>().Add(endpoint =>
+        {
+            var route = (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText ?? "";
+            endpoint.Metadata.Add(route.EndsWith("/Authenticate", StringComparison.Ordinal) || route.EndsWith("/AuthStatus", StringComparison.Ordinal)
+                ? new Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute()
+                : new PermissionMetadata(AuthResources.Admin, "users", null));
+        });
     }
 
     // What etcd allows a gRPC message beyond its request limit (512 KiB), for the envelope of the request.

@@ -1,5 +1,6 @@
 using Cairn.Core;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace Cairn.Server.EtcdApi;
 
@@ -78,6 +79,24 @@ internal static class EtcdErrors
         CorruptException => Status(StatusCode.DataLoss, error.Message),
         _ => Status(error.IsTransient ? StatusCode.Unavailable : StatusCode.Unknown, error.Message),
     };
+
+    /// <summary>True for a gRPC call (<c>application/grpc</c>, <c>application/grpc+proto</c>, …).</summary>
+    public static bool IsGrpc(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Answers a gRPC call that failed before its handler ran (authentication, the rate limit, the
+    /// permission on its endpoint) as gRPC answers it: a trailers-only response with etcd's status and text, so that
+    /// etcd's clients see <c>etcdserver: invalid auth token</c> (and log in again) rather than an HTTP status.</summary>
+    public static Task WriteTrailersOnlyAsync(HttpContext context, CairnException error)
+    {
+        var status = From(error).Status;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = ((int)status.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = Uri.EscapeDataString(status.Detail);
+        return Task.CompletedTask;
+    }
 
     /// <summary>An etcd RPC Cairn does not implement, and what to use instead.</summary>
     public static RpcException Unimplemented(string rpc, string instead) =>

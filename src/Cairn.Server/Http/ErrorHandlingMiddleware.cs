@@ -35,6 +35,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
                 }
             }
         }
+        catch (CairnException ex) when (EtcdApi.EtcdErrors.IsGrpc(context.Request) && !context.Response.HasStarted)
+        {
+            await EtcdApi.EtcdErrors.WriteTrailersOnlyAsync(context, ex).ConfigureAwait(false);
+        }
         catch (CairnException ex)
         {
             await ProblemWriter.WriteAsync(context, ex).ConfigureAwait(false);

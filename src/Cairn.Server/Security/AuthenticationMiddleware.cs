@@ -81,6 +81,13 @@ internal sealed class AuthenticationMiddleware
             return await FromHeaderAsync(context, authorization).ConfigureAwait(false);
         }
 
+        // etcd's clients send the token of the etcd API's Authenticate as the gRPC metadata "token".
+        if (EtcdApi.EtcdErrors.IsGrpc(context.Request) && context.Request.Headers["token"] is { Count: 1 } etcdToken)
+        {
+            return _access.Authenticate(etcdToken[0] ?? "")
+                ?? throw Failed(context, null, "bearer", "The token is not valid: unknown, expired, revoked or malformed. Authenticate again.");
+        }
+
         if (context.Connection.ClientCertificate is { } certificate)
         {
             var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);

@@ -18,7 +18,7 @@ namespace Cairn.Server.Tests.Security;
 public sealed class EndpointSecurityTests(AllModulesServerFixture server, ITestOutputHelper output) : IClassFixture<AllModulesServerFixture>
 {
     /// <summary>The routes anyone may call with auth on: the probes, and what a caller needs to log in.</summary>
-    private static readonly HashSet<string> OpenRoutes = new(StringComparer.Ordinal) { "/livez", "/healthz", "/readyz", "/v1/auth/status", "/v1/auth/login" };
+    private static readonly HashSet<string> OpenRoutes = new(StringComparer.Ordinal) { "/livez", "/healthz", "/readyz", "/v1/auth/status", "/v1/auth/login", "/etcdserverpb.Auth/Authenticate", "/etcdserverpb.Auth/AuthStatus" };
 
     private IReadOnlyList<RouteEndpoint> Endpoints =>
         server.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
