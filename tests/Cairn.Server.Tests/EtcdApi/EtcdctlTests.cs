@@ -5,23 +5,31 @@ namespace Cairn.Server.Tests.EtcdApi;
 /// <summary>
 /// etcdctl (Debian's 3.4) against Cairn's etcd API and against a real etcd started for these tests: the same commands
 /// print the same thing on both (lease ids and seconds left made the same, as revisions where they are printed differ).
-/// Each test works under its own key prefix.
+/// One etcd and one Cairn serve the whole class: each test works under its own key prefix, and a test that reads or
+/// compacts revisions only uses those it wrote itself, so the tests pass in any order.
 /// </summary>
-public sealed partial class EtcdctlTests(EtcdApiServerFixture cairn) : IClassFixture<EtcdApiServerFixture>, IAsyncLifetime
+public sealed partial class EtcdctlTests(EtcdApiServerFixture cairn, EtcdctlTests.EtcdFixture etcd)
+    : IClassFixture<EtcdApiServerFixture>, IClassFixture<EtcdctlTests.EtcdFixture>
 {
-    private EtcdServer? _etcd;
-
-    private string Etcd => _etcd!.Endpoint;
+    private string Etcd => etcd.Server.Endpoint;
 
     private string Cairn => cairn.EtcdEndpoint;
 
-    public async Task InitializeAsync() => _etcd = await EtcdBackend.StartDedicatedAsync();
-
-    public async Task DisposeAsync()
+    /// <summary>A real etcd of the class's own (started once for all its tests, not once per test).</summary>
+    public sealed class EtcdFixture : IAsyncLifetime
     {
-        if (_etcd is not null)
+        private EtcdServer? _server;
+
+        public EtcdServer Server => _server ?? throw new InvalidOperationException("The etcd has not started.");
+
+        public async Task InitializeAsync() => _server = await EtcdBackend.StartDedicatedAsync();
+
+        public async Task DisposeAsync()
         {
-            await _etcd.DisposeAsync();
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+            }
         }
     }
 
@@ -65,6 +73,7 @@ public sealed partial class EtcdctlTests(EtcdApiServerFixture cairn) : IClassFix
     [Fact]
     public async Task GetAtRevision_AndCompaction_AnswerAsEtcd()
     {
+        // Compacts at a revision this test wrote: the other tests of the class only read revisions they wrote themselves.
         foreach (var endpoint in new[] { Cairn, Etcd })
         {
             var first = Revision(await Etcdctl.RunAsync(endpoint, null, "put", "rev/k", "v1", "-w", "json"));
