@@ -84,8 +84,7 @@ internal sealed class AuthenticationMiddleware
         // etcd's clients send the token of the etcd API's Authenticate as the gRPC metadata "token".
         if (EtcdApi.EtcdErrors.IsGrpc(context.Request) && context.Request.Headers["token"] is { Count: 1 } etcdToken)
         {
-            return _access.Authenticate(etcdToken[0] ?? "")
-                ?? throw Failed(context, null, "bearer", "The token is not valid: unknown, expired, revoked or malformed. Authenticate again.");
+            return FromBearer(context, etcdToken[0] ?? "");
         }
 
         if (context.Connection.ClientCertificate is { } certificate)
@@ -103,6 +102,10 @@ internal sealed class AuthenticationMiddleware
         return Anonymous(context);
     }
 
+    private Principal FromBearer(HttpContext context, string token) =>
+        _access.Authenticate(token)
+            ?? throw Failed(context, null, "bearer", "The bearer token is not valid: unknown, expired, revoked or malformed. Log in again (cairn login) or use another token.");
+
     private async ValueTask<Principal> FromHeaderAsync(HttpContext context, Microsoft.Extensions.Primitives.StringValues authorization)
     {
         if (authorization.Count > 1)
@@ -113,8 +116,7 @@ internal sealed class AuthenticationMiddleware
         var value = authorization[0] ?? "";
         if (Credential(value, "Bearer") is { } token)
         {
-            return _access.Authenticate(token)
-                ?? throw Failed(context, null, "bearer", "The bearer token is not valid: unknown, expired, revoked or malformed. Log in again (cairn login) or use another token.");
+            return FromBearer(context, token);
         }
 
         if (Credential(value, "Basic") is { } basic)

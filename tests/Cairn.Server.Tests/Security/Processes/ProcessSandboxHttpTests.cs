@@ -117,25 +117,16 @@ public sealed class ProcessSandboxHttpTests(ProcessServerFixture fixture) : ICla
         Assert.Contains($"uid={ProcessServerFixture.NobodyUid}", log);
     }
 
-    [Fact]
-    public async Task AJob_ThatAllocatesPastItsMemoryLimit_Fails_WithTheReason()
+    [Theory]
+    [InlineData("hog.sh", "MemoryError")] // allocates past its memory limit
+    [InlineData("spin.sh", "CPU time")] // spins past its CPU limit, and is stopped
+    public async Task AJob_PastOneOfItsLimits_Fails_WithTheReason(string script, string reason)
     {
         using var http = fixture.TcpHttp();
 
-        var job = await RunJobAsync(http, "script:hog.sh", "failed");
+        var job = await RunJobAsync(http, "script:" + script, "failed");
 
-        Assert.Contains("MemoryError", Error(job));
-        await AssertServerAnswersAsync(http);
-    }
-
-    [Fact]
-    public async Task AJob_ThatSpinsPastItsCpuLimit_Fails_WithTheReason()
-    {
-        using var http = fixture.TcpHttp();
-
-        var job = await RunJobAsync(http, "script:spin.sh", "failed");
-
-        Assert.Contains("CPU time", Error(job));
+        Assert.Contains(reason, Error(job));
         await AssertServerAnswersAsync(http);
     }
 
