@@ -3,11 +3,13 @@
 #
 # Each target is started fresh on loopback (fresh data dir, free ports), loaded with 10,000 keys of 256 bytes, run
 # through the closed-loop workloads, and stopped before the next one starts:
-#   cairn        `cairn serve` on its embedded store (SQLite), over HTTP on TCP and on its Unix socket
-#   cairn-etcd   `cairn serve --backend etcd` in front of a fresh etcd, over its Unix socket
-#   cairn-zk     `cairn serve --backend zookeeper` in front of a fresh standalone ZooKeeper, over its Unix socket
+#   cairn        `cairn serve` on its embedded store (SQLite), over HTTP on TCP and on its Unix socket, and over
+#                etcd's gRPC API (`--etcd-listen`, h2c on a Unix socket) with etcd's own driver (dotnet-etcd)
+#   cairn-etcd   `cairn serve --backend etcd` in front of a fresh etcd, over its Unix socket and etcd's gRPC API
+#   cairn-zk     `cairn serve --backend zookeeper` in front of a fresh standalone ZooKeeper, the same two ways
 #   etcd         etcd alone with its defaults, over gRPC (dotnet-etcd) and its JSON gateway
-#   zookeeper    ZooKeeper standalone with its defaults, through its official Java client (bench/zookeeper)
+#   zookeeper    ZooKeeper standalone with its defaults, through its official Java client (bench/zookeeper), after
+#                a longer warm-up (--zk-warmup) because its JVM moves most between short runs
 #   nginx        the box's HTTP ceiling: nginx serving a 256-byte static file, same load generator, TCP and Unix
 # Workloads: put (overwrite), create, get, cas (compare-and-set), mix (90 % get / 10 % put), and watch
 # (put-to-watch-event latency, one watcher). Tiers: durable (everyone fsyncs before answering) and nondurable
@@ -16,7 +18,7 @@
 #
 #   bench/run.sh                 the full run (about 2 hours): durable + unpinned: every workload at 1, 16, 64,
 #                                256 clients; durable + pinned and nondurable + unpinned: put and get at 16 and 64
-#                                clients; 3 repetitions of 10 s after a 3 s warm-up; Cairn's own cells (journal,
+#                                clients; 3 repetitions of 10 s after a 3 s warm-up (ZooKeeper: 15 s); Cairn's own cells (journal,
 #                                1 MiB blobs, watch fan-out on one key, one prefix and one key per watcher);
 #                                writes docs/benchmarks.md
 #   bench/run.sh --quick         smoke run (about 1-2 minutes): durable, unpinned, 64 clients, 1 s cells, 1 repetition;
@@ -28,6 +30,10 @@
 #                                `cairn` built in another checkout DIR (same configuration), e.g. to compare two commits
 #   options: --targets LIST --workloads LIST --clients LIST --side-workloads LIST --side-clients LIST
 #            --tiers durable,nondurable --pinning unpinned,pinned --reps N --duration S --warmup S
+#            --zk-warmup S (ZooKeeper's warm-up before each cell; default 15, --quick 2)
+#            --cairn-grpc grpc-unix|grpc|grpc,grpc-unix|none (Cairn's etcd gRPC transports: Unix socket, TCP; default
+#            grpc-unix) --cairn-args "ARGS" (appended to every `cairn serve` this script starts, e.g. to measure
+#            another engine: --cairn-args "--config engine.json"; recorded in the report)
 #            --watch-iterations N --watchers N --put-clients N --no-extras --doc PATH --results-dir DIR (default
 #            bench/results) --configuration Release|Debug --no-build (use binaries already built in that configuration)
 #            --cairn-root DIR
@@ -44,6 +50,9 @@ PINNINGS="unpinned,pinned"
 REPS=3
 DURATION=10
 WARMUP=3
+ZK_WARMUP=15
+CAIRN_GRPC=grpc-unix
+CAIRN_ARGS=""
 WATCH_ITERATIONS=1000
 WATCH_WATCHERS=10000
 WATCH_CLIENTS=16
@@ -57,12 +66,12 @@ BUILD=1
 RESULTS_DIR="$ROOT/bench/results"
 HEALTH_TIMEOUT=60
 
-usage() { sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1; WORKLOADS="put,get,cas"; CLIENTS="64"; TIERS="durable"; PINNINGS="unpinned"; REPS=1; DURATION=1; WARMUP=0.5
-             WATCH_ITERATIONS=200; EXTRAS=0; shift ;;
+             ZK_WARMUP=2;              WATCH_ITERATIONS=200; EXTRAS=0; shift ;;
     --targets) TARGETS="$2"; shift 2 ;;
     --workloads) WORKLOADS="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
@@ -73,10 +82,14 @@ while [[ $# -gt 0 ]]; do
     --reps) REPS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --zk-warmup) ZK_WARMUP="$2"; shift 2 ;;
+    --cairn-grpc) CAIRN_GRPC="$2"; shift 2 ;;
+    --cairn-args) CAIRN_ARGS="$2"; shift 2 ;;
     --watch-iterations) WATCH_ITERATIONS="$2"; shift 2 ;;
     --watchers) WATCH_WATCHERS="$2"; shift 2 ;;
     --put-clients) WATCH_CLIENTS="$2"; shift 2 ;;
-    --watch-distinct) ONLY=watch-distinct; TARGETS=cairn; TIERS=durable; PINNINGS=unpinned; shift ;;
+    # No etcd listeners: an older checkout (--cairn-root) may not have them, and this run does not use them.
+    --watch-distinct) ONLY=watch-distinct; TARGETS=cairn; TIERS=durable; PINNINGS=unpinned; CAIRN_GRPC=none; shift ;;
     --cairn-root) CAIRN_ROOT="$(cd "$2" && pwd)"; shift 2 ;;
     --no-extras) EXTRAS=0; shift ;;
     --doc) DOC="$2"; shift 2 ;;
@@ -96,6 +109,17 @@ done
 for p in ${PINNINGS//,/ }; do
   case "$p" in unpinned|pinned) ;; *) echo "run.sh: unknown pinning '$p' (unpinned, pinned)" >&2; exit 2 ;; esac
 done
+case "$CAIRN_GRPC" in grpc|grpc-unix|grpc,grpc-unix|grpc-unix,grpc|none) ;;
+  *) echo "run.sh: --cairn-grpc is grpc-unix, grpc, grpc,grpc-unix or none" >&2; exit 2 ;; esac
+for s in "$WARMUP" "$ZK_WARMUP" "$DURATION"; do
+  [[ "$s" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "run.sh: '$s' is not a number of seconds (--duration, --warmup, --zk-warmup)" >&2; exit 2; }
+done
+# Split into words as xargs does (quotes group them), then re-quoted: nothing the user typed is expanded or globbed.
+CAIRN_EXTRA=()
+if [[ -n "$CAIRN_ARGS" ]]; then
+  quoted="$(printf '%s' "$CAIRN_ARGS" | xargs -r printf '%q ')" || { echo "run.sh: cannot split --cairn-args '$CAIRN_ARGS' into words (unbalanced quotes?)" >&2; exit 2; }
+  eval "CAIRN_EXTRA=($quoted)"
+fi
 case "$CONFIGURATION" in Release|Debug) ;; *) echo "run.sh: --configuration is Release or Debug" >&2; exit 2 ;; esac
 if [[ -z "$DOC" ]]; then
   # A quick run is a smoke test: its report goes next to the raw results, not over the committed one.
@@ -203,17 +227,23 @@ start_etcd() { # start_etcd TIER NAME → ETCD_URL, ETCD_PID
   wait_until "$HEALTH_TIMEOUT" etcd curl -fsS --max-time 2 "$ETCD_URL/health"
 }
 
-start_cairn() { # start_cairn TIER [etcd URL [ZooKeeper connect string]] → CAIRN_URL, CAIRN_SOCK, CAIRN_PID
+# start_cairn TIER [etcd URL [ZooKeeper connect string]] → CAIRN_URL, CAIRN_SOCK, CAIRN_PID, and the etcd gRPC listeners
+# CAIRN_GRPC_URL (h2c on TCP) and CAIRN_GRPC_SOCK (h2c on a Unix socket) unless --cairn-grpc none
+start_cairn() {
   local tier=$1 etcd=${2:-} zk=${3:-} durability=full
   [[ $tier == nondurable ]] && durability=none
   local port; port=$(free_port)
   CAIRN_URL="http://127.0.0.1:$port"; CAIRN_SOCK="$WORK/cairn.sock"
-  rm -rf "$WORK/cairn-data" "$CAIRN_SOCK"
-  local backend=()
+  rm -rf "$WORK/cairn-data" "$CAIRN_SOCK" "$WORK/cairn-grpc.sock"
+  local backend=() grpc=()
   [[ -n "$etcd" ]] && backend=(--backend etcd --etcd-endpoints "$etcd")
   [[ -n "$zk" ]] && backend=(--backend zookeeper --zk-connect "$zk")
+  if [[ $CAIRN_GRPC != none ]]; then
+    CAIRN_GRPC_URL="http://127.0.0.1:$(free_port)"; CAIRN_GRPC_SOCK="$WORK/cairn-grpc.sock"
+    grpc=(--etcd-listen "$CAIRN_GRPC_URL" --etcd-listen "unix:$CAIRN_GRPC_SOCK")
+  fi
   "${SERVER_CPU[@]}" "${CAIRN[@]}" serve --data-dir "$WORK/cairn-data" --listen "$CAIRN_URL" --listen "unix:$CAIRN_SOCK" \
-    --durability "$durability" "${backend[@]}" >"$WORK/cairn.log" 2>&1 &
+    --durability "$durability" "${backend[@]}" "${grpc[@]}" "${CAIRN_EXTRA[@]}" >"$WORK/cairn.log" 2>&1 &
   CAIRN_PID=$!; PIDS+=("$CAIRN_PID")
   wait_until "$HEALTH_TIMEOUT" "cairn serve" curl -fsS --max-time 2 --unix-socket "$CAIRN_SOCK" http://localhost/healthz
 }
@@ -266,6 +296,14 @@ EOF
 }
 
 bench() { "${LOADGEN[@]}" dotnet "$BENCH_DLL" "$@"; }
+# Cairn's transports: HTTP/1.1 on the Unix socket (first: it preloads), and the chosen etcd gRPC ones.
+cairn_transports() { # cairn_transports BASE → BASE plus --cairn-grpc's transports, and the flags that reach them
+  local t=$1
+  [[ $CAIRN_GRPC != none ]] && t="$t,$CAIRN_GRPC"
+  CAIRN_TRANSPORT_ARGS=(--transports "$t")
+  [[ $CAIRN_GRPC != none ]] && CAIRN_TRANSPORT_ARGS+=(--grpc "$CAIRN_GRPC_URL" --grpc-unix "$CAIRN_GRPC_SOCK")
+  return 0
+}
 ZK_CLASSES=""
 zkbench() {
   if [[ -z "$ZK_CLASSES" ]]; then
@@ -287,7 +325,8 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
       cairn)
         echo "== [$tier, $pin] cairn (embedded SQLite, durability $([[ $tier == durable ]] && echo full || echo none))"
         start_cairn "$tier"
-        bench run --target cairn --tcp "$CAIRN_URL" --unix "$CAIRN_SOCK" --transports unix,tcp --workloads "$wl" \
+        cairn_transports unix,tcp
+        bench run --target cairn --tcp "$CAIRN_URL" --unix "$CAIRN_SOCK" "${CAIRN_TRANSPORT_ARGS[@]}" --workloads "$wl" \
           --server-pids "$CAIRN_PID" "${common[@]}"
         if [[ $extras -eq 1 ]]; then
           echo "== [$tier, $pin] cairn: journal appends, 1 MiB blobs, watch fan-out"
@@ -303,14 +342,16 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
         echo "== [$tier, $pin] cairn on etcd"
         start_etcd "$tier" etcd-under-cairn
         start_cairn "$tier" "$ETCD_URL"
-        bench run --target cairn-etcd --unix "$CAIRN_SOCK" --transports unix --workloads "$wl" \
+        cairn_transports unix
+        bench run --target cairn-etcd --unix "$CAIRN_SOCK" "${CAIRN_TRANSPORT_ARGS[@]}" --workloads "$wl" \
           --server-pids "$CAIRN_PID,$ETCD_PID" "${common[@]}"
         stop_servers ;;
       cairn-zk)
         echo "== [$tier, $pin] cairn on zookeeper"
         start_zookeeper "$tier"
         start_cairn "$tier" "" "$ZK_CONNECT"
-        bench run --target cairn-zk --unix "$CAIRN_SOCK" --transports unix --workloads "$wl" \
+        cairn_transports unix
+        bench run --target cairn-zk --unix "$CAIRN_SOCK" "${CAIRN_TRANSPORT_ARGS[@]}" --workloads "$wl" \
           --server-pids "$CAIRN_PID,$ZK_PID" "${common[@]}"
         stop_servers ;;
       etcd)
@@ -322,7 +363,7 @@ run_phase() { # run_phase TIER PINNING WORKLOADS CLIENTS WATCH(0|1) EXTRAS(0|1)
         echo "== [$tier, $pin] zookeeper standalone$([[ $tier == nondurable ]] && echo ' (forceSync=no)')"
         start_zookeeper "$tier"
         zkbench --connect "$ZK_CONNECT" --workloads "$wl" --server-pids "$ZK_PID" --tier "$tier" --pinning "$pin" --clients "$clients" \
-          --reps "$REPS" --duration "$DURATION" --warmup "$WARMUP" --keys 10000 --value-size 256 --watch-iterations "$WATCH_ITERATIONS" --out "$RESULTS"
+          --reps "$REPS" --duration "$DURATION" --warmup "$ZK_WARMUP" --keys 10000 --value-size 256 --watch-iterations "$WATCH_ITERATIONS" --out "$RESULTS"
         stop_servers ;;
       nginx)
         # The ceiling has nothing to make durable: measured once per pinning, in the durable tier's phase.
@@ -363,11 +404,13 @@ echo "== results in $RESULTS"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 FSINFO="$(df -T "$WORK" | awk 'NR==2 {print $2 " on " $1}')"
 dotnet "$BENCH_DLL" report --results "$RESULTS" --out "$DOC" --print-ratios --include "$ROOT/bench/analysis.md" \
-  --param "Cells: ${DURATION} s measured after a ${WARMUP} s warm-up (once per connection pool, before the first repetition), ${REPS} repetition(s); median and min–max over the repetitions" \
+  --param "Cells: ${DURATION} s measured after a ${WARMUP} s warm-up (once per connection pool, before the first repetition; ZooKeeper: ${ZK_WARMUP} s, for its JVM), ${REPS} repetition(s); median and min–max over the repetitions" \
+  --param "Cairn over etcd's gRPC API: $([[ $CAIRN_GRPC == none ]] && echo 'not measured (--cairn-grpc none)' || echo "transport(s) $CAIRN_GRPC (grpc: \`--etcd-listen http://…\`, h2c on loopback TCP; grpc-unix: \`--etcd-listen unix:…\`), driven by the same dotnet-etcd driver as etcd's grpc cells")" \
+  --param "Extra \`cairn serve\` arguments (--cairn-args): $([[ ${#CAIRN_EXTRA[@]} -eq 0 ]] && echo none || printf '\`%s\`' "${CAIRN_EXTRA[*]}")" \
   --param "Targets: $TARGETS; tiers: $TIERS; pinning: $PINNINGS" \
   --param "Durable + unpinned: workloads $WORKLOADS$( [[ $QUICK -eq 1 ]] || echo ',watch' ) at clients $CLIENTS; other phases: $SIDE_WORKLOADS at clients $SIDE_CLIENTS" \
   --note "SDK: $(dotnet --version)" \
   --note "etcd: $(etcd --version 2>/dev/null | head -n1 | sed 's/etcd Version: //' || echo 'not run'); ZooKeeper: $(ls /usr/share/java/zookeeper-3*.jar 2>/dev/null | sed -E 's/.*zookeeper-([0-9.]+)\.jar/\1/' | head -n1 || echo 'not run') on $(java -version 2>&1 | head -n1 || echo 'no java'); nginx: $(nginx -v 2>&1 | sed 's/nginx version: //' || echo 'not run')" \
   --note "Data dirs: $FSINFO (nondurable etcd: tmpfs)" \
-  --note "Cairn commit: $COMMIT" \
+  --note "Cairn commit: $COMMIT$([[ $CAIRN_ROOT != "$ROOT" ]] && echo " (server from $CAIRN_ROOT)")" \
   --note "Load average (1/5/15 min) before the run: $LOAD_START (on this 2-core box, well above 2 would mean other work shared the CPUs; during the run the benchmark's own threads keep it above 2)"

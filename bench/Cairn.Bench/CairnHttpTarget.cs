@@ -8,22 +8,6 @@ using Cairn.Client;
 
 namespace Cairn.Bench;
 
-/// <summary>How the HTTP target reaches the server.</summary>
-internal enum Transport
-{
-    /// <summary>HTTP/1.1 on loopback TCP.</summary>
-    Tcp,
-
-    /// <summary>HTTP/1.1 on a Unix domain socket.</summary>
-    Unix,
-
-    /// <summary>etcd's gRPC API (HTTP/2 on loopback TCP).</summary>
-    Grpc,
-
-    /// <summary>etcd's JSON gateway (HTTP/1.1 on loopback TCP).</summary>
-    Json,
-}
-
 /// <summary>Cairn's <c>/v1/kv</c> API over HTTP/1.1, on TCP or on a Unix domain socket.</summary>
 internal sealed class CairnHttpTarget : IBenchTarget
 {

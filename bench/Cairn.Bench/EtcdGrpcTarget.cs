@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cairn.Client;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
@@ -8,7 +9,8 @@ namespace Cairn.Bench;
 
 /// <summary>
 /// etcd v3 over gRPC with the stubs of the dotnet-etcd package (etcd's own protocol, as its Go client speaks it): one
-/// HTTP/2 channel, every client's calls multiplexed on it, as etcd's clients do.
+/// HTTP/2 channel, every client's calls multiplexed on it, as etcd's clients do. The same driver measures etcd and
+/// Cairn's etcd API (<c>cairn serve --etcd-listen</c>), on TCP or on a Unix socket.
 /// </summary>
 internal sealed class EtcdGrpcTarget : IBenchTarget
 {
@@ -17,12 +19,23 @@ internal sealed class EtcdGrpcTarget : IBenchTarget
     private readonly GrpcChannel _channel;
     private readonly KV.KVClient _kv;
     private readonly ByteString[] _keys;
+    private readonly string _name;
 
-    public EtcdGrpcTarget(string endpoint, int keyCount)
+    /// <summary>A channel to <paramref name="endpoint"/>: <c>http://HOST:PORT</c> (h2c), or <c>unix:PATH</c>.</summary>
+    public EtcdGrpcTarget(string endpoint, int keyCount, string name = "etcd")
     {
+        _name = name;
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, UseProxy = false };
+        if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            // Every connection goes to the socket; the address only gives the scheme (h2c) and the :authority.
+            handler.ConnectCallback = UnixSocketConnector.ConnectTo(endpoint["unix:".Length..]);
+            endpoint = "http://localhost";
+        }
+
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, UseProxy = false },
+            HttpHandler = handler,
             MaxReceiveMessageSize = 16 * 1024 * 1024,
         });
         _kv = new KV.KVClient(_channel);
@@ -33,7 +46,7 @@ internal sealed class EtcdGrpcTarget : IBenchTarget
         }
     }
 
-    public string Name => "etcd";
+    public string Name => _name;
 
     public async Task PutAsync(int key, byte[] value, CancellationToken ct) =>
         await _kv.PutAsync(new PutRequest { Key = _keys[key], Value = UnsafeByteOperations.UnsafeWrap(value) }, cancellationToken: ct).ConfigureAwait(false);
@@ -43,7 +56,7 @@ internal sealed class EtcdGrpcTarget : IBenchTarget
         var response = await _kv.RangeAsync(new RangeRequest { Key = _keys[key] }, cancellationToken: ct).ConfigureAwait(false);
         if (response.Kvs.Count == 0)
         {
-            throw new IOException($"etcd has no key bench/{key}.");
+            throw new IOException($"{_name} has no key bench/{key}.");
         }
     }
 
@@ -57,14 +70,14 @@ internal sealed class EtcdGrpcTarget : IBenchTarget
         var response = await _kv.TxnAsync(txn, cancellationToken: ct).ConfigureAwait(false);
         if (!response.Succeeded)
         {
-            throw new IOException($"etcd: {key.ToStringUtf8()} exists.");
+            throw new IOException($"{_name}: {key.ToStringUtf8()} exists.");
         }
     }
 
     public async Task<long> VersionAsync(int key, CancellationToken ct)
     {
         var response = await _kv.RangeAsync(new RangeRequest { Key = _keys[key] }, cancellationToken: ct).ConfigureAwait(false);
-        return response.Kvs.Count == 0 ? throw new IOException($"etcd has no key bench/{key}.") : response.Kvs[0].ModRevision;
+        return response.Kvs.Count == 0 ? throw new IOException($"{_name} has no key bench/{key}.") : response.Kvs[0].ModRevision;
     }
 
     public async Task<long> CasAsync(int key, long expected, byte[] value, CancellationToken ct)
@@ -73,7 +86,7 @@ internal sealed class EtcdGrpcTarget : IBenchTarget
         txn.Compare.Add(new Compare { Key = _keys[key], Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = expected });
         txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = _keys[key], Value = UnsafeByteOperations.UnsafeWrap(value) } });
         var response = await _kv.TxnAsync(txn, cancellationToken: ct).ConfigureAwait(false);
-        return response.Succeeded ? response.Header.Revision : throw new IOException($"etcd: bench/{key} is no longer at mod revision {expected}.");
+        return response.Succeeded ? response.Header.Revision : throw new IOException($"{_name}: bench/{key} is no longer at mod revision {expected}.");
     }
 
     public async Task PutWatchedAsync(byte[] value, CancellationToken ct) =>

@@ -23,6 +23,8 @@ internal sealed class Options
     public string Pinning { get; private set; } = "unpinned";
     public int WatchIterations { get; private set; } = 1000;
     public string? EtcdUrl { get; private set; }
+    public string? GrpcUrl { get; private set; }
+    public string? GrpcSocket { get; private set; }
 
     public const string Usage = """
         usage: cairn-bench run [options]
@@ -32,14 +34,19 @@ internal sealed class Options
                                          its own driver, bench/zookeeper/ZkBench.java
           --tcp URL                      e.g. http://127.0.0.1:7070 (needed for transport tcp)
           --unix PATH                    the server's Unix socket (needed for transport unix)
-          --etcd URL                     etcd's client URL (transports grpc and json)
+          --etcd URL                     etcd's client URL (target etcd: transports grpc and json)
+          --grpc URL                     Cairn's etcd gRPC listener, `cairn serve --etcd-listen http://…`
+                                         (targets cairn, cairn-etcd, cairn-zk: transport grpc)
+          --grpc-unix PATH               Cairn's etcd gRPC listener on a Unix socket, `--etcd-listen unix:PATH`
+                                         (transport grpc-unix)
           --clients 1,16,64,256          concurrent closed-loop clients per cell
           --workloads put,get            put = durable overwrite, get = read of a preloaded key,
                                          create = new key, cas = compare-and-set of the client's own key,
                                          mix = 90 % get / 10 % put, watch = put-to-watch-event latency,
                                          journal = durable journal append (seed-compatible API),
                                          blobput, blobget = 1 MiB blobs
-          --transports tcp,unix          tcp, unix (Cairn, nginx); grpc, json (etcd)
+          --transports tcp,unix          tcp, unix (Cairn's HTTP API, nginx); grpc, grpc-unix (etcd's gRPC API
+                                         of Cairn, with the driver of etcd's cells); grpc, json (etcd)
           --reps 1                       repetitions of each cell (one warm-up before the first)
           --server-pids P1,P2            processes whose CPU time is reported per 1,000 operations
           --tier durable --pinning unpinned   labels written into each result line
@@ -68,7 +75,7 @@ internal sealed class Options
                 case "--unix": o.UnixSocket = Value(); break;
                 case "--clients": o.Clients = [.. Value().Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "--workloads": o.Workloads = [.. Value().Split(',').Select(w => Enum.Parse<Workload>(w, ignoreCase: true))]; break;
-                case "--transports": o.Transports = [.. Value().Split(',').Select(t => Enum.Parse<Transport>(t, ignoreCase: true))]; break;
+                case "--transports": o.Transports = [.. Value().Split(',').Select(TransportNames.Parse)]; break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--warmup": o.Warmup = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--keys": o.Keys = int.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -81,6 +88,8 @@ internal sealed class Options
                 case "--pinning": o.Pinning = Value(); break;
                 case "--watch-iterations": o.WatchIterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--etcd": o.EtcdUrl = Value(); break;
+                case "--grpc": o.GrpcUrl = Value(); break;
+                case "--grpc-unix": o.GrpcSocket = Value(); break;
                 default: throw new ArgumentException($"Unknown option '{name}'.");
             }
         }
@@ -90,9 +99,19 @@ internal sealed class Options
             throw new ArgumentException("--reps and --watch-iterations must be at least 1.");
         }
 
-        if (o.Transports.Any(t => t is Transport.Grpc or Transport.Json) && o.EtcdUrl is null)
+        if (o.Target == "etcd" && o.Transports.Any(t => t is Transport.Grpc or Transport.Json) && o.EtcdUrl is null)
         {
-            throw new ArgumentException("Transports grpc and json need --etcd URL.");
+            throw new ArgumentException("Target etcd's transports grpc and json need --etcd URL.");
+        }
+
+        if (o.Target != "etcd" && o.Transports.Contains(Transport.Grpc) && o.GrpcUrl is null)
+        {
+            throw new ArgumentException($"Target {o.Target}'s transport grpc needs --grpc URL (its `--etcd-listen http://…`).");
+        }
+
+        if (o.Transports.Contains(Transport.GrpcUnix) && o.GrpcSocket is null)
+        {
+            throw new ArgumentException("Transport grpc-unix needs --grpc-unix PATH (the server's `--etcd-listen unix:PATH`).");
         }
 
         if (o.Clients.Any(c => c < 1) || o.Keys < 1 || o.ValueSize < 0 || o.Duration <= TimeSpan.Zero || o.Warmup < TimeSpan.Zero)

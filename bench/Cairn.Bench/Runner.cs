@@ -288,7 +288,8 @@ internal static class Runner
                     await target.GetAsync(key, ct).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when ((ex is HttpRequestException or IOException or TaskCanceledException) && !ct.IsCancellationRequested)
+            // A gRPC failure (etcd's or Cairn's etcd API) is an error of the cell like an HTTP one, not the end of the run.
+            catch (Exception ex) when ((ex is HttpRequestException or IOException or TaskCanceledException or Grpc.Core.RpcException) && !ct.IsCancellationRequested)
             {
                 ok = false;
                 if (begin >= measureFrom)
