@@ -16,12 +16,12 @@
 # (cairn --durability none, etcd with its data on tmpfs — etcd 3.4 has no --unsafe-no-fsync —, ZooKeeper
 # -Dzookeeper.forceSync=no). Pinning: unpinned, and pinned (servers on CPU 0, load generator on CPU 1, taskset).
 #
-#   bench/run.sh                 the full run (about 2 hours): durable + unpinned: every workload at 1, 16, 64,
+#   bench/run.sh                 the full run (about 3 hours): durable + unpinned: every workload at 1, 16, 64,
 #                                256 clients; durable + pinned and nondurable + unpinned: put and get at 16 and 64
 #                                clients; 3 repetitions of 10 s after a 3 s warm-up (ZooKeeper: 15 s); Cairn's own cells (journal,
 #                                1 MiB blobs, watch fan-out on one key, one prefix and one key per watcher);
 #                                writes docs/benchmarks.md
-#   bench/run.sh --quick         smoke run (about 1-2 minutes): durable, unpinned, 64 clients, 1 s cells, 1 repetition;
+#   bench/run.sh --quick         smoke run (a few minutes): durable, unpinned, 64 clients, 1 s cells, 1 repetition;
 #                                writes bench/results/benchmarks-quick.md and prints the ratio table
 #   bench/run.sh --watch-distinct
 #                                only the watch fan-out with one key per watcher, against Cairn (durable, unpinned):
@@ -406,7 +406,7 @@ FSINFO="$(df -T "$WORK" | awk 'NR==2 {print $2 " on " $1}')"
 dotnet "$BENCH_DLL" report --results "$RESULTS" --out "$DOC" --print-ratios --include "$ROOT/bench/analysis.md" \
   --param "Cells: ${DURATION} s measured after a ${WARMUP} s warm-up (once per connection pool, before the first repetition; ZooKeeper: ${ZK_WARMUP} s, for its JVM), ${REPS} repetition(s); median and min–max over the repetitions" \
   --param "Cairn over etcd's gRPC API: $([[ $CAIRN_GRPC == none ]] && echo 'not measured (--cairn-grpc none)' || echo "transport(s) $CAIRN_GRPC (grpc: \`--etcd-listen http://…\`, h2c on loopback TCP; grpc-unix: \`--etcd-listen unix:…\`), driven by the same dotnet-etcd driver as etcd's grpc cells")" \
-  --param "Extra \`cairn serve\` arguments (--cairn-args): $([[ ${#CAIRN_EXTRA[@]} -eq 0 ]] && echo none || printf '\`%s\`' "${CAIRN_EXTRA[*]}")" \
+  --param "Extra \`cairn serve\` arguments (--cairn-args): $([[ -z $CAIRN_ARGS ]] && echo none || printf '`%s`' "$CAIRN_ARGS")" \
   --param "Targets: $TARGETS; tiers: $TIERS; pinning: $PINNINGS" \
   --param "Durable + unpinned: workloads $WORKLOADS$( [[ $QUICK -eq 1 ]] || echo ',watch' ) at clients $CLIENTS; other phases: $SIDE_WORKLOADS at clients $SIDE_CLIENTS" \
   --note "SDK: $(dotnet --version)" \

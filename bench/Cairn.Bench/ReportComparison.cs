@@ -114,17 +114,18 @@ internal static partial class Report
                 var etcd = BestEtcd(cells, phase, workload, clients);
                 var zk = Find(cells, phase, "zookeeper", "native", workload, clients);
                 var cpu = $"{Micros(cairn)} / {Micros(onEtcd)} / {Micros(onZk)} / {Micros(etcd)} / {Micros(zk)}";
-                var best = cairn is null ? "" : $" {cairn.Transport}";
+                // A ratio names the Cairn transport it was taken on.
+                string Vs(double? a, double? b) => Ratio(a, b) is var r && r != "–" ? $"{r} {cairn!.Transport}" : r;
                 if (workload == "watch")
                 {
                     // One watcher in a closed loop: the latency is the result, throughput is not comparable.
                     string P50(Cell? c, bool named = false) => c is null ? "–" : $"p50 {Ms(c, x => x.P50)} ms" + (named ? $" ({c.Transport})" : "");
-                    sb.AppendLine(Inv, $"| watch (put→event) | 1 | {P50(unix)} | {P50(tcp)} | {P50(grpc, named: true)} | {P50(onEtcd, named: true)} | {P50(onZk, named: true)} | {P50(etcd, named: true)} | {P50(zk)} | – | – | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)}{best} | {Ratio(cairn?.P99, zk?.P99)}{best} | {cpu} |");
+                    sb.AppendLine(Inv, $"| watch (put→event) | 1 | {P50(unix)} | {P50(tcp)} | {P50(grpc, named: true)} | {P50(onEtcd, named: true)} | {P50(onZk, named: true)} | {P50(etcd, named: true)} | {P50(zk)} | – | – | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Vs(cairn?.P99, etcd?.P99)} | {Vs(cairn?.P99, zk?.P99)} | {cpu} |");
                     continue;
                 }
 
                 var zkOps = zk is null ? "–" : $"{Ops(zk)} {zk.Spread}".TrimEnd();
-                sb.AppendLine(Inv, $"| {workload} | {clients} | {Ops(unix)} | {Ops(tcp)} | {Named(grpc)} | {Named(onEtcd)} | {Named(onZk)} | {Named(etcd)} | {zkOps} | **{Ratio(cairn?.Ops, etcd?.Ops)}**{best} | **{Ratio(cairn?.Ops, zk?.Ops)}**{best} | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} | {cpu} |");
+                sb.AppendLine(Inv, $"| {workload} | {clients} | {Ops(unix)} | {Ops(tcp)} | {Named(grpc)} | {Named(onEtcd)} | {Named(onZk)} | {Named(etcd)} | {zkOps} | **{Vs(cairn?.Ops, etcd?.Ops)}** | **{Vs(cairn?.Ops, zk?.Ops)}** | {Ms(cairn, c => c.P99)} / {Ms(etcd, c => c.P99)} / {Ms(zk, c => c.P99)} | {Ratio(cairn?.P99, etcd?.P99)} | {Ratio(cairn?.P99, zk?.P99)} | {cpu} |");
             }
 
             sb.AppendLine();

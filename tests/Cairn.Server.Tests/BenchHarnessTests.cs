@@ -4,7 +4,8 @@ namespace Cairn.Server.Tests;
 
 /// <summary>
 /// The benchmark is not part of the test run, but its harness must not rot: `bench/run.sh --quick` against Cairn
-/// alone (a real `cairn serve`, real load over TCP and the Unix socket) must finish and print its ratio table.
+/// alone (a real `cairn serve`, real load over TCP, the Unix socket and etcd's gRPC API) must finish and print its ratio
+/// table.
 /// </summary>
 public sealed class BenchHarnessTests : IDisposable
 {
@@ -55,6 +56,13 @@ public sealed class BenchHarnessTests : IDisposable
         Assert.Contains("| put | 64 | cairn | unix |", report, StringComparison.Ordinal);
         Assert.Contains("| get | 64 | cairn | tcp |", report, StringComparison.Ordinal);
         Assert.Contains("| watch | 1 | cairn | unix |", report, StringComparison.Ordinal);
+        // Cairn's etcd gRPC API, driven by etcd's own driver, has its cells and its column, and every side-by-side row
+        // carries the servers' CPU per operation.
+        Assert.Contains("| put | 64 | cairn | grpc-unix |", report, StringComparison.Ordinal);
+        Assert.Contains("| watch | 1 | cairn | grpc-unix |", report, StringComparison.Ordinal);
+        Assert.Contains("Cairn grpc ops/s", output, StringComparison.Ordinal);
+        Assert.Matches(@"\| put \| 64 \| [\d,]+ \| [\d,]+ \| [\d,]+ \(grpc-unix\) \|.*\| \d+(\.\d)? / – / – / – / – \|", report);
+        Assert.Contains("server CPU per durable put ≤ 25 µs", output, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(_dir, "*.jsonl"));
         // Nothing is left running: the server the script started is gone.
         Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(_dir, StringComparison.Ordinal));
