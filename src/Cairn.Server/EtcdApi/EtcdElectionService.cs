@@ -37,7 +37,7 @@ internal sealed class EtcdElectionService(IKeyspace store, EtcdIdentity identity
 
         // Campaigning again under the same lease keeps the place in the queue and posts the new value.
         if (!created && !own.Value.Span.SequenceEqual(request.Value.Span)
-            && !(await store.TxnAsync(ProclaimTxn(own.Key, own.CreateRevision, lease, request.Value), CancellationToken.None).ConfigureAwait(false)).Succeeded)
+            && !(await EtcdRecipes.TxnAsync(store, ProclaimTxn(own.Key, own.CreateRevision, lease, request.Value), CancellationToken.None).ConfigureAwait(false)).Succeeded)
         {
             throw EtcdRecipes.Plain(NotLeader);
         }
@@ -71,7 +71,7 @@ internal sealed class EtcdElectionService(IKeyspace store, EtcdIdentity identity
         var key = EtcdConvert.Key(leader.Key);
         EtcdAccess.DemandTxn(context, ProclaimTxn(key, leader.Rev, leader.Lease, request.Value));
         var lease = await EtcdRecipes.SessionLeaseAsync(store, context, leader.Lease).ConfigureAwait(false);
-        var result = await store.TxnAsync(ProclaimTxn(key, leader.Rev, lease, request.Value), context.CancellationToken).ConfigureAwait(false);
+        var result = await EtcdRecipes.TxnAsync(store, ProclaimTxn(key, leader.Rev, lease, request.Value), context.CancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw EtcdRecipes.Plain(NotLeader);

@@ -52,16 +52,31 @@ internal static class EtcdRecipes
     /// whether it is first in the queue (holds), and the txn's revision.</summary>
     /// <remarks>Not cancelled mid-way by the caller: a txn abandoned in flight may still commit, and the key would be left
     /// with nobody to delete it.</remarks>
-    /// <exception cref="LeaseNotFoundException">The lease is unknown or has expired.</exception>
+    /// <exception cref="RpcException">The lease is unknown or has expired (<see cref="TxnAsync"/>).</exception>
     public static async Task<(KeyValue Own, bool Created, bool First, long Revision)> JoinAsync(IKeyspace store, TxnRequest join, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await store.TxnAsync(join, CancellationToken.None).ConfigureAwait(false);
+        var result = await TxnAsync(store, join, CancellationToken.None).ConfigureAwait(false);
         var key = join.Compares[0].Key;
         var queue = (RangeResult)result.Results[^1];
         var own = queue.Kvs.FirstOrDefault(kv => kv.Key == key)
             ?? throw new UnavailableException($"Key '{key}' was not there in the txn that joined it to the queue; try again.");
         return (own, result.Succeeded, queue.Kvs.MinBy(kv => kv.CreateRevision)!.Key == key, result.Revision);
+    }
+
+    /// <summary>A txn of a recipe: an unknown lease is answered as etcd's server answers it there, with etcd's text
+    /// under status <c>Unknown</c> (its recipes run on its own client, whose error reaches the caller as a plain one),
+    /// not <c>NotFound</c> as the Lease and KV services answer.</summary>
+    public static async Task<TxnResult> TxnAsync(IKeyspace store, TxnRequest txn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LeaseNotFoundException)
+        {
+            throw Plain(EtcdErrors.LeaseNotFound);
+        }
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed partial class EtcdctlTests
                 // The first dies without unlocking: its lease, revoked, takes its key, and the second gets the lock.
                 first.Kill();
                 var lease = held[0]["locks/a/".Length..];
-                Assert.Equal($"lease {lease} revoked\n", (await Etcdctl.RunAsync(endpoint, null, "lease", "revoke", lease)).Text);
+                Assert.Equal($"lease {lease.PadLeft(16, '0')} revoked\n", (await Etcdctl.RunAsync(endpoint, null, "lease", "revoke", lease)).Text);
                 using var deadline = new CancellationTokenSource(Deadline);
                 var output = await second.StandardOutput.ReadToEndAsync(deadline.Token);
                 await second.WaitForExitAsync(deadline.Token);
@@ -74,7 +74,7 @@ public sealed partial class EtcdctlTests
                 // The leader dies and its lease is revoked: the next campaigner leads, and the observer sees it.
                 leader.Kill();
                 var lease = elected[0]["elections/a/".Length..];
-                Assert.Equal($"lease {lease} revoked\n", (await Etcdctl.RunAsync(endpoint, null, "lease", "revoke", lease)).Text);
+                Assert.Equal($"lease {lease.PadLeft(16, '0')} revoked\n", (await Etcdctl.RunAsync(endpoint, null, "lease", "revoke", lease)).Text);
                 var successor = await ReadLinesAsync(next, 2);
                 Assert.NotEqual(elected[0], successor[0]);
                 Assert.Equal(successor, await ReadLinesAsync(observer, 2));
