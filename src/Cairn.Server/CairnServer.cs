@@ -274,6 +274,14 @@ public sealed class CairnServer : IAsyncDisposable
                     LimitPerAddress(listener, listen);
                     listen.Protocols = HttpProtocols.Http2;
                     compatListeners[EtcdApiEndpoints.ListenerName].Add(listen);
+
+                    // etcdctl 3.4 sends a socket path or a URL as :authority, which Kestrel would reset: on a cleartext
+                    // etcd listener it is made a host first. Not on https://, where this middleware would see TLS
+                    // records rather than HTTP/2 frames.
+                    if (!listener.Https)
+                    {
+                        Http2AuthorityRewriter.UseOn(listen);
+                    }
                 });
             }
         });

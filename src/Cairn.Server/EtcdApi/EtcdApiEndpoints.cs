@@ -51,9 +51,12 @@ internal static class EtcdApiEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         // As every HTTP endpoint, each declares what it needs: the key and lease services check in the handler (the keys
-        // are in the request), the maintenance and cluster services need admin status.
+        // are in the request; a lock or campaign needs what its txn does), the maintenance and cluster services need
+        // admin status.
         app.MapGrpcService<EtcdKvService>().AuthorizeInHandler(AuthResources.Kv);
         app.MapGrpcService<EtcdWatchService>().AuthorizeInHandler(AuthResources.Kv);
+        app.MapGrpcService<EtcdLockService>().AuthorizeInHandler(AuthResources.Kv);
+        app.MapGrpcService<EtcdElectionService>().AuthorizeInHandler(AuthResources.Kv);
         app.MapGrpcService<EtcdLeaseService>().AuthorizeInHandler(AuthResources.Leases);
         app.MapGrpcService<EtcdMaintenanceService>().RequirePermission(AuthResources.Admin, "status");
         app.MapGrpcService<EtcdClusterService>().RequirePermission(AuthResources.Admin, "status");

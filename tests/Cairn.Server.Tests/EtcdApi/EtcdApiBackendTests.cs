@@ -2,7 +2,7 @@ namespace Cairn.Server.Tests.EtcdApi;
 
 /// <summary>
 /// The etcd API on the other backends (its services are written on the keyspace contract): a server on etcd itself or
-/// on ZooKeeper, with an etcd listener, answers etcdctl's put, prefix get, delete and watch. Each test starts a server
+/// on ZooKeeper, with an etcd listener, answers etcdctl's put, prefix get, delete and watch, and queues lock contenders. Each test starts a server
 /// of its own and disposes it.
 /// </summary>
 public abstract class EtcdApiBackendTests : IAsyncLifetime
@@ -70,6 +70,28 @@ public abstract class EtcdApiBackendTests : IAsyncLifetime
         {
             watch.Kill();
         }
+    }
+
+    [Fact]
+    public async Task Lock_SecondContender_GetsTheLockWhenTheFirstUnlocks()
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(await StartAsync());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var leases = new Cairn.EtcdApi.Etcdserverpb.Lease.LeaseClient(channel);
+        var locks = new Cairn.EtcdApi.V3lockpb.Lock.LockClient(channel);
+        var kv = new Cairn.EtcdApi.Etcdserverpb.KV.KVClient(channel);
+        var name = Google.Protobuf.ByteString.CopyFromUtf8("backend-lock");
+        var first = (await leases.LeaseGrantAsync(new() { TTL = 60 }, cancellationToken: deadline.Token)).ID;
+        var second = (await leases.LeaseGrantAsync(new() { TTL = 60 }, cancellationToken: deadline.Token)).ID;
+
+        var held = await locks.LockAsync(new() { Name = name, Lease = first }, cancellationToken: deadline.Token);
+        var waiting = locks.LockAsync(new() { Name = name, Lease = second }, cancellationToken: deadline.Token).ResponseAsync;
+        var queue = new Cairn.EtcdApi.Etcdserverpb.RangeRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("backend-lock/"), RangeEnd = Google.Protobuf.ByteString.CopyFromUtf8("backend-lock0"), CountOnly = true };
+        await Eventually.UntilAsync(async () => (await kv.RangeAsync(queue, cancellationToken: deadline.Token)).Count == 2, TimeSpan.FromSeconds(60), "the second contender queues its key");
+        Assert.False(waiting.IsCompleted, "The second contender got the lock while the first held it.");
+
+        await locks.UnlockAsync(new() { Key = held.Key }, cancellationToken: deadline.Token);
+        Assert.Equal($"backend-lock/{second:x}", (await waiting).Key.ToStringUtf8());
     }
 
     private async Task<string> StartAsync()

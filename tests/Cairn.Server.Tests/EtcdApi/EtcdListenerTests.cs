@@ -5,12 +5,9 @@ using Grpc.Net.Client;
 
 namespace Cairn.Server.Tests.EtcdApi;
 
-/// <summary>The etcd API's other listener kinds: h2c on a Unix socket (<c>unix:PATH</c>), with the generated client
-/// connecting to the socket, and TLS (<c>https://</c>, the server's <c>Tls</c> certificate), with etcdctl trusting its
+/// <summary>The etcd API's other listener kinds: h2c on a Unix socket (<c>unix:PATH</c>), with the generated client and
+/// with etcdctl (which sends the socket's path as <c>:authority</c>) connecting to the socket, and TLS (<c>https://</c>, the server's <c>Tls</c> certificate), with etcdctl trusting its
 /// CA (<c>--cacert</c>). Each test starts a server of its own and disposes it.</summary>
-/// <remarks>etcdctl 3.4 cannot use the Unix socket yet (<c>--endpoints=unix://PATH</c>): its requests are reset with
-/// PROTOCOL_ERROR, most likely because it sends the socket's path as the HTTP/2 <c>:authority</c>, which Kestrel refuses
-/// as a host.</remarks>
 public sealed class EtcdListenerTests : IAsyncLifetime
 {
     private readonly TestCertificates _ca = TestCertificates.CreateInTemp();
@@ -52,6 +49,21 @@ public sealed class EtcdListenerTests : IAsyncLifetime
         Assert.Equal("listener/k", kv1.Key.ToStringUtf8());
         Assert.Equal("over the socket", kv1.Value.ToStringUtf8());
         Assert.Equal(put.Header.Revision, kv1.ModRevision);
+    }
+
+    [Fact]
+    public async Task UnixSocket_PutAndGet_WithEtcdctl()
+    {
+        var socket = Path.Combine(DataDir, "etcd.sock");
+        await StartAsync(("EtcdApi:Listen:0", "unix:" + socket));
+        var endpoint = "unix://" + socket;
+
+        var put = await Etcdctl.RunAsync(endpoint, null, "put", "listener/k", "over the socket");
+        Assert.True(put.ExitCode == 0, put.Error);
+        Assert.Equal("OK\n", put.Output);
+        var get = await Etcdctl.RunAsync(endpoint, null, "get", "--prefix", "listener/");
+        Assert.True(get.ExitCode == 0, get.Error);
+        Assert.Equal("listener/k\nover the socket\n", get.Output);
     }
 
     [Fact]

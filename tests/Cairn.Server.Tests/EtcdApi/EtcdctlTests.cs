@@ -109,10 +109,11 @@ public sealed partial class EtcdctlTests(EtcdApiServerFixture cairn, EtcdctlTest
         var health = await Etcdctl.RunAsync(Cairn, null, "endpoint", "health");
         Assert.Matches(@"^http://127\.0\.0\.1:\d+ is healthy: successfully committed proposal", health.Output + health.Error); // etcdctl 3.4 prints it on stderr
 
-        // etcdctl 3.4's endpoint status names the endpoint as the gRPC authority, which Kestrel refuses as a Host when it
-        // has a scheme: host:port is how to ask it.
-        var hostPort = Cairn["http://".Length..];
-        using var status = JsonDocument.Parse((await Etcdctl.RunAsync(hostPort, null, "endpoint", "status", "-w", "json")).Output);
+        // etcdctl 3.4's endpoint status sends the whole endpoint URL as the gRPC authority (Cairn's etcd listener makes it
+        // a host for Kestrel); host:port works too.
+        using var status = JsonDocument.Parse((await Etcdctl.RunAsync(Cairn, null, "endpoint", "status", "-w", "json")).Output);
+        using var hostPort = JsonDocument.Parse((await Etcdctl.RunAsync(Cairn["http://".Length..], null, "endpoint", "status", "-w", "json")).Output);
+        Assert.Equal(status.RootElement[0].GetProperty("Status").GetProperty("header").GetProperty("member_id").GetUInt64(), hostPort.RootElement[0].GetProperty("Status").GetProperty("header").GetProperty("member_id").GetUInt64());
         var answer = status.RootElement[0].GetProperty("Status");
         Assert.Equal("3.6.0", answer.GetProperty("version").GetString());
         Assert.Equal(answer.GetProperty("header").GetProperty("member_id").GetUInt64(), answer.GetProperty("leader").GetUInt64());
