@@ -1,4 +1,5 @@
 using System.Text;
+using Cairn.Client.Tests.Security;
 
 namespace Cairn.Client.Tests;
 
@@ -44,13 +45,29 @@ public sealed class Http2ConnectionTests(ServerFixture fixture) : IClassFixture<
         Assert.Equal(1, await ServerConnections.CountAsync(fixture, transport));
     }
 
-    [Fact]
-    public async Task WithHttp2Off_TheClientStillWorks_OverHttp11()
+    [Theory]
+    [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
+    public async Task WithHttp2Off_TheClientStillWorks_OverHttp11(string transport)
     {
-        using var client = new CairnClient(new CairnClientOptions { Endpoint = fixture.TcpEndpoint, UseHttp2 = false });
+        using var client = new CairnClient(new CairnClientOptions { Endpoint = fixture.Endpoint(transport), UseHttp2 = false });
 
-        await client.PutAsync("h1/k", "v");
+        await client.PutAsync($"h1/{transport}/k", "v");
 
-        Assert.Equal("v", Encoding.UTF8.GetString((await client.GetAsync("h1/k"))!.Value.Span));
+        Assert.Equal("v", Encoding.UTF8.GetString((await client.GetAsync($"h1/{transport}/k"))!.Value.Span));
+    }
+
+    [Fact]
+    public async Task AServerThatSpeaksOnlyHttp11_IsAnErrorThatSaysHowToTurnHttp2Off_AndWithItOffTheClientWorks()
+    {
+        await using var http1Only = await FakeAuthServer.StartAsync(http2: false);
+        using var h2c = new CairnClient(http1Only.Endpoint);
+        using var http1 = new CairnClient(new CairnClientOptions { Endpoint = http1Only.Endpoint, UseHttp2 = false, Token = "cairnapi_h1" });
+        http1Only.Accept("cairnapi_h1", FakeAuthServer.User);
+
+        var error = await Assert.ThrowsAsync<Core.UnavailableException>(() => h2c.AuthStatusAsync());
+
+        Assert.Contains("UseHttp2 = false", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--http1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(FakeAuthServer.User, (await http1.AuthStatusAsync()).User);
     }
 }
