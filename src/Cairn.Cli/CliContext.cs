@@ -73,8 +73,14 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, Func<Stre
         Recursive = true,
     };
 
+    public Option<bool> Http1 { get; } = new("--http1")
+    {
+        Description = "Speak HTTP/1.1 rather than HTTP/2, e.g. through a proxy that speaks only HTTP/1.1 (default: $CAIRN_HTTP1=1).",
+        Recursive = true,
+    };
+
     /// <summary>The global options, to add to the root command.</summary>
-    public IEnumerable<Option> GlobalOptions => [Endpoint, Json, Token, User, TokenFile, CaCert, Cert, Key];
+    public IEnumerable<Option> GlobalOptions => [Endpoint, Json, Token, User, TokenFile, CaCert, Cert, Key, Http1];
 
     /// <summary>The endpoint: <c>--endpoint</c>, else <c>$CAIRN_ENDPOINT</c>, else the default.</summary>
     public string EndpointOf(ParseResult parse) =>
@@ -111,6 +117,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, Func<Stre
             CaCertFile = parse.GetValue(CaCert) ?? Variable("CAIRN_CACERT"),
             CertFile = parse.GetValue(Cert) ?? Variable("CAIRN_CERT"),
             KeyFile = parse.GetValue(Key) ?? Variable("CAIRN_KEY"),
+            UseHttp2 = !(parse.GetValue(Http1) || IsSet("CAIRN_HTTP1")),
         };
         if (!withCredentials)
         {
@@ -232,6 +239,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, Func<Stre
         Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(value, Contracts.WireJson.Options));
 
     private string? Variable(string name) => Environment.Variable(name) is { Length: > 0 } value ? value : null;
+
+    // A switch in the environment: set to anything but 0, false or no.
+    private bool IsSet(string name) => Variable(name) is { } value && value.Trim().ToLowerInvariant() is not ("0" or "false" or "no");
 
     // One line of standard input, without its line break; null when it is empty.
     private async Task<string?> ReadStdinLineAsync(CancellationToken cancellationToken)

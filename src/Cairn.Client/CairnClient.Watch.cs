@@ -148,7 +148,7 @@ public sealed partial class CairnClient
                 return null;
             }
 
-            throw new UnavailableException($"Cannot reach the Cairn server at {_endpoint}: {ex.Message}", ex);
+            throw ex is HttpRequestException request ? Unreachable(request) : new UnavailableException($"Cannot reach the Cairn server at {_endpoint}: {ex.Message}", ex);
         }
         finally
         {

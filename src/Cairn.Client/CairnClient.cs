@@ -30,6 +30,7 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
     private readonly string _endpoint;
     private readonly CredentialHandler? _credentials;
     private readonly ClientTls? _tls;
+    private readonly bool _h2c;
 
     /// <summary>Connects to <paramref name="endpoint"/>: <c>http://host:port</c> or <c>unix:/path/to/cairn.sock</c>.</summary>
     /// <exception cref="ArgumentException">The endpoint is neither form.</exception>
@@ -47,11 +48,13 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
         var endpoint = CairnEndpoint.Parse(options.Endpoint);
         _endpoint = endpoint.ToString();
         var transport = endpoint.CreateHandler();
+        _h2c = options.UseHttp2 && endpoint.IsCleartext;
         try
         {
             _tls = ClientTls.Load(options);
             _tls?.Apply(transport);
-            _credentials = new CredentialHandler(options, endpoint.BaseAddress, _endpoint, transport);
+            HttpMessageHandler inner = options.UseHttp2 ? new HttpVersionHandler(endpoint.IsCleartext, transport) : transport;
+            _credentials = new CredentialHandler(options, endpoint.BaseAddress, _endpoint, inner);
         }
         catch
         {
@@ -139,7 +142,7 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
             }
             catch (HttpRequestException ex)
             {
-                throw new UnavailableException($"Cannot reach the Cairn server at {_endpoint}: {ex.Message}", ex);
+                throw Unreachable(ex);
             }
             catch (IOException ex)
             {
@@ -150,6 +153,16 @@ public sealed partial class CairnClient : IKeyspace, IDisposable
                 throw new UnavailableException($"The Cairn server at {_endpoint} did not answer within {_http.Timeout.TotalSeconds:0.###} s.", ex);
             }
         }
+    }
+
+    /// <summary>The error for a request that found no server to answer it.</summary>
+    private UnavailableException Unreachable(HttpRequestException ex)
+    {
+        // Prior-knowledge HTTP/2 is what a server or proxy that speaks only HTTP/1.1 fails on: say how to avoid it.
+        var hint = _h2c && ex.HttpRequestError is HttpRequestError.HttpProtocolError or HttpRequestError.VersionNegotiationError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded
+            ? " This client speaks HTTP/2 in cleartext: if the server, or a proxy in between, speaks only HTTP/1.1, turn HTTP/2 off (UseHttp2 = false; the CLI's --http1 or CAIRN_HTTP1=1)."
+            : "";
+        return new UnavailableException($"Cannot reach the Cairn server at {_endpoint}: {ex.Message}{hint}", ex);
     }
 
     private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ namespace Cairn.Client;
 /// <para>TLS (for <c>https://</c> endpoints): <see cref="CaCertFile"/> replaces the system's trusted roots, and
 /// <see cref="CertFile"/> with <see cref="KeyFile"/> is presented as the client certificate (mutual TLS), as etcdctl's
 /// <c>--cacert</c>, <c>--cert</c> and <c>--key</c>. The files are read once, when the client is made.</para>
+/// <para>Protocol: requests go as HTTP/2 (<see cref="UseHttp2"/>), many at once on one connection.</para>
 /// </remarks>
 public sealed class CairnClientOptions
 {
@@ -43,4 +44,12 @@ public sealed class CairnClientOptions
 
     /// <summary>The PEM file of <see cref="CertFile"/>'s private key (unencrypted PKCS#8, PKCS#1 or SEC1).</summary>
     public string? KeyFile { get; set; }
+
+    /// <summary>Whether requests go as HTTP/2, which carries any number of concurrent requests (watches included) on one
+    /// connection (default true). Over <c>https://</c> the server chooses (ALPN), so HTTP/1.1 is used where only it is
+    /// offered; over <c>http://</c> and <c>unix:</c> there is no choosing and HTTP/2 is spoken from the first byte (h2c
+    /// with prior knowledge), which Cairn's server understands but a proxy in between that speaks only HTTP/1.1 does not:
+    /// set false there (the CLI's <c>--http1</c>, <c>CAIRN_HTTP1=1</c>), and every request is HTTP/1.1, one connection
+    /// per concurrent request.</summary>
+    public bool UseHttp2 { get; set; } = true;
 }

@@ -49,10 +49,13 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
         // Expect100ContinueTimeout: how long a request that asks "100-continue" (a large journal message) waits for the
         // server's go-ahead or refusal before sending its body anyway; Cairn's server answers at once, but a cold one
         // can take longer than the 1 s default, and then a refused body ends in a broken connection instead of a 413.
+        // EnableMultipleHttp2Connections: past the server's limit of concurrent streams on one HTTP/2 connection (many
+        // watches, say), open another rather than queue requests behind long-lived streams.
         var handler = new SocketsHttpHandler
         {
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             Expect100ContinueTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
         };
         if (UnixPath is { } path)
         {
@@ -61,6 +64,10 @@ internal sealed record CairnEndpoint(Uri BaseAddress, string? UnixPath)
 
         return handler;
     }
+
+    /// <summary>Whether requests to this endpoint cross no TLS (<c>http://</c>, <c>unix:</c>): HTTP/2 is then spoken
+    /// with prior knowledge, as no handshake can negotiate it.</summary>
+    public bool IsCleartext => UnixPath is not null || BaseAddress.Scheme == Uri.UriSchemeHttp;
 
     public override string ToString() => UnixPath is not null ? "unix:" + UnixPath : BaseAddress.ToString().TrimEnd('/');
 }

@@ -215,6 +215,7 @@ public sealed class CairnServer : IAsyncDisposable
         var compatListeners = compat.ToDictionary(c => c.Name, _ => new List<ListenOptions>(), StringComparer.Ordinal);
         compatListeners[EtcdApiEndpoints.ListenerName] = [];
         var perAddress = new ConnectionLimits(options.Limits.MaxConnectionsPerAddress);
+        var h2cEndpoints = new List<ListenOptions>();
         void LimitPerAddress(ListenerAddress listener, ListenOptions listen)
         {
             if (listener.UnixPath is null)
@@ -239,9 +240,17 @@ public sealed class CairnServer : IAsyncDisposable
             // Names in paths are percent-encoded UTF-8, up to three bytes per byte: a journal txid and step of 4 KiB
             // each (JournalNames), or a 4 KiB key, would not fit Kestrel's default 8 KiB request line (a 414).
             kestrel.Limits.MaxRequestLineSize = 32 * 1024;
+            // HTTP/2 lets a client multiplex its requests on one connection. Kestrel's default of 100 streams would make
+            // a busy client (many watches, a burst of small requests) open more connections; each stream costs little
+            // until it carries a request. The connection window is raised so that many request bodies at once (blob
+            // uploads, journal appends) are not held back by it before each stream's own window. A header field can be as
+            // long as an HTTP/1.1 request line (a percent-encoded path is the :path field).
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = kestrel.Limits.MaxRequestLineSize;
             foreach (var listener in listeners)
             {
-                listener.Bind(kestrel, tls, listen => LimitPerAddress(listener, listen));
+                listener.Bind(kestrel, tls, listen => LimitPerAddress(listener, listen), h2cEndpoints, options.RequestHeadersTimeout);
             }
 
             // A compat API's listener marks each connection it accepts; routing then serves that API's root mount on it
@@ -307,7 +316,7 @@ public sealed class CairnServer : IAsyncDisposable
         });
         services.AddSingleton(options.KeyspaceLimits());
         services.AddSingleton(new NodeInfo(options.NodeId!, time.GetUtcNow(), time));
-        services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners));
+        services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners, h2cEndpoints));
         services.AddHostedService<MeterBridge>();
         services.AddSingleton<MatcherPolicy, CompatListenerPolicy>();
         services.AddCors(cors =>
@@ -317,6 +326,7 @@ public sealed class CairnServer : IAsyncDisposable
                 cors.AddPolicy(api.Name, api.Cors!.Policy());
             }
         });
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, H2cTransportFactory>();
         if (!OperatingSystem.IsWindows())
         {
             UnixSocketTransportFactory.Register(services, listeners.Concat(compat.SelectMany(c => c.Listeners)).Concat(etcdListeners));

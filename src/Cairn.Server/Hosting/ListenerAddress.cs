@@ -137,15 +137,30 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
     /// <summary>Makes Kestrel listen here, configured by <paramref name="configure"/> when given; an <c>https://</c>
     /// listener then speaks TLS as <paramref name="tls"/> says (after <paramref name="configure"/>'s connection middleware,
     /// which thus sees every connection, handshakes included).</summary>
-    public void Bind(KestrelServerOptions kestrel, TlsSetup tls, Action<ListenOptions>? configure)
+    /// <param name="kestrel">Kestrel's options.</param>
+    /// <param name="tls">The TLS of <c>https://</c> listeners.</param>
+    /// <param name="configure">Configures the listener (its connection middleware).</param>
+    /// <param name="http2Endpoints">When given, the listener speaks HTTP/2 as well as HTTP/1.1: over TLS by ALPN, in
+    /// cleartext by prior knowledge (<see cref="H2cHandoff"/>), whose extra Kestrel endpoint is added here.</param>
+    /// <param name="h2cFirstBytesTimeout">How long a cleartext connection may take to send the bytes that tell HTTP/2 from
+    /// HTTP/1.1 before it is taken to be HTTP/1.1.</param>
+    public void Bind(KestrelServerOptions kestrel, TlsSetup tls, Action<ListenOptions>? configure, ICollection<ListenOptions>? http2Endpoints = null, TimeSpan h2cFirstBytesTimeout = default)
     {
+        ListenOptions? bound = null;
         void Configure(ListenOptions listen)
         {
             configure?.Invoke(listen);
             if (Https)
             {
+                if (http2Endpoints is not null)
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                }
+
                 tls.UseOn(listen);
             }
+
+            bound = listen;
         }
 
         if (UnixPath is not null)
@@ -155,6 +170,17 @@ internal sealed record ListenerAddress(IPEndPoint? Tcp, string? UnixPath)
         else
         {
             kestrel.Listen(Tcp!, Configure);
+        }
+
+        if (http2Endpoints is not null && !Https)
+        {
+            // Kestrel runs the configure callback at once, so the listener is known here.
+            var handoff = new H2cHandoff(h2cFirstBytesTimeout > TimeSpan.Zero ? h2cFirstBytesTimeout : TimeSpan.FromSeconds(30));
+            kestrel.Listen(handoff, http2 =>
+            {
+                handoff.Join(bound!, http2);
+                http2Endpoints.Add(http2);
+            });
         }
     }
 

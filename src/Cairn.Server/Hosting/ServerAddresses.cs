@@ -9,7 +9,9 @@ namespace Cairn.Server.Hosting;
 /// in volume records, and those of each compat API's own listeners. Known once the server listens: a hosted service
 /// reads them in <c>StartedAsync</c>, not before.
 /// </summary>
-internal sealed class ServerAddresses(IServer server, IReadOnlyDictionary<string, List<ListenOptions>> compatListeners)
+/// <remarks>The HTTP/2 endpoints of cleartext listeners (<see cref="H2cHandoff"/>) are no addresses of their own: a client
+/// reaches them through the listener's address, so they are left out.</remarks>
+internal sealed class ServerAddresses(IServer server, IReadOnlyDictionary<string, List<ListenOptions>> compatListeners, IReadOnlyList<ListenOptions> h2cEndpoints)
 {
     /// <summary>The <c>/v1</c> API's addresses: <c>http://127.0.0.1:PORT</c>, <c>https://10.0.0.5:PORT</c>,
     /// <c>unix:/path</c>.</summary>
@@ -18,7 +20,7 @@ internal sealed class ServerAddresses(IServer server, IReadOnlyDictionary<string
         get
         {
             var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var compat = compatListeners.Values.SelectMany(l => l).Select(Describe).ToHashSet(StringComparer.Ordinal);
+            var compat = compatListeners.Values.SelectMany(l => l).Concat(h2cEndpoints).Select(Describe).ToHashSet(StringComparer.Ordinal);
             return [.. bound
                 .Select(a => a.StartsWith("http://unix:", StringComparison.Ordinal) ? "unix:" + a["http://unix:".Length..] : a)
                 .Where(a => !compat.Contains(a))];

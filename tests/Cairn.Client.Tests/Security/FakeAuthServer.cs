@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -37,11 +38,13 @@ internal sealed class FakeAuthServer : IAsyncDisposable
     /// <summary>The Authorization header of every request but logins, in order (null when there was none).</summary>
     public IReadOnlyList<string?> Seen => [.. _seen];
 
-    public static async Task<FakeAuthServer> StartAsync()
+    /// <summary>Starts one on a free loopback port, speaking HTTP/2 in cleartext as Cairn's server does (the client's
+    /// default), or, with <paramref name="http2"/> false, only HTTP/1.1 as a plain proxy would.</summary>
+    public static async Task<FakeAuthServer> StartAsync(bool http2 = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = http2 ? HttpProtocols.Http2 : HttpProtocols.Http1));
         var app = builder.Build();
         var server = new FakeAuthServer(app);
         server.Map(app);
