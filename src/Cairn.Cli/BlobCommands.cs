@@ -271,12 +271,13 @@ internal static class BlobCommands
 
         var restoreFile = new Argument<string>("FILE") { Description = "The snapshot file." };
         var dataDir = new Option<string>("--data-dir") { Description = "The data directory to create (new or empty).", Required = true };
-        var restore = new Command("restore", "Restore a snapshot into a new, empty data directory (offline; then run cairn serve on it).") { restoreFile, dataDir };
+        var restoreBackend = new Option<string>("--backend") { Description = "The embedded store to restore into: sqlite (the default) or log; serve it with the same --backend.", DefaultValueFactory = _ => "sqlite" };
+        var restore = new Command("restore", "Restore a snapshot into a new, empty data directory (offline; then run cairn serve on it).") { restoreFile, dataDir, restoreBackend };
         restore.SetAction(async (parse, ct) =>
         {
             try
             {
-                var result = await Server.Snapshots.SnapshotRestore.RestoreAsync(parse.GetValue(restoreFile)!, parse.GetValue(dataDir)!, ct).ConfigureAwait(false);
+                var result = await Server.Snapshots.SnapshotRestore.RestoreAsync(parse.GetValue(restoreFile)!, parse.GetValue(dataDir)!, parse.GetValue(restoreBackend)!, ct).ConfigureAwait(false);
                 await context.Out.WriteLineAsync($"restored {KvCommands.Num(result.Keys)} keys and {KvCommands.Num(result.Files)} files (snapshot revision {KvCommands.Num(result.Revision)}) into {Path.GetFullPath(parse.GetValue(dataDir)!)}").ConfigureAwait(false);
                 return 0;
             }

@@ -20,7 +20,7 @@ internal static class ServeCommand
         };
         var durability = new Option<string?>("--durability") { Description = "full (fsync every commit, default) or none (survives a crash of the process, not of the machine)." };
         var config = new Option<string?>("--config") { Description = "An appsettings.json-style file to read settings from." };
-        var backend = new Option<string?>("--backend") { Description = "The store: sqlite (embedded, default), etcd or zookeeper." };
+        var backend = new Option<string?>("--backend") { Description = "The store: sqlite (embedded, default), log (embedded: in memory over an append-only log), etcd or zookeeper." };
         var etcdEndpoints = new Option<string?>("--etcd-endpoints") { Description = "etcd client URLs, comma-separated (http://127.0.0.1:2379,…)." };
         var etcdUsername = new Option<string?>("--etcd-username") { Description = "etcd user name, when etcd has authentication on." };
         var etcdPassword = new Option<string?>("--etcd-password") { Description = "Password of --etcd-username (or CAIRN_ETCD__PASSWORD)." };

@@ -37,7 +37,7 @@ public sealed class CairnOptions
     /// <c>&lt;hostname&gt;-&lt;pid&gt;-&lt;random&gt;</c>.</summary>
     public string? NodeId { get; set; }
 
-    /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default), <c>etcd</c> or <c>zookeeper</c>.</summary>
+    /// <summary>The keyspace backend: <c>sqlite</c> (embedded, default), <c>log</c> (embedded: the state in memory over an append-only log), <c>etcd</c> or <c>zookeeper</c>.</summary>
     public string Backend { get; set; } = "sqlite";
 
     /// <summary>How long start-up waits for an unreachable backend before giving up, read from <c>Backend:StartTimeout</c>

@@ -7,3 +7,4 @@ public sealed class SqliteJobStoreConformance(SqliteBackend b) : JobStoreConform
 [Collection(EtcdBackend.Collection)] public sealed class EtcdJobStoreConformance(EtcdBackend b) : JobStoreConformance(b);
 
 public sealed class ZooKeeperJobStoreConformance(ZooKeeperBackend b) : JobStoreConformance(b), IClassFixture<ZooKeeperBackend>;
+public sealed class LogJobStoreConformance(LogBackend b) : JobStoreConformance(b), IClassFixture<LogBackend>;

@@ -27,8 +27,9 @@ public sealed class SnapshotTests : IAsyncLifetime
         return bytes;
     }
 
-    private static Task<CairnServer> StartAsync(string dataDir) => CairnServer.StartAsync([], new Dictionary<string, string?>
+    private static Task<CairnServer> StartAsync(string dataDir, string backend = "sqlite") => CairnServer.StartAsync([], new Dictionary<string, string?>
     {
+        ["Backend"] = backend,
         ["DataDir"] = dataDir,
         ["Durability"] = "None",
         ["Listen:0"] = "unix:" + Path.Combine(dataDir, "c.sock"),
@@ -44,9 +45,9 @@ public sealed class SnapshotTests : IAsyncLifetime
         ["big/file-2.bin"] = Bytes(70_000, 3),
     };
 
-    private async Task<string> SaveAsync(string source)
+    private async Task<string> SaveAsync(string source, string backend = "sqlite")
     {
-        await using var server = await StartAsync(source);
+        await using var server = await StartAsync(source, backend);
         using var client = Client(source);
         foreach (var (key, body) in _blobs)
         {
@@ -68,16 +69,18 @@ public sealed class SnapshotTests : IAsyncLifetime
         return file;
     }
 
-    [Fact]
-    public async Task SnapshotWipeRestore_GivesIdenticalKeysAndBytes()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("log")]
+    public async Task SnapshotWipeRestore_GivesIdenticalKeysAndBytes(string backend)
     {
-        var file = await SaveAsync(Path.Combine(_scratch, "source"));
+        var file = await SaveAsync(Path.Combine(_scratch, "source"), backend);
         var target = Path.Combine(_scratch, "restored");
 
-        var result = await SnapshotRestore.RestoreAsync(file, target);
+        var result = await SnapshotRestore.RestoreAsync(file, target, backend);
 
         Assert.Equal(2, result.Files);
-        await using var server = await StartAsync(target);
+        await using var server = await StartAsync(target, backend);
         using var client = Client(target);
         foreach (var (key, body) in _blobs)
         {

@@ -35,6 +35,25 @@ internal static partial class KeyspaceFactory
                     throw new StartupException(ex.Message, ex);
                 }
 
+            case "log":
+                try
+                {
+                    return await Cairn.Storage.Log.LogKeyspace.OpenAsync(
+                        new Cairn.Storage.Log.LogKeyspaceOptions
+                        {
+                            Directory = Path.Combine(dataDir, "log"),
+                            Durable = options.Durability == SqliteDurability.Full,
+                            Time = time,
+                        },
+                        loggers.CreateLogger("Cairn.Storage.Log"),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (CairnException ex) when (ex is UnavailableException or CorruptException)
+                {
+                    // A local directory that cannot be opened, or a log damaged beyond a torn tail, will not open by waiting.
+                    throw new StartupException($"Backend 'log': {ex.Message}", ex);
+                }
+
             case "etcd":
                 var endpoints = options.Etcd.EffectiveEndpoints();
                 if (endpoints.Count == 0)
@@ -84,7 +103,7 @@ internal static partial class KeyspaceFactory
                 return await OpenZooKeeperAsync(options, time, loggers, logger, cancellationToken).ConfigureAwait(false);
 
             default:
-                throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default), 'etcd' or 'zookeeper'.");
+                throw new StartupException($"Unknown backend '{options.Backend}'; use 'sqlite' (embedded, the default), 'log' (embedded, in memory over an append-only log), 'etcd' or 'zookeeper'.");
         }
     }
 

@@ -23,8 +23,20 @@ public sealed record SnapshotRestoreResult(long Revision, long Keys, long Files)
 public static class SnapshotRestore
 {
     /// <exception cref="InvalidArgumentException">The snapshot is damaged, or <paramref name="dataDir"/> is not empty.</exception>
-    public static async Task<SnapshotRestoreResult> RestoreAsync(string snapshotFile, string dataDir, CancellationToken cancellationToken = default)
+    public static Task<SnapshotRestoreResult> RestoreAsync(string snapshotFile, string dataDir, CancellationToken cancellationToken = default) =>
+        RestoreAsync(snapshotFile, dataDir, "sqlite", cancellationToken);
+
+    /// <summary>Restores into the embedded store <paramref name="backend"/> names: <c>sqlite</c> or <c>log</c>.</summary>
+    /// <exception cref="InvalidArgumentException">The snapshot is damaged, <paramref name="dataDir"/> is not empty, or
+    /// <paramref name="backend"/> is not an embedded store.</exception>
+    public static async Task<SnapshotRestoreResult> RestoreAsync(string snapshotFile, string dataDir, string backend, CancellationToken cancellationToken = default)
     {
+        backend = (backend ?? "").Trim().ToLowerInvariant();
+        if (backend is not ("sqlite" or "log"))
+        {
+            throw new InvalidArgumentException($"A snapshot restores into an embedded store: --backend sqlite or log, not '{backend}' (etcd and ZooKeeper keep their own backups).");
+        }
+
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
         {
@@ -47,7 +59,7 @@ public static class SnapshotRestore
         var staging = Path.Combine(parent, "." + Path.GetFileName(target) + ".restore-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var (keys, files) = await WriteAsync(snapshotFile, staging, cancellationToken).ConfigureAwait(false);
+            var (keys, files) = await WriteAsync(snapshotFile, staging, backend, cancellationToken).ConfigureAwait(false);
             if (Directory.Exists(target))
             {
                 Directory.Delete(target);
@@ -207,11 +219,13 @@ public static class SnapshotRestore
         return null;
     }
 
-    private static async Task<(long Keys, long Files)> WriteAsync(string snapshotFile, string staging, CancellationToken cancellationToken)
+    private static async Task<(long Keys, long Files)> WriteAsync(string snapshotFile, string staging, string backend, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(staging);
         var sinks = Hosting.ModuleCatalog.Create().Select(m => m.OpenSnapshotSink(staging)).OfType<ISnapshotFileSink>().ToList();
-        await using var store = await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = Path.Combine(staging, "cairn.db") }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var store = backend == "log"
+            ? await Cairn.Storage.Log.LogKeyspace.OpenAsync(new Cairn.Storage.Log.LogKeyspaceOptions { Directory = Path.Combine(staging, "log") }, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : (IKeyspace)await SqliteKeyspace.OpenAsync(new SqliteKeyspaceOptions { Path = Path.Combine(staging, "cairn.db") }, cancellationToken: cancellationToken).ConfigureAwait(false);
         var leases = new Dictionary<long, long>();
         long keys = 0, files = 0;
         await using var file = File.OpenRead(snapshotFile);

@@ -9,3 +9,4 @@ public sealed class ZooKeeperPoolStoreTests(ZooKeeperBackend b) : PoolStoreBehav
 public sealed class SqliteQueueStoreTests(SqliteBackend b) : QueueStoreBehaviour(b), IClassFixture<SqliteBackend>;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdQueueStoreTests(EtcdBackend b) : QueueStoreBehaviour(b);
 public sealed class ZooKeeperQueueStoreTests(ZooKeeperBackend b) : QueueStoreBehaviour(b), IClassFixture<ZooKeeperBackend>;
+public sealed class LogPoolStoreTests(LogBackend b) : PoolStoreBehaviour(b), IClassFixture<LogBackend>;

@@ -17,3 +17,7 @@ public sealed class ZooKeeperLockStoreTests(ZooKeeperBackend b) : LockStoreBehav
 public sealed class ZooKeeperElectionStoreTests(ZooKeeperBackend b) : ElectionStoreBehaviour(b), IClassFixture<ZooKeeperBackend>;
 public sealed class ZooKeeperBarrierStoreTests(ZooKeeperBackend b) : BarrierStoreBehaviour(b), IClassFixture<ZooKeeperBackend>;
 public sealed class ZooKeeperKeyspaceSessionTests(ZooKeeperBackend b) : KeyspaceSessionBehaviour(b), IClassFixture<ZooKeeperBackend>;
+public sealed class LogLockStoreTests(LogBackend b) : LockStoreBehaviour(b), IClassFixture<LogBackend>;
+public sealed class LogElectionStoreTests(LogBackend b) : ElectionStoreBehaviour(b), IClassFixture<LogBackend>;
+public sealed class LogBarrierStoreTests(LogBackend b) : BarrierStoreBehaviour(b), IClassFixture<LogBackend>;
+public sealed class LogKeyspaceSessionTests(LogBackend b) : KeyspaceSessionBehaviour(b), IClassFixture<LogBackend>;

@@ -5,3 +5,4 @@ namespace Cairn.Coordination.Tests.Runs;
 public sealed class SqliteRunStoreTests(SqliteBackend b) : RunStoreBehaviour(b), IClassFixture<SqliteBackend>;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdRunStoreTests(EtcdBackend b) : RunStoreBehaviour(b);
 public sealed class ZooKeeperRunStoreTests(ZooKeeperBackend b) : RunStoreBehaviour(b), IClassFixture<ZooKeeperBackend>;
+public sealed class LogRunStoreTests(LogBackend b) : RunStoreBehaviour(b), IClassFixture<LogBackend>;
