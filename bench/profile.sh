@@ -2,7 +2,11 @@
 # Where Cairn's time goes: profiles a fresh `cairn serve` (embedded store, durable) under the benchmark's closed-loop
 # load with dotnet-trace, and prints the frames with the most on-CPU samples (bench/tools/speedscope_top.py).
 #
-#   bench/profile.sh [--workload put|get|cas|create|mix] [--clients 64] [--seconds 6] [--transport unix|tcp] [--out DIR]
+#   bench/profile.sh [--workload put|get|cas|create|mix] [--clients 64] [--seconds 6] [--transport unix|tcp|grpc-unix]
+#                    [--backend sqlite|log] [--out DIR]
+#
+# grpc-unix drives the server through etcd's v3 gRPC API on a Unix socket (`--etcd-listen unix:…`) with the
+# benchmark's etcd driver, as bench/run.sh's grpc-unix cells do.
 #
 # dotnet-trace is installed as a global .NET tool when missing. The raw trace (.nettrace) and its speedscope JSON
 # (open it at https://www.speedscope.app) are kept in --out (default bench/results/profile-WORKLOAD).
@@ -13,6 +17,7 @@ WORKLOAD=put
 CLIENTS=64
 SECONDS_TRACED=6
 TRANSPORT=unix
+BACKEND=sqlite
 OUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -20,13 +25,15 @@ while [[ $# -gt 0 ]]; do
     --clients) CLIENTS="$2"; shift 2 ;;
     --seconds) SECONDS_TRACED="$2"; shift 2 ;;
     --transport) TRANSPORT="$2"; shift 2 ;;
+    --backend) BACKEND="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "profile.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
 case "$WORKLOAD" in put|get|cas|create|mix) ;; *) echo "profile.sh: --workload is put, get, cas, create or mix" >&2; exit 2 ;; esac
-case "$TRANSPORT" in unix|tcp) ;; *) echo "profile.sh: --transport is unix or tcp" >&2; exit 2 ;; esac
+case "$TRANSPORT" in unix|tcp|grpc-unix) ;; *) echo "profile.sh: --transport is unix, tcp or grpc-unix" >&2; exit 2 ;; esac
+case "$BACKEND" in sqlite|log) ;; *) echo "profile.sh: --backend is sqlite or log" >&2; exit 2 ;; esac
 [[ "$CLIENTS" =~ ^[0-9]+$ && "$SECONDS_TRACED" =~ ^[0-9]+$ ]] || { echo "profile.sh: --clients and --seconds are whole numbers" >&2; exit 2; }
 OUT="${OUT:-$ROOT/bench/results/profile-$WORKLOAD}"
 mkdir -p "$OUT"
@@ -52,7 +59,8 @@ dotnet build "$ROOT/Cairn.sln" -c Release -nologo -v q >"$WORK/build.log" 2>&1 |
 CLI="$ROOT/src/Cairn.Cli/bin/Release/net10.0/cairn"
 BENCH="$ROOT/bench/Cairn.Bench/bin/Release/net10.0/cairn-bench.dll"
 PORT="$(dotnet "$BENCH" free-port)"
-"$CLI" serve --data-dir "$WORK/data" --listen "http://127.0.0.1:$PORT" --listen "unix:$WORK/cairn.sock" --durability full >"$WORK/server.log" 2>&1 &
+"$CLI" serve --data-dir "$WORK/data" --listen "http://127.0.0.1:$PORT" --listen "unix:$WORK/cairn.sock" --durability full \
+  --backend "$BACKEND" --etcd-listen "unix:$WORK/grpc.sock" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 deadline=$((SECONDS + 60))
 until curl -fsS -o /dev/null --max-time 2 --unix-socket "$WORK/cairn.sock" http://localhost/healthz 2>/dev/null; do
@@ -63,7 +71,7 @@ done
 
 # Load for warm-up (5 s) + the traced seconds + a margin; the trace starts once the warm-up is over.
 echo "== $WORKLOAD load, $CLIENTS clients over $TRANSPORT; tracing $SECONDS_TRACED s after a 5 s warm-up"
-dotnet "$BENCH" run --target cairn --tcp "http://127.0.0.1:$PORT" --unix "$WORK/cairn.sock" --transports "$TRANSPORT" \
+dotnet "$BENCH" run --target cairn --tcp "http://127.0.0.1:$PORT" --unix "$WORK/cairn.sock" --grpc-unix "$WORK/grpc.sock" --transports "$TRANSPORT" \
   --workloads "$WORKLOAD" --clients "$CLIENTS" --warmup 5 --duration $((SECONDS_TRACED + 3)) --server-pids "$SERVER_PID" \
   --out "$OUT/load.jsonl" >"$OUT/load.txt" 2>&1 &
 LOAD_PID=$!
