@@ -36,7 +36,7 @@ public sealed class CartClusterTests(EtcdBackend etcd) : IDisposable
             ["CAIRN_ETCD__ENDPOINTS"] = etcd.Endpoint,
             ["CAIRN_JOBS__ENABLED"] = "false",
             ["CAIRN_CARTS__ARCHIVEURL"] = archive.BaseUrl.ToString(),
-            ["CAIRN_CARTS__CLAIMTTL"] = "2s",
+            ["CAIRN_CARTS__CLAIMTTL"] = "10s", // the default: a shorter lease can lapse on a loaded machine, and a node whose lease lapsed loses its carts by design
             ["CAIRN_CARTS__PROGRESSINTERVAL"] = "100ms",
             ["CAIRN_CARTS__RETRYINITIAL"] = "100ms",
             ["CAIRN_CARTS__MINFREEBYTES"] = "0",
