@@ -35,6 +35,11 @@ internal sealed class EtcdErrorInterceptor(CairnOptions options) : Interceptor
         {
             throw EtcdErrors.From(ex);
         }
+        catch (Exception ex) when (ClientGone(ex, context))
+        {
+            // A client that resets its watch or keep-alive stream is how such a stream usually ends (etcdctl on ^C, a
+            // client that closes its channel): there is no one to answer, and nothing went wrong on this side.
+        }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
@@ -48,7 +53,16 @@ internal sealed class EtcdErrorInterceptor(CairnOptions options) : Interceptor
         {
             throw EtcdErrors.From(ex);
         }
+        catch (Exception ex) when (ClientGone(ex, context))
+        {
+            // An Observe stream whose client went away: as above.
+        }
     }
+
+    // The stream failed because the client reset it or the connection closed: the call is canceled, and reading or
+    // writing threw an IOException ("the client reset the request stream") or an OperationCanceledException.
+    private static bool ClientGone(Exception ex, ServerCallContext context) =>
+        ex is IOException or OperationCanceledException && context.CancellationToken.IsCancellationRequested;
 
     private void CheckSize<TRequest>(TRequest request)
     {

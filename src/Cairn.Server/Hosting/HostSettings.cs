@@ -23,6 +23,10 @@ internal static class HostSettings
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+
+            // gRPC's per-call chatter: at Information it logs, with a stack trace, every watch or keep-alive stream a
+            // client resets, which is how such streams usually end.
+            ["Logging:LogLevel:Grpc"] = "Warning",
         });
         var configFile = overrides?.GetValueOrDefault("ConfigFile");
         if (configFile is not null && !File.Exists(configFile))
