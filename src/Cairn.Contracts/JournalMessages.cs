@@ -76,7 +76,7 @@ public static class JournalMessages
         catch (JsonException ex)
         {
             var depth = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? $" (at most {MaxDepth} levels of nesting are allowed)" : "";
-            throw new InvalidArgumentException($"The message is not valid JSON{depth}: {ex.Message}");
+            throw new InvalidArgumentException($"The message is not valid JSON{depth}: {JsonErrors.Describe(ex)}");
         }
         catch (InvalidOperationException ex)
         {

@@ -31,7 +31,7 @@ public static class JournalCodec
     {
         ArgumentNullException.ThrowIfNull(entry);
         var json = new ArrayBufferWriter<byte>(entry.Message.Length + 128);
-        using (var writer = new Utf8JsonWriter(json))
+        using (var writer = new Utf8JsonWriter(json, WireJson.WriterOptions))
         {
             WriteHead(writer, entry);
             WriteMessage(writer, "msg", entry.Message.Span);
@@ -46,7 +46,7 @@ public static class JournalCodec
     internal static byte[] EncodePointer(JournalEntry entry, LargeMessageRef large)
     {
         var json = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(json))
+        using (var writer = new Utf8JsonWriter(json, WireJson.WriterOptions))
         {
             WriteHead(writer, entry);
             writer.WriteStartObject("large");

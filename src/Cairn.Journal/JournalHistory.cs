@@ -109,7 +109,7 @@ internal static class JournalHistory
     internal static byte[] EncodeSegment(HistorySegment segment)
     {
         var json = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(json))
+        using (var writer = new Utf8JsonWriter(json, WireJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("segment", segment.Number);
@@ -205,7 +205,7 @@ internal static class JournalHistory
     internal static byte[] EncodePointer(long segment, JournalState state, ReadOnlyMemory<byte> message)
     {
         var json = new ArrayBufferWriter<byte>(128 + message.Length);
-        using (var writer = new Utf8JsonWriter(json))
+        using (var writer = new Utf8JsonWriter(json, WireJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("segment", segment);

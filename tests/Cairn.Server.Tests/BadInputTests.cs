@@ -100,7 +100,33 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("{\"success\":[{\"delete\":{\"key\":\"a\",\"end\":\"\"}}]}")]
     public async Task MalformedTxn_Returns400InvalidArgument(string body)
     {
-        await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
+        var problem = await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
+
+        Problems.AssertReadable(problem.GetProperty("detail").GetString()!);
+    }
+
+    [Theory]
+    [InlineData("{\"success\":[],\"colour\":1}", "unknown field 'colour'")]
+    [InlineData("{\"success\":[{\"put\":{\"key\":\"a\",\"lease\":\"soon\"}}]}", "$.success[0].put.lease")]
+    [InlineData("{\"success\":[{\"put\":", "line 1")]
+    public async Task BadJson_IsDescribedInTheUsersTerms(string body, string expected)
+    {
+        var problem = await Problems.AssertAsync(await _http.PostAsync("/v1/txn", new StringContent(body, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest, "invalid_argument");
+
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Problems.AssertReadable(detail);
+    }
+
+    [Fact]
+    public async Task Answers_AreReadableJson_WithQuotesAndAccentsAsThemselves()
+    {
+        using var response = await _http.GetAsync("/v1/kv/o'brien/caf%C3%A9");
+
+        var raw = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("'o'brien/café'", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", raw, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,4 +17,13 @@ internal static class Problems
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
         return problem;
     }
+
+    /// <summary>A problem's text speaks of the request, not of .NET: no type names, no parser bookkeeping.</summary>
+    public static void AssertReadable(string detail)
+    {
+        foreach (var leak in new[] { "Cairn.", "System.", ".NET", "LineNumber", "BytePositionInLine", "Path: $" })
+        {
+            Assert.False(detail.Contains(leak, StringComparison.Ordinal), $"the problem's text shows '{leak}': {detail}");
+        }
+    }
 }

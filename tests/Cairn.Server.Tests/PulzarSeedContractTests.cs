@@ -270,10 +270,10 @@ public abstract class PulzarSeedContractTests : IAsyncLifetime
 
         // Scripts that matched the original's 200 "key not found" match this body instead (README: differences).
         Assert.Equal(
-            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key \u0027seed/none.bin\u0027 not found.","code":"key_not_found","instance":"/get_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
+            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key 'seed/none.bin' not found.","code":"key_not_found","instance":"/get_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
             get.Stdout);
         Assert.Equal(
-            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key \u0027seed/none.bin\u0027 not found.","code":"key_not_found","instance":"/delete_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
+            """{"type":"urn:cairn:error:key_not_found","title":"Key not found","status":404,"detail":"Key 'seed/none.bin' not found.","code":"key_not_found","instance":"/delete_key/seed/none.bin","key":"seed/none.bin"}""" + "\n404 application/problem+json",
             delete.Stdout);
     }
 

@@ -81,6 +81,7 @@ public sealed class WebSocketWatchTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(code, error.GetProperty("code").GetString());
         Assert.Equal(400, error.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("detail").GetString()));
+        Problems.AssertReadable(error.GetProperty("detail").GetString()!);
 
         var revision = await Http.PutAsync(_http, key, "still watched");
         var (events, _) = await socket.ReceiveUntilAsync(m => WatchSocketClient.IsEvents(m, 5));

@@ -111,7 +111,7 @@ internal sealed partial class WatchSocket(WebSocket socket, IKeyspace store, Htt
         }
         catch (JsonException ex)
         {
-            await SendErrorAsync(ErrorCodes.InvalidArgument, "The message is not valid JSON for this socket: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
+            await SendErrorAsync(ErrorCodes.InvalidArgument, "The message is not valid JSON for this socket: " + JsonErrors.Describe(ex), null, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cairn.Contracts;
 using Cairn.Core;
 using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -45,7 +46,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (JsonException ex)
         {
-            await ProblemWriter.WriteAsync(context, ErrorCodes.InvalidArgument, "The request body is not valid JSON for this endpoint: " + ex.Message).ConfigureAwait(false);
+            await ProblemWriter.WriteAsync(context, ErrorCodes.InvalidArgument, "The request body is not valid JSON for this endpoint: " + JsonErrors.Describe(ex)).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

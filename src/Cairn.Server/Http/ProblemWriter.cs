@@ -8,6 +8,9 @@ namespace Cairn.Server.Http;
 /// <summary>The one place errors become RFC 9457 problem details.</summary>
 internal static class ProblemWriter
 {
+    // A problem is a dictionary of its members, written as given; only the escaping is Cairn's (readable text).
+    private static readonly JsonSerializerOptions ProblemJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Task WriteAsync(HttpContext context, CairnException error) =>
         WriteAsync(context, error.Code, error.Message, error.Details, retryAfter: error switch
         {
@@ -60,6 +63,6 @@ internal static class ProblemWriter
 
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/problem+json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, problem, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, ProblemJson, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -210,7 +210,7 @@ internal static partial class CartsCompatEndpoints
         }
         catch (JsonException ex)
         {
-            throw new InvalidArgumentException($"The cart is not valid JSON: {ex.Message}");
+            throw new InvalidArgumentException($"The cart is not valid JSON: {JsonErrors.Describe(ex)}");
         }
 
         CreateCartDto request;
@@ -319,7 +319,7 @@ internal static partial class CartsCompatEndpoints
     // {"message": "…"}, spaced as the seed's Python server wrote it. A HEAD gets the same status and headers, no body.
     private static async Task SeedJsonAsync(HttpContext context, int status, string message)
     {
-        var body = Encoding.UTF8.GetBytes("{\"message\": " + JsonSerializer.Serialize(message) + "}");
+        var body = Encoding.UTF8.GetBytes("{\"message\": " + JsonSerializer.Serialize(message, WireJson.Options) + "}");
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.Length;

@@ -104,7 +104,7 @@ internal static class JobsPulzarRoutes
         }
         catch (JsonException ex)
         {
-            throw new InvalidArgumentException("The body must be a JSON object of the job's parameters: " + ex.Message);
+            throw new InvalidArgumentException("The body must be a JSON object of the job's parameters: " + JsonErrors.Describe(ex));
         }
 
         using (document)

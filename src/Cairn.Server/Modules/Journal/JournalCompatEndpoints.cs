@@ -132,7 +132,7 @@ internal static class JournalCompatEndpoints
         catch (UnavailableException ex) when (ex.Message.StartsWith("Unsaved Journal entry", StringComparison.Ordinal))
         {
             // The seed's own answer when neither the primary nor the secondary took the entry.
-            await WriteSeedJsonAsync(context, StatusCodes.Status500InternalServerError, "message", JsonSerializer.Serialize($"Unsaved Journal entry -- {txid}##{step}")).ConfigureAwait(false);
+            await WriteSeedJsonAsync(context, StatusCodes.Status500InternalServerError, "message", JsonSerializer.Serialize($"Unsaved Journal entry -- {txid}##{step}", WireJson.Options)).ConfigureAwait(false);
             return;
         }
 
