@@ -16,7 +16,8 @@ fi
 # logging through slf4j-simple), curl (the Pulzar API's tests run the seed's own curl command lines), and Debian's
 # python3 with requests_unixsocket (the journal's tests run the seed's Python client, as user nobody, with
 # /usr/bin/python3 whatever else is first on PATH) and kazoo (`cairn journal import`'s tests write the original
-# Journal's znodes with it, as the original did). Installed when missing.
+# Journal's znodes with it, as the original did), and prometheus_client (the metrics tests parse /metrics with the
+# Prometheus project's own parser). Installed when missing.
 missing=""
 command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
@@ -26,6 +27,7 @@ command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
 /usr/bin/python3 -c 'import requests_unixsocket' >/dev/null 2>&1 || missing="$missing python3-requests-unixsocket"
 /usr/bin/python3 -c 'import kazoo' >/dev/null 2>&1 || missing="$missing python3-kazoo"
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing="$missing python3-prometheus-client"
 if [ -n "$missing" ]; then
   echo "== installing$missing"
   if [ "$(id -u)" -ne 0 ]; then

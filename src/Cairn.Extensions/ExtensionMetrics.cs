@@ -14,5 +14,5 @@ internal static class ExtensionMetrics
     public static readonly WorkGateInstruments Gate = new(
         Meter.CreateUpDownCounter<long>("cairn_extension_runs_running", unit: "{run}", description: "Extension runs going on now (Extensions:MaxConcurrent at most)."),
         Meter.CreateUpDownCounter<long>("cairn_extension_runs_queued", unit: "{call}", description: "Extension calls waiting for a turn now (Extensions:MaxQueued at most)."),
-        Meter.CreateCounter<long>("cairn_extension_runs_refused", unit: "{call}", description: "Extension calls refused with 503: the queue was full or the wait longer than Extensions:QueueTimeout."));
+        Meter.CreateCounter<long>("cairn_extension_runs_refused_total", unit: "{call}", description: "Extension calls refused with 503: the queue was full or the wait longer than Extensions:QueueTimeout."));
 }

@@ -66,6 +66,17 @@ public sealed partial class JournalService
     /// </summary>
     public async Task<AppendResult> AppendAsync(string txid, string step, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        var result = await AppendOnceAsync(txid, step, message, cancellationToken).ConfigureAwait(false);
+        if (result.Created)
+        {
+            JournalMetrics.Appended(step);
+        }
+
+        return result;
+    }
+
+    private async Task<AppendResult> AppendOnceAsync(string txid, string step, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
         JournalNames.ValidateTxid(txid);
         JournalNames.ValidateStep(step);
         JournalMessages.Validate(message.Span, _options.MaxMessageBytes);

@@ -3,6 +3,7 @@ using Cairn.Server.Api;
 using Cairn.Server.EtcdApi;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
+using Cairn.Server.Metrics;
 using Cairn.Server.Security;
 using Cairn.Storage;
 using Cairn.Storage.Space;
@@ -309,15 +310,21 @@ public sealed class CairnServer : IAsyncDisposable
         services.AddSingleton(alarm);
         services.AddSingleton(sp => new SpaceMonitor(store, alarm, quota, time, sp.GetRequiredService<ILogger<SpaceMonitor>>()));
         services.AddHostedService(sp => sp.GetRequiredService<SpaceMonitor>());
+        // /metrics has a registry of this server's own (ServerMetrics); the keyspace families are counted right in
+        // front of the store, so that every backend has them.
+        services.AddSingleton<ServerMetrics>();
         services.AddSingleton<IKeyspace>(sp =>
         {
             var monitor = sp.GetRequiredService<SpaceMonitor>();
-            return new LimitedKeyspace(new SpaceGuardedKeyspace(store, alarm, time, monitor.CheckSoon, monitor.QuickLook, monitor.ReleaseReserveAsync), options.KeyspaceLimits());
+            var metrics = sp.GetRequiredService<ServerMetrics>();
+            var metered = new MeteredKeyspace(store, metrics.Factory);
+            metrics.Add(metered);
+            return new LimitedKeyspace(new SpaceGuardedKeyspace(metered, alarm, time, monitor.CheckSoon, monitor.QuickLook, monitor.ReleaseReserveAsync), options.KeyspaceLimits());
         });
+        services.AddSingleton<IScrapedMetrics>(sp => new LeaderMetrics(store, options.Cluster.Enabled, sp.GetRequiredService<ServerMetrics>().Factory));
         services.AddSingleton(options.KeyspaceLimits());
         services.AddSingleton(new NodeInfo(options.NodeId!, time.GetUtcNow(), time));
         services.AddSingleton(sp => new ServerAddresses(sp.GetRequiredService<IServer>(), compatListeners, h2cEndpoints));
-        services.AddHostedService<MeterBridge>();
         services.AddSingleton<MatcherPolicy, CompatListenerPolicy>();
         services.AddCors(cors =>
         {
@@ -347,7 +354,13 @@ public sealed class CairnServer : IAsyncDisposable
         app.UseRouting();
         app.UseMiddleware<BrowserGuard>(OriginAllowList.Parse("Http:AllowedOrigins", options.Http.AllowedOrigins), HostAllowList.Parse(options.Http.AllowedHosts));
         app.UseCors();
-        app.UseHttpMetrics();
+        var serverMetrics = app.Services.GetRequiredService<ServerMetrics>();
+        foreach (var source in app.Services.GetServices<IScrapedMetrics>())
+        {
+            serverMetrics.Add(source);
+        }
+
+        app.UseHttpMetrics(http => http.SetMetricFactory(serverMetrics.Factory));
         app.UseAuth(auth); // who the caller is, its rate limit, and whether the endpoint is open to it
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseStreamCap();
@@ -372,7 +385,7 @@ public sealed class CairnServer : IAsyncDisposable
             }
         }
 
-        Security.SecurityEndpoints.RequirePermission(app.MapMetrics("/metrics"), Contracts.AuthResources.Admin, "status");
+        Security.SecurityEndpoints.RequirePermission(app.MapMetrics("/metrics", serverMetrics.Registry), Contracts.AuthResources.Admin, "status");
         Security.SecurityEndpoints.RequireAuthenticated(app.MapOpenApi("/openapi/{documentName}.json"));
         return app;
     }

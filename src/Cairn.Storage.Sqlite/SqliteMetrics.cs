@@ -25,5 +25,5 @@ internal static class SqliteMetrics
 
     /// <summary>Batches that failed and were rolled back.</summary>
     public static readonly Counter<long> FailedBatches = Meter.CreateCounter<long>(
-        "cairn_sqlite_failed_batches", unit: "{batch}", description: "Write batches rolled back because the store could not commit them.");
+        "cairn_sqlite_failed_batches_total", unit: "{batch}", description: "Write batches rolled back because the store could not commit them.");
 }

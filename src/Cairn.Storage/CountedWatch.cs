@@ -2,12 +2,15 @@ using Cairn.Core;
 
 namespace Cairn.Storage;
 
-/// <summary>A watch that holds one place under <see cref="KeyspaceLimits.MaxWatches"/>: given back once, when its
-/// enumerator is disposed (an <c>await foreach</c> ends, however it ends).</summary>
-internal sealed class CountedWatch(IAsyncEnumerable<WatchResponse> inner, Action release) : IAsyncEnumerable<WatchResponse>
+/// <summary>A watch that holds one place in a count (under <see cref="KeyspaceLimits.MaxWatches"/>, of open watches on
+/// /metrics): given back once, when its enumerator is disposed (an <c>await foreach</c> ends, however it ends).</summary>
+/// <param name="inner">The watch.</param>
+/// <param name="release">Gives the place back; called once.</param>
+public sealed class CountedWatch(IAsyncEnumerable<WatchResponse> inner, Action release) : IAsyncEnumerable<WatchResponse>
 {
     private int _released;
 
+    /// <inheritdoc />
     public IAsyncEnumerator<WatchResponse> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
         new Enumerator(inner.GetAsyncEnumerator(cancellationToken), this);
 

@@ -14,13 +14,21 @@ public abstract class BlobReader : IAsyncDisposable
 
     /// <summary>Copies bytes <paramref name="offset"/>..+<paramref name="length"/> of the body to <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the body.</exception>
-    public abstract Task CopyToAsync(Stream destination, long offset, long length, CancellationToken cancellationToken = default);
+    public async Task CopyToAsync(Stream destination, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        CheckRange(offset, length);
+        await CopyRangeAsync(destination, offset, length, cancellationToken).ConfigureAwait(false);
+        BlobMetrics.BytesOut.Add(length);
+    }
 
     /// <summary>Copies the whole body.</summary>
     public Task CopyToAsync(Stream destination, CancellationToken cancellationToken = default) => CopyToAsync(destination, 0, Info.Size, cancellationToken);
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>Copies a range already checked to lie inside the body.</summary>
+    private protected abstract Task CopyRangeAsync(Stream destination, long offset, long length, CancellationToken cancellationToken);
 
     private protected void CheckRange(long offset, long length)
     {
@@ -35,9 +43,8 @@ internal sealed class InlineBlobReader(BlobInfo info, byte[] body) : BlobReader
 {
     public override BlobInfo Info => info;
 
-    public override async Task CopyToAsync(Stream destination, long offset, long length, CancellationToken cancellationToken = default)
+    private protected override async Task CopyRangeAsync(Stream destination, long offset, long length, CancellationToken cancellationToken)
     {
-        CheckRange(offset, length);
         await destination.WriteAsync(body.AsMemory((int)offset, (int)length), cancellationToken).ConfigureAwait(false);
     }
 
@@ -48,9 +55,8 @@ internal sealed class LocalBlobReader(BlobInfo info, SafeFileHandle file, BlobTr
 {
     public override BlobInfo Info => info;
 
-    public override async Task CopyToAsync(Stream destination, long offset, long length, CancellationToken cancellationToken = default)
+    private protected override async Task CopyRangeAsync(Stream destination, long offset, long length, CancellationToken cancellationToken)
     {
-        CheckRange(offset, length);
         await using var stream = new VerifiedBlobStream(file, ownsHandle: false, trailer, path, offset, length);
         await stream.CopyToAsync(destination, BlobFile.ChunkSize, cancellationToken).ConfigureAwait(false);
     }
@@ -68,9 +74,8 @@ internal sealed class RemoteBlobReader(BlobStore blobs, BlobInfo info) : BlobRea
 {
     public override BlobInfo Info => info;
 
-    public override async Task CopyToAsync(Stream destination, long offset, long length, CancellationToken cancellationToken = default)
+    private protected override async Task CopyRangeAsync(Stream destination, long offset, long length, CancellationToken cancellationToken)
     {
-        CheckRange(offset, length);
         await using var source = await blobs.OpenRemoteAsync(info, offset, length, cancellationToken).ConfigureAwait(false);
         using var sha = offset == 0 && length == info.Size ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var buffer = ArrayPool<byte>.Shared.Rent(81920);

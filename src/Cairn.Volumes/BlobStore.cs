@@ -131,7 +131,9 @@ public sealed partial class BlobStore : IAsyncDisposable
         var stored = await StoreBodyAsync(key, body, options, created, expires, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await OwnLease.RunAsync(_store, ttlSeconds, lease => CommitAsync(key, stored, current, lease, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var result = await OwnLease.RunAsync(_store, ttlSeconds, lease => CommitAsync(key, stored, current, lease, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            BlobMetrics.BytesIn.Add(result.Info.Size);
+            return result;
         }
         catch
         {

@@ -128,7 +128,7 @@ public sealed class ExtensionLimitTests(ExtensionLimitTests.Fixture fixture) : I
             var metrics = await other.GetStringAsync("/metrics");
             Assert.True(Metric(metrics, "cairn_extension_runs_running") >= MaxConcurrent, metrics);
             Assert.True(Metric(metrics, "cairn_extension_runs_queued") >= MaxQueued, metrics);
-            Assert.True(Metric(metrics, "cairn_extension_runs_refused") >= refused.Length, metrics);
+            Assert.True(Metric(metrics, "cairn_extension_runs_refused_total") >= refused.Length, metrics);
         }
 
         // Opening the gate lets the runs finish and the queued calls run in their turn, never more than four at once.

@@ -45,6 +45,7 @@ internal sealed class JobsModule : ICairnModule
         var setup = Resolve(context, settings);
         services.AddSingleton(setup.Options);
         services.AddSingleton(sp => new JobStore(sp.GetRequiredService<Core.IKeyspace>(), setup.Options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Jobs")));
+        services.AddSingleton<Metrics.IScrapedMetrics, JobStateMetrics>();
         services.AddSingleton(sp => new RecurringJobs(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn.Jobs.Recurring")));
         services.AddSingleton(sp => new PulzarDataFiles(sp.GetService<BlobStore>(), setup.WorkDirectory, context.Time, setup.Sandbox));
         services.AddSingleton(sp => new ScriptJobs(new ScriptJobOptions
