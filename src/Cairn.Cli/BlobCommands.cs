@@ -278,6 +278,11 @@ internal static class BlobCommands
             try
             {
                 var result = await Server.Snapshots.SnapshotRestore.RestoreAsync(parse.GetValue(restoreFile)!, parse.GetValue(dataDir)!, parse.GetValue(restoreBackend)!, ct).ConfigureAwait(false);
+                if (result.Warning is { } warning)
+                {
+                    await context.Error.WriteLineAsync("cairn: warning: " + warning).ConfigureAwait(false);
+                }
+
                 await context.Out.WriteLineAsync($"restored {KvCommands.Num(result.Keys)} keys and {KvCommands.Num(result.Files)} files (snapshot revision {KvCommands.Num(result.Revision)}) into {Path.GetFullPath(parse.GetValue(dataDir)!)}").ConfigureAwait(false);
                 return 0;
             }

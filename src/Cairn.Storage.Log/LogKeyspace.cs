@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Storage.Import;
 using Cairn.Storage.Replicated;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -42,5 +43,51 @@ public static class LogKeyspace
                 Logger = logger,
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates a new store in <see cref="LogKeyspaceOptions.Directory"/> holding exactly <paramref name="import"/>: the
+    /// keys with their own revisions (not put anew, which would number them again), as the log's snapshot, with no log
+    /// records after it. The store is then opened once, to check it loads. Offline; on failure the directory is left
+    /// as it was found (new or empty).
+    /// </summary>
+    /// <returns>How many keys were written.</returns>
+    /// <exception cref="InvalidArgumentException">The directory is not empty, or a key or lease does not fit (see
+    /// <see cref="KeyspaceImport.Check"/>), or a key is given twice.</exception>
+    /// <exception cref="UnavailableException">The directory cannot be written.</exception>
+    public static async Task<long> ImportAsync(LogKeyspaceOptions options, KeyspaceImport import, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(import);
+        var directory = Path.GetFullPath(options.Directory);
+        if (System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new InvalidArgumentException($"An import creates a new store; '{directory}' is not empty.");
+        }
+
+        var (snapshot, keys) = await ReplicatedKeyspace.ImportSnapshotAsync(import, options.Time, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+
+            // Index 1: as if one log record had been applied; the log's first record will be index 2.
+            SnapshotFile.Write(directory, 1, snapshot);
+            await using var store = await OpenAsync(options with { Directory = directory }, logger, cancellationToken).ConfigureAwait(false);
+            return keys;
+        }
+        catch (Exception ex)
+        {
+            foreach (var entry in System.IO.Directory.Exists(directory) ? System.IO.Directory.EnumerateFileSystemEntries(directory) : [])
+            {
+                File.Delete(entry);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UnavailableException($"Cannot import into '{directory}': {ex.Message}", ex);
+            }
+
+            throw;
+        }
     }
 }

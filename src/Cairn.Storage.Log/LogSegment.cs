@@ -115,6 +115,12 @@ internal sealed class LogSegment : IDisposable
             }
 
             var version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+            if (version > Version)
+            {
+                // Written by a newer Cairn: refused, never taken for a torn header (which opening would cut away).
+                throw LogFormat.TooNew(System.IO.Path.GetDirectoryName(path)!, version, Version);
+            }
+
             if (version != Version)
             {
                 throw new InvalidDataException($"it is format version {version}; this Cairn reads version {Version}");

@@ -79,6 +79,11 @@ internal sealed record SnapshotFile(string Path, long Index)
         var version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         var index = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[20..]);
+        if (version > Version)
+        {
+            throw LogFormat.TooNew(System.IO.Path.GetDirectoryName(Path)!, version, Version);
+        }
+
         if (version != Version || index != Index || length < 0 || length != file.Length - HeaderBytes || length > Array.MaxLength)
         {
             throw new CorruptException($"Snapshot '{Path}' is damaged: its header (version {version}, index {index}, {length} bytes) does not match its name and size.");

@@ -4,20 +4,23 @@ namespace Cairn.Storage.Sqlite;
 /// The on-disk layout. <c>kv</c> holds the live keys (fast current reads); <c>history</c> holds every change since the
 /// compaction point, one row per key per revision (version 0 marks a delete), for reads at a past revision and for
 /// watches. <c>leases</c> holds each live lease's TTL (its expiry time is kept in memory: a restart renews every lease
-/// to its full TTL). <c>meta</c> holds the store revision and compaction point, updated in the same transaction as the data.
+/// to its full TTL). <c>meta</c> holds the store revision and compaction point, updated in the same transaction as the data,
+/// the schema version (read at open: see <see cref="SchemaMigrations"/>) and the Cairn version that last opened the store.
+/// A change here is a new <see cref="Version"/> with its step in <see cref="SchemaMigrations"/>.
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS meta (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             schema_version INTEGER NOT NULL,
             revision INTEGER NOT NULL,
-            compact_revision INTEGER NOT NULL
+            compact_revision INTEGER NOT NULL,
+            cairn_version TEXT NOT NULL DEFAULT ''
         );
-        INSERT OR IGNORE INTO meta (id, schema_version, revision, compact_revision) VALUES (1, 1, 1, 0);
+        INSERT OR IGNORE INTO meta (id, schema_version, revision, compact_revision) VALUES (1, 2, 1, 0);
         CREATE TABLE IF NOT EXISTS kv (
             key BLOB NOT NULL PRIMARY KEY,
             value BLOB NOT NULL,

@@ -49,8 +49,14 @@ public sealed partial class SqliteKeyspace : IKeyspace, ISpaceReporting
     /// <summary>The backend's name in status reports.</summary>
     public const string BackendName = "sqlite";
 
+    /// <summary>The newest schema version this build reads and writes (<c>meta.schema_version</c>).</summary>
+    public const int SchemaVersion = Schema.Version;
+
     /// <summary>Opens (creating if needed) the store at <see cref="SqliteKeyspaceOptions.Path"/>.</summary>
-    /// <exception cref="UnavailableException">The file cannot be created or opened, or is not a Cairn store.</exception>
+    /// <remarks>A store of an older schema version is copied beside itself (<c>cairn.db.v1-backup-&lt;utc&gt;</c>) and
+    /// migrated forward; one of a newer version is refused.</remarks>
+    /// <exception cref="UnavailableException">The file cannot be created or opened, is not a Cairn store, or was written by
+    /// a newer Cairn (its schema version is above <see cref="SchemaVersion"/>).</exception>
     public static Task<SqliteKeyspace> OpenAsync(SqliteKeyspaceOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -69,7 +75,7 @@ public sealed partial class SqliteKeyspace : IKeyspace, ISpaceReporting
             store._writer.Execute("PRAGMA journal_mode = WAL;");
             // Checkpoints run on their own connection (CheckpointLoopAsync), never inside the writer's commits.
             store._writer.Execute("PRAGMA wal_autocheckpoint = 0;");
-            store._writer.Execute(Schema.Create);
+            PrepareSchema(store._writer, options.Path, store._logger);
             (store._revision, store._compactRevision) = store._writer.ReadMeta();
             store._hub = new WatchHub(new History(store), store._revision, new WatchHubOptions
             {
@@ -83,6 +89,11 @@ public sealed partial class SqliteKeyspace : IKeyspace, ISpaceReporting
         {
             store._writer?.Dispose();
             throw new UnavailableException($"Cannot open the store at '{options.Path}': {ex.Message}", ex);
+        }
+        catch (UnavailableException)
+        {
+            store._writer?.Dispose();
+            throw;
         }
 
         store._writerLoop = Task.Run(store.WriteLoopAsync, CancellationToken.None);

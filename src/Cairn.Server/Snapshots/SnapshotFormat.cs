@@ -9,7 +9,9 @@ namespace Cairn.Server.Snapshots;
 /// A snapshot is a tar (PAX) of, in this order:
 /// <code>
 /// snapshot.json        format, creation time, node, backend, the revision R it was taken at, counts
-/// keyspace.jsonl       every key at R, one JSON object per line: {"k": key, "v": base64 value, "ttl": seconds left}
+/// keyspace.jsonl       every key at R, one JSON object per line: {"k": key, "v": base64 value, "c": create revision,
+///                      "m": mod revision, "ver": version, "ttl": seconds left (leased keys only)}; format 1 had no
+///                      "c", "m", "ver" (its keys are renumbered on restore)
 ///                      (what the modules declare as belonging to running nodes is left out: node registrations, the
 ///                      leader key, volume records, pins and file refs; restore rebuilds the refs)
 /// blobs/&lt;blobId&gt;       the files the modules carry (ISnapshotFileSource), e.g. the body of every volume file the
@@ -20,7 +22,11 @@ namespace Cairn.Server.Snapshots;
 /// </summary>
 internal static class SnapshotFormat
 {
-    public const int Version = 1;
+    /// <summary>The format this build writes: 2, with each key's revisions.</summary>
+    public const int Version = 2;
+
+    /// <summary>The oldest format restore reads: 1, without revisions.</summary>
+    public const int OldestReadable = 1;
     public const string Manifest = "snapshot.json";
     public const string Keyspace = "keyspace.jsonl";
     public const string Sums = "SHA256SUMS";
@@ -64,6 +70,21 @@ internal sealed record SnapshotLine
 
     [JsonPropertyName("v")]
     public required byte[] V { get; init; }
+
+    /// <summary>The key's create revision (format 2 on).</summary>
+    [JsonPropertyName("c")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? C { get; init; }
+
+    /// <summary>The key's mod revision, its ETag (format 2 on).</summary>
+    [JsonPropertyName("m")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? M { get; init; }
+
+    /// <summary>The key's version (format 2 on).</summary>
+    [JsonPropertyName("ver")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Ver { get; init; }
 
     [JsonPropertyName("ttl")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

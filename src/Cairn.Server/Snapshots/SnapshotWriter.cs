@@ -84,7 +84,7 @@ internal static class SnapshotWriter
                             }
                         }
 
-                        await JsonSerializer.SerializeAsync(lines, new SnapshotLine { K = kv.Key, V = kv.Value.ToArray(), Ttl = ttl }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        await JsonSerializer.SerializeAsync(lines, new SnapshotLine { K = kv.Key, V = kv.Value.ToArray(), C = kv.CreateRevision, M = kv.ModRevision, Ver = kv.Version, Ttl = ttl }, cancellationToken: cancellationToken).ConfigureAwait(false);
                         lines.WriteByte((byte)'\n');
                         keys++;
                     }

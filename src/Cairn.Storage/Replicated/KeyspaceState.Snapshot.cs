@@ -13,7 +13,9 @@ namespace Cairn.Storage.Replicated;
 ///       or byte 1 delete | varint mod | varint sub
 /// </code>
 /// <para>The history of revisions is not written: it is every version at or after the compaction point, ordered by
-/// revision and position, and is rebuilt from the chains.</para>
+/// revision and position, and is rebuilt from the chains. The compaction point's own revision may have no version left
+/// (<see cref="WriteImportSnapshot"/>: the change a restored snapshot was taken after may be a delete, or a key it left
+/// out); every revision after it has one.</para>
 /// </remarks>
 internal sealed partial class KeyspaceState
 {
@@ -146,6 +148,55 @@ internal sealed partial class KeyspaceState
         return state;
     }
 
+    /// <summary>
+    /// A snapshot of a state that holds exactly <paramref name="keys"/> (one version each, with their own revisions) at
+    /// store revision and compaction point <paramref name="revision"/>, and <paramref name="leases"/>: a restore's
+    /// starting point. Read back before it is returned, so what it writes is what a node will load.
+    /// </summary>
+    /// <param name="revision">The store revision, at least every key's mod revision.</param>
+    /// <param name="leases">(id, TTL, deadline in UTC ticks) of each lease.</param>
+    /// <param name="keys">The keys, checked by the caller, each once.</param>
+    /// <exception cref="CorruptException">The parts do not make a state (a bug of the caller's checks).</exception>
+    public static byte[] WriteImportSnapshot(long revision, IReadOnlyList<(long Id, long TtlSeconds, long DeadlineTicks)> leases, IReadOnlyList<KeyValue> keys)
+    {
+        var writer = new ArrayBufferWriter<byte>(256 + keys.Sum(kv => 64 + (2 * kv.Key.Length) + kv.Value.Length));
+        writer.WriteByte(SnapshotFormatVersion);
+        writer.WriteVarint(revision);
+        writer.WriteVarint(revision);
+        writer.WriteVarint(leases.Count);
+        foreach (var (id, ttl, deadline) in leases.OrderBy(lease => lease.Id))
+        {
+            writer.WriteVarint(id);
+            writer.WriteVarint(ttl);
+            writer.WriteInt64(deadline);
+        }
+
+        var sorted = keys.Select(kv => (Bytes: System.Text.Encoding.UTF8.GetBytes(kv.Key), Kv: kv)).ToList();
+        sorted.Sort(static (a, b) => a.Bytes.AsSpan().SequenceCompareTo(b.Bytes));
+
+        // Keys written in one revision (a txn) share it; their position orders them within it.
+        var subs = new Dictionary<long, long>();
+        writer.WriteVarint(sorted.Count);
+        foreach (var (bytes, kv) in sorted)
+        {
+            var sub = subs.GetValueOrDefault(kv.ModRevision);
+            subs[kv.ModRevision] = sub + 1;
+            writer.WriteBytes(bytes);
+            writer.WriteVarint(1);
+            writer.WriteByte(PutVersion);
+            writer.WriteVarint(kv.ModRevision);
+            writer.WriteVarint(sub);
+            writer.WriteBytes(kv.Value.Span);
+            writer.WriteVarint(kv.CreateRevision);
+            writer.WriteVarint(kv.Version);
+            writer.WriteVarint(kv.Lease);
+        }
+
+        var snapshot = writer.WrittenSpan.ToArray();
+        _ = ReadSnapshot(snapshot, 1);
+        return snapshot;
+    }
+
     private static KeyVersion ReadVersion(ref WireReader reader, KeyNode node, string key, long revision)
     {
         var kind = reader.ReadByte();
@@ -185,6 +236,13 @@ internal sealed partial class KeyspaceState
                 end++;
             }
 
+            if (revision != next && next == _compactRevision)
+            {
+                // The compaction point holds no version: a restored snapshot's (see the remarks above).
+                History.Add(next, []);
+                next++;
+            }
+
             if (revision != next)
             {
                 throw reader.Malformed($"no change at revision {next}, which is after the compaction point");
@@ -193,6 +251,12 @@ internal sealed partial class KeyspaceState
             History.Add(revision, versions.GetRange(i, end - i).ToArray());
             next++;
             i = end;
+        }
+
+        if (next == _compactRevision && next == _revision)
+        {
+            History.Add(next, []);
+            next++;
         }
 
         if (next != Math.Max(start, _revision + 1))
