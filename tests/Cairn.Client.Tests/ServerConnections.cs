@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Cairn.Testing;
 
 namespace Cairn.Client.Tests;
 
@@ -26,18 +26,8 @@ internal static class ServerConnections
 
     private static async Task<List<string>> SsAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("ss") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, $"ss {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
-        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        var (exit, stdout, stderr) = await TestProcesses.RunAsync("ss", args);
+        Assert.True(exit == 0, $"ss {string.Join(' ', args)} exited {exit}: {stderr}");
+        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
     }
 }

@@ -62,19 +62,5 @@ public sealed class VolumeServerFixture : ServerFixture, IAsyncLifetime
 /// <summary>Runs the real <c>curl</c>, as the seed's users do.</summary>
 internal static class Curl
 {
-    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => TestProcesses.RunAsync("curl", args);
 }
