@@ -173,7 +173,8 @@ internal static class ServeCommand
             }
             catch (StartupException ex)
             {
-                await Console.Error.WriteLineAsync("cairn: " + ex.Message).ConfigureAwait(false);
+                // One line: a script or a unit file's log shows what to fix, with no stack trace (the message says it all).
+                await Console.Error.WriteLineAsync("cairn: " + ex.Message.ReplaceLineEndings(" ")).ConfigureAwait(false);
                 return 1;
             }
         });

@@ -23,6 +23,7 @@ public sealed partial class LeaderElection : ILeaderElection, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _key;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _campaigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
     private volatile bool _isLeader;
     private long _leaderRevision;
@@ -54,6 +55,10 @@ public sealed partial class LeaderElection : ILeaderElection, IAsyncDisposable
 
     /// <inheritdoc />
     public event EventHandler<bool>? LeadershipChanged;
+
+    /// <summary>Completes once the first campaign has an outcome — this candidate leads, another does, or the store did
+    /// not answer — or campaigning stops; until then, that no leader is known says nothing yet.</summary>
+    public Task Campaigned => _campaigned.Task;
 
     /// <summary>Starts campaigning in the background.</summary>
     public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
@@ -111,18 +116,21 @@ public sealed partial class LeaderElection : ILeaderElection, IAsyncDisposable
             try
             {
                 var watchFrom = await CampaignAsync(cancellationToken).ConfigureAwait(false);
+                _campaigned.TrySetResult();
                 retry.Reset();
                 await WaitForDeleteAsync(watchFrom, cancellationToken).ConfigureAwait(false);
                 SetLeader(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                _campaigned.TrySetResult();
                 return;
             }
             catch (Exception ex) when (ex is CairnException or OperationCanceledException or TimeoutException)
             {
                 // Unreachable store, or history compacted under the watch: campaign again after a pause.
                 SetLeader(false);
+                _campaigned.TrySetResult();
                 LogCampaignFailed(_logger, CandidateId, ex.Message);
                 try
                 {
@@ -134,6 +142,8 @@ public sealed partial class LeaderElection : ILeaderElection, IAsyncDisposable
                 }
             }
         }
+
+        _campaigned.TrySetResult();
     }
 
     // Returns the revision to watch the leader key from.

@@ -1,5 +1,8 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Cairn.Core;
 using Cairn.Server.Api;
+using Cairn.Server.Api.Probes;
 using Cairn.Server.EtcdApi;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
@@ -33,7 +36,7 @@ namespace Cairn.Server;
 /// compat API, and starts. What runs in the background is a hosted service, started and stopped with the host and
 /// disposed by the container; the container also owns the store.
 /// </remarks>
-public sealed class CairnServer : IAsyncDisposable
+public sealed partial class CairnServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly IReadOnlyList<ListenerAddress> _listeners;
@@ -78,6 +81,16 @@ public sealed class CairnServer : IAsyncDisposable
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         HostSettings.ConfigureSources(builder.Configuration, args, overrides);
+        var catalog = ModuleCatalog.Create();
+        SettingsCheck.Check(builder.Configuration, HostSettings.Schema(catalog));
+        var logFormat = LogFormat.Read(builder.Configuration);
+        LogFormat.UseConsole(builder.Logging, logFormat);
+
+        // A listener that cannot be bound fails the host's start, which logs the failure with its stack trace before
+        // StartAsync throws it; the exception is reported once, as one line (below), so that log is left out while
+        // starting. Afterwards the host's errors (a background service that fails) are logged as usual.
+        var starting = new StrongBox<bool>(true);
+        builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Warning && !(starting.Value && level >= LogLevel.Error));
         var options = HostSettings.Read(builder.Configuration);
         var listeners = options.EffectiveListeners().Select(l => ListenerAddress.Parse(l)).ToList();
         if (listeners.Count == 0)
@@ -97,7 +110,7 @@ public sealed class CairnServer : IAsyncDisposable
 
         var context = new ModuleContext(builder.Configuration, options, dataDir, time);
         var modules = new List<ICairnModule>();
-        foreach (var module in ModuleCatalog.Create())
+        foreach (var module in catalog)
         {
             if (module.Configure(context, builder.Services))
             {
@@ -122,7 +135,7 @@ public sealed class CairnServer : IAsyncDisposable
         }
 
         IKeyspace store;
-        using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole()))
+        using (var loggerFactory = LoggerFactory.Create(logging => LogFormat.UseConsole(logging.AddConfiguration(builder.Configuration.GetSection("Logging")), logFormat)))
         {
             store = await KeyspaceFactory.OpenAsync(options, dataDir, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
@@ -146,12 +159,19 @@ public sealed class CairnServer : IAsyncDisposable
             await app.Services.GetRequiredService<SpaceMonitor>().CheckAsync(cancellationToken).ConfigureAwait(false);
             await SecurityServices.InitializeAsync(app.Services, cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            starting.Value = false;
             return new CairnServer(app, options, everyListener);
         }
         catch (Exception ex)
         {
             // The container owns the store and every module's services: disposing the app disposes them.
             await app.DisposeAsync().ConfigureAwait(false);
+            if (ex is IOException && BindFailure().Match(ex.Message) is { Success: true } bind)
+            {
+                // Kestrel's "Failed to bind to address http://127.0.0.1:2379: address already in use." names the one.
+                throw new StartupException($"Cannot listen on {bind.Groups["address"].Value}: {bind.Groups["why"].Value}.", ex);
+            }
+
             if (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 throw new StartupException($"Cannot listen on {string.Join(", ", everyListener)}: {ex.Message}", ex);
@@ -160,6 +180,12 @@ public sealed class CairnServer : IAsyncDisposable
             throw;
         }
     }
+
+    // The category under which the host logs a failed start.
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    [GeneratedRegex(@"^Failed to bind to address (?<address>\S+): (?<why>[^\r\n]+?)\.?$")]
+    private static partial Regex BindFailure();
 
     /// <summary>Runs a server until <paramref name="cancellationToken"/> fires or the process is asked to stop (SIGINT/SIGTERM).</summary>
     public static async Task RunAsync(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
@@ -339,6 +365,9 @@ public sealed class CairnServer : IAsyncDisposable
             UnixSocketTransportFactory.Register(services, listeners.Concat(compat.SelectMany(c => c.Listeners)).Concat(etcdListeners));
         }
 
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: [ProbeTags.Live, ProbeTags.Ready])
+            .AddCheck<SpaceHealthCheck>(SpaceHealthCheck.Name, tags: [ProbeTags.Ready]);
         services.AddOpenApi();
         if (etcdListeners.Count > 0)
         {

@@ -55,7 +55,9 @@ public sealed class SpaceQuotaTests(SpaceQuotaTests.QuotaFixture fixture) : ICla
         Assert.Empty(Directory.GetFiles(Path.Combine(fixture.DataDir, "volumes"), "*.blob", SearchOption.AllDirectories));
 
         // Not ready, still healthy, with the alarm listed; reads served.
-        await Problems.AssertAsync(await http.GetAsync("/readyz"), HttpStatusCode.ServiceUnavailable, "unavailable");
+        var notReady = await Problems.AssertAsync(await http.GetAsync("/readyz"), HttpStatusCode.ServiceUnavailable, "unavailable");
+        Assert.Contains("no-space-alarm", notReady.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["no-space-alarm"], notReady.GetProperty("checks").EnumerateArray().Select(c => c.GetString()));
         using (var health = JsonDocument.Parse(await http.GetStringAsync("/healthz")))
         {
             Assert.Equal("NOSPACE", health.RootElement.GetProperty("alarms")[0].GetProperty("name").GetString());

@@ -1,17 +1,21 @@
 using System.Reflection;
 using Cairn.Contracts;
 using Cairn.Core;
+using Cairn.Server.Api.Probes;
 using Cairn.Server.Hosting;
 using Cairn.Server.Http;
 using Cairn.Server.Security;
 using Cairn.Storage.Space;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Cairn.Server.Api;
 
-/// <summary><c>/v1/status</c>, <c>/healthz</c> or <c>/livez</c> (alive) and <c>/readyz</c> (accepting writes).</summary>
+/// <summary><c>/v1/status</c>, and the probes on the health checks: <c>/healthz</c> or <c>/livez</c> (alive: the store
+/// answers) and <c>/readyz</c> (ready: the store answers, no "no space" alarm, and in a cluster a leader is known).</summary>
 internal static class AdminEndpoints
 {
     public static string Version { get; } =
@@ -23,14 +27,18 @@ internal static class AdminEndpoints
         // at the current revision), as any etcd user may; the probes are open to everyone, so that a load balancer or an
         // orchestrator needs no credential.
         app.MapGet("/v1/status", StatusAsync).WithName("Status").WithTags("admin").Produces<StatusDto>().RequireAuthenticated();
-        app.MapGet("/healthz", HealthAsync).WithName("Health").WithTags("admin").AllowAnonymous();
-        app.MapGet("/livez", HealthAsync).WithName("Live").WithTags("admin").AllowAnonymous();
-        app.MapGet("/readyz", ReadyAsync).WithName("Ready").WithTags("admin").AllowAnonymous();
+        Probe(app, "/healthz", "Health", ProbeTags.Live, ProbeResponses.WriteLiveAsync);
+        Probe(app, "/livez", "Live", ProbeTags.Live, ProbeResponses.WriteLiveAsync);
+        Probe(app, "/readyz", "Ready", ProbeTags.Ready, ProbeResponses.WriteReadyAsync);
     }
 
-    /// <summary>The alarms raised now.</summary>
-    private static IReadOnlyList<AlarmDto> Alarms(SpaceAlarm alarm) =>
-        alarm is { Reason: { } reason, Since: { } since } ? [new AlarmDto { Name = "NOSPACE", Reason = reason, Since = since }] : [];
+    // A probe runs the health checks of its tag. GET only, as before the probes ran on the health checks.
+    private static void Probe(IEndpointRouteBuilder app, string pattern, string name, string tag, Func<HttpContext, HealthReport, Task> answer) =>
+        app.MapHealthChecks(pattern, new HealthCheckOptions { Predicate = check => check.Tags.Contains(tag), ResponseWriter = answer })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .WithName(name)
+            .WithTags("admin")
+            .AllowAnonymous();
 
     private static async Task StatusAsync(HttpContext context, IKeyspace store, NodeInfo node, SpaceAlarm alarm)
     {
@@ -46,41 +54,7 @@ internal static class AdminEndpoints
             Version = Version,
             NodeId = node.Id,
             UptimeSeconds = Math.Round((node.Time.GetUtcNow() - node.StartedAt).TotalSeconds, 3),
-            Alarms = Alarms(alarm),
+            Alarms = ProbeResponses.Alarms(alarm),
         }).ConfigureAwait(false);
-    }
-
-    /// <summary>How long <c>/healthz</c> waits for the store before calling it unhealthy.</summary>
-    public static TimeSpan HealthTimeout { get; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Alive: the store answers (reads are served). Raised alarms are listed; a server that is out of space
-    /// is healthy but not ready.</summary>
-    private static Task HealthAsync(HttpContext context, IKeyspace store, SpaceAlarm alarm) =>
-        ProbeAsync(context, store, revision => Json.WriteAsync(context, new HealthDto { Revision = revision, Alarms = Alarms(alarm) }));
-
-    /// <summary>Ready: the store answers and accepts writes (no alarm is raised); otherwise 503 saying why not.</summary>
-    private static Task ReadyAsync(HttpContext context, IKeyspace store, SpaceAlarm alarm) =>
-        ProbeAsync(context, store, revision => alarm.Reason is { } reason
-            ? ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "Not accepting writes: " + reason + ".")
-            : Json.WriteAsync(context, new ReadyDto { Revision = revision }));
-
-    private static async Task ProbeAsync(HttpContext context, IKeyspace store, Func<long, Task> answer)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(HealthTimeout);
-        try
-        {
-            var status = await store.StatusAsync(timeout.Token).ConfigureAwait(false);
-            RevisionHeader.Set(context, status.Revision);
-            await answer(status.Revision).ConfigureAwait(false);
-        }
-        catch (CairnException ex) when (ex.IsTransient)
-        {
-            await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, "Unhealthy: " + ex.Message).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            await ProblemWriter.WriteAsync(context, ErrorCodes.Unavailable, $"Unhealthy: the store did not answer within {HealthTimeout.TotalSeconds:0.#} s.").ConfigureAwait(false);
-        }
     }
 }

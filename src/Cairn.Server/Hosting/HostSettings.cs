@@ -34,7 +34,16 @@ internal static class HostSettings
             throw new StartupException($"Configuration file '{configFile}' does not exist.");
         }
 
-        configuration.AddJsonFile(Path.GetFullPath(configFile ?? "appsettings.json"), optional: configFile is null, reloadOnChange: false);
+        var file = Path.GetFullPath(configFile ?? "appsettings.json");
+        try
+        {
+            configuration.AddJsonFile(file, optional: configFile is null, reloadOnChange: false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new StartupException(NotJson(file, ex), ex);
+        }
+
         configuration.AddInMemoryCollection(SeedEnvironment(environment));
         configuration.AddEnvironmentVariables("CAIRN_");
         configuration.AddCommandLine(args);
@@ -42,6 +51,44 @@ internal static class HostSettings
         {
             configuration.AddInMemoryCollection(overrides.Where(o => o.Key != "ConfigFile"));
         }
+    }
+
+    /// <summary>A start-up error of one line for a configuration file that does not parse: the file, the line and column,
+    /// and what the parser expected.</summary>
+    private static string NotJson(string file, Exception error)
+    {
+        var inner = error;
+        while (inner.InnerException is { } next)
+        {
+            inner = next;
+        }
+
+        if (inner is System.Text.Json.JsonException { LineNumber: { } line } json)
+        {
+            // The parser's message repeats the position ("… LineNumber: 2 | BytePositionInLine: 7."), 0-based.
+            var message = json.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var what = (cut > 0 ? message[..cut] : message).TrimEnd('.');
+            return $"Configuration file '{file}' is not valid JSON: line {line + 1}, column {(json.BytePositionInLine ?? 0) + 1}: {what}.";
+        }
+
+        return $"Configuration file '{file}' cannot be read: {string.Join(' ', inner.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}";
+    }
+
+    /// <summary>Every setting the server reads: the host's own (<see cref="CairnOptions"/>, <c>Backend:StartTimeout</c>,
+    /// <c>Auth</c>, <c>Tls</c>, <c>Logging:Format</c>) and each module's (<see cref="ICairnModule.ConfigSections"/>).</summary>
+    public static SettingNode Schema(IEnumerable<ICairnModule> modules)
+    {
+        var root = new SettingNode("").AddProperties(typeof(CairnOptions));
+        root.Include(new SettingNode("Backend").With(SettingNode.FromType("StartTimeout", typeof(string), depth: 0)));
+        root.Include(SettingNode.Section(Security.AuthSettings.Section, typeof(Security.AuthOptions)));
+        root.Include(SettingNode.Section("Tls", typeof(Security.TlsOptions)));
+        foreach (var section in modules.SelectMany(m => m.ConfigSections))
+        {
+            root.Include(section);
+        }
+
+        return root;
     }
 
     /// <summary>

@@ -27,6 +27,13 @@ internal interface ICairnModule
     /// <exception cref="StartupException">A setting cannot work; the message names it and says what to change.</exception>
     bool Configure(ModuleContext context, IServiceCollection services);
 
+    /// <summary>
+    /// The configuration sections the module reads, with every setting in each (what its options classes bind and what
+    /// it reads by hand), whether or not the module is on: a key that no module and not the host reads is refused at
+    /// start-up (<see cref="SettingsCheck"/>).
+    /// </summary>
+    IReadOnlyList<SettingNode> ConfigSections { get; }
+
     /// <summary>Maps the module's own endpoints (under <c>/v1</c>). Called only when <see cref="Configure"/> returned true.</summary>
     void MapEndpoints(IEndpointRouteBuilder endpoints);
 

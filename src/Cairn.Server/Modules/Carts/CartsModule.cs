@@ -33,6 +33,8 @@ internal sealed class CartsModule : ICairnModule
     public CompatApi? Compat => _compat;
 
     // Uids are read from the raw path: a '.' or '..' segment is refused rather than resolved into another route.
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section(Section, typeof(CartsServerOptions)).With(SettingNode.StringList("Listen"))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [CartEndpoints.Prefix + "/", CartEndpoints.InternalPrefix + "/", CartsCompatEndpoints.Prefix + "/"];
 
     // Claims and volume records are leased keys of running nodes.

@@ -26,9 +26,17 @@ internal sealed class ClusterMember(
     private LeaderElection? _election;
     private LeaderServices? _services;
     private bool _left;
+    private readonly TaskCompletionSource _campaigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>This node's leader election.</summary>
     public ILeaderElection Election => _election ?? throw new InvalidOperationException("The cluster member has not started.");
+
+    /// <summary>True while this node leads the cluster.</summary>
+    public bool IsLeader => _election?.IsLeader ?? false;
+
+    /// <summary>Completes once this node's first campaign has an outcome (<see cref="LeaderElection.Campaigned"/>), or it
+    /// has left: readiness waits for it rather than call a node that has just started not ready.</summary>
+    public Task Campaigned => _campaigned.Task;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -49,6 +57,7 @@ internal sealed class ClusterMember(
         _election = new LeaderElection(store, record.NodeId, _registration.WaitForLeaseAsync, loggers.CreateLogger<LeaderElection>());
         _services = new LeaderServices(_election, leaderWork, loggers.CreateLogger<LeaderServices>());
         _election.Start();
+        _ = _election.Campaigned.ContinueWith(_ => _campaigned.TrySetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Leaves first, before the server stops listening: stops the leader work, resigns, revokes the node lease.</summary>
@@ -74,6 +83,7 @@ internal sealed class ClusterMember(
         }
 
         _left = true;
+        _campaigned.TrySetResult();
         if (_services is not null)
         {
             await _services.DisposeAsync().ConfigureAwait(false);

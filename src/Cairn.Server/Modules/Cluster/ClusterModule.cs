@@ -18,6 +18,8 @@ internal sealed class ClusterModule : ICairnModule
 
     public CompatApi? Compat => null;
 
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section("Compaction", typeof(CompactionOptions))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [];
 
     public IReadOnlyList<string> SnapshotExcludes { get; } = [ClusterKeys.NodesPrefix, ClusterKeys.Leader];
@@ -51,6 +53,7 @@ internal sealed class ClusterModule : ICairnModule
         services.AddSingleton<IAbandonable>(sp => sp.GetRequiredService<ClusterMember>());
         services.AddSingleton(sp => sp.GetRequiredService<ClusterMember>().Election);
         services.AddHostedService(sp => sp.GetRequiredService<ClusterMember>());
+        services.AddHealthChecks().AddCheck<ClusterLeaderHealthCheck>(ClusterLeaderHealthCheck.Name, tags: [Api.Probes.ProbeTags.Ready]);
         return true;
     }
 

@@ -30,6 +30,8 @@ internal sealed class CoordinationModule : ICairnModule
     public CompatApi? Compat => _compat;
 
     // Names are read from the path: a '.' or '..' segment is refused rather than resolved into another route.
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section(Section, typeof(CoordinationServerOptions)), new SettingNode("Runs").With(SettingNode.StringList("Listen"))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } =
     [
         RunEndpoints.Prefix + "/", PoolEndpoints.Prefix + "/", LockEndpoints.Prefix + "/", ElectionEndpoints.Prefix + "/",

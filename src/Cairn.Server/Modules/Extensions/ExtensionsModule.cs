@@ -19,6 +19,8 @@ internal sealed class ExtensionsModule : ICairnModule
 
     public CompatApi? Compat => null;
 
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section("Extensions", typeof(ExtensionServerOptions), typeof(ProcessSettings))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [ExtensionEndpoints.Prefix];
 
     public IReadOnlyList<string> SnapshotExcludes { get; } = [];

@@ -30,6 +30,8 @@ internal sealed class JobsModule : ICairnModule
 
     public CompatApi? Compat => null;
 
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section(Section, typeof(JobsServerOptions), typeof(ProcessSettings)).With(SettingNode.Free("MaxConcurrency"))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [];
 
     public IReadOnlyList<string> SnapshotExcludes { get; } = [];

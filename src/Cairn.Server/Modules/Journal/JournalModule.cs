@@ -25,6 +25,8 @@ internal sealed class JournalModule : ICairnModule
 
     public CompatApi? Compat => _compat;
 
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section(Section, typeof(JournalServerOptions))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [JournalCompatEndpoints.Prefix + "/", JournalEndpoints.Prefix + "/"];
 
     public IReadOnlyList<string> SnapshotExcludes { get; } = [];

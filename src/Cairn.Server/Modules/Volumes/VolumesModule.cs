@@ -27,6 +27,8 @@ internal sealed class VolumesModule : ICairnModule
 
     public CompatApi? Compat => _compat;
 
+    public IReadOnlyList<SettingNode> ConfigSections { get; } = [SettingNode.Section("Volumes", typeof(VolumeServerOptions)), new SettingNode("Pulzar").With(SettingNode.StringList("Listen")).With(SettingNode.StringList("AllowedOrigins"))];
+
     public IReadOnlyList<string> RawPathPrefixes { get; } = [BlobEndpoints.Prefix, PulzarCompatEndpoints.Prefix + "/"];
 
     public IReadOnlyList<string> SnapshotExcludes { get; } = [BlobKeys.VolumesPrefix, BlobKeys.PinsPrefix, BlobKeys.RefsPrefix];
