@@ -34,34 +34,35 @@ internal static class RawHttp
         }
 
         // Connection: close on every request, so the answer ends where the stream does.
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        var headers = split >= 0 ? text[..split] : text;
+        // Read as bytes: a chunk's size counts bytes, and a body may hold UTF-8 text of more than one byte a character.
+        using var received = new MemoryStream();
+        await stream.CopyToAsync(received).WaitAsync(TimeSpan.FromSeconds(30));
+        var bytes = received.ToArray();
+        var split = bytes.AsSpan().IndexOf("\r\n\r\n"u8);
+        var headers = Encoding.ASCII.GetString(split >= 0 ? bytes.AsSpan(0, split) : bytes);
         var status = int.Parse(headers.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        var answer = split >= 0 ? text[(split + 4)..] : "";
-        return (status, headers, headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase) ? Dechunk(answer) : answer);
+        var answer = split >= 0 ? bytes.AsSpan(split + 4).ToArray() : [];
+        return (status, headers, Encoding.UTF8.GetString(headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase) ? Dechunk(answer) : answer));
     }
 
     // The body of a chunked response: each chunk is its size in hex, CRLF, the data, CRLF; a zero size ends it.
-    private static string Dechunk(string chunked)
+    private static byte[] Dechunk(byte[] chunked)
     {
-        var body = new StringBuilder();
+        using var body = new MemoryStream();
         var at = 0;
         while (at < chunked.Length)
         {
-            var end = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
-            var size = int.Parse(chunked.AsSpan(at, end - at), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            var end = at + chunked.AsSpan(at).IndexOf("\r\n"u8);
+            var size = int.Parse(Encoding.ASCII.GetString(chunked, at, end - at), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
             if (size == 0)
             {
                 break;
             }
 
-            // Sizes count bytes; the bodies checked here are ASCII JSON, where bytes and chars agree.
-            body.Append(chunked, end + 2, size);
+            body.Write(chunked, end + 2, size);
             at = end + 2 + size + 2;
         }
 
-        return body.ToString();
+        return body.ToArray();
     }
 }
