@@ -31,6 +31,7 @@ internal static class ServeCommand
         var etcdPasswordFile = new Option<string?>("--etcd-password-file") { Description = "A file holding the password of --etcd-username (instead of --etcd-password)." };
         var etcdCertFile = new Option<string?>("--etcd-cert-file") { Description = "PEM file of the client certificate shown to etcd (for etcd's --client-cert-auth); may hold the key too." };
         var etcdKeyFile = new Option<string?>("--etcd-key-file") { Description = "PEM file of the key of --etcd-cert-file." };
+        var etcdPrefix = new Option<string?>("--etcd-prefix") { Description = "A namespace for Cairn's keys on etcd, e.g. /cairn/prod/ (default none: etcd's root); clusters sharing an etcd need different prefixes." };
         var zkDigestFile = new Option<string?>("--zk-digest-file") { Description = "A file holding the ZooKeeper digest credentials USER:PASSWORD (instead of --zk-digest)." };
         var zkCaFile = new Option<string?>("--zk-ca-file") { Description = "PEM file of the CA of the ZooKeeper servers' certificates: speak TLS to their secureClientPort." };
         var zkCertFile = new Option<string?>("--zk-cert-file") { Description = "PEM file of the client certificate shown to ZooKeeper over TLS (ssl.clientAuth=need); may hold the key too." };
@@ -76,6 +77,7 @@ internal static class ServeCommand
             journalListen, journalConfig, journalSecondary, journalExportDir, pulzarListen, runsListen, cartsListen, volumeDir, extensionsDir,
         };
         command.Options.Add(etcdListen);
+        command.Options.Add(etcdPrefix);
         foreach (var backendSecurity in new[] { etcdPasswordFile, etcdCertFile, etcdKeyFile, zkDigestFile, zkCaFile, zkCertFile, zkKeyFile })
         {
             command.Options.Add(backendSecurity);
@@ -143,7 +145,7 @@ internal static class ServeCommand
                 (zkDigest, "ZooKeeper:Digest"), (zkRoot, "ZooKeeper:Root"), (nodeId, "NodeId"),
                 (journalConfig, "Journal:Config"), (journalSecondary, "Journal:Secondary"), (journalExportDir, "Journal:ExportDir"),
                 (extensionsDir, "Extensions:Directory"),
-                (etcdPasswordFile, "Etcd:PasswordFile"), (etcdCertFile, "Etcd:CertFile"), (etcdKeyFile, "Etcd:KeyFile"),
+                (etcdPasswordFile, "Etcd:PasswordFile"), (etcdCertFile, "Etcd:CertFile"), (etcdKeyFile, "Etcd:KeyFile"), (etcdPrefix, "Etcd:Prefix"),
                 (zkDigestFile, "ZooKeeper:DigestFile"), (zkCaFile, "ZooKeeper:CaFile"), (zkCertFile, "ZooKeeper:CertFile"), (zkKeyFile, "ZooKeeper:KeyFile"),
             })
             {

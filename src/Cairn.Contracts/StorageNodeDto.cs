@@ -22,7 +22,8 @@ public sealed record StorageNodeDto
     /// <summary>Total bytes of its volumes.</summary>
     public long TotalBytes { get; init; }
 
-    /// <summary>When its figures were last published.</summary>
+    /// <summary>When its figures were last published: they are published when they change, so an idle node shows an
+    /// old time; a node listed at all is alive (its records live on its lease).</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 
     /// <summary>Its volumes.</summary>

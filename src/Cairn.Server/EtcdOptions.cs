@@ -28,6 +28,10 @@ public sealed class EtcdOptions
     /// <summary>A PEM file of the private key of <see cref="CertFile"/>, when that file does not hold it.</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>A namespace for Cairn's keys on etcd, e.g. <c>/cairn/prod/</c> (any text without NUL); empty (the default)
+    /// keeps them at etcd's root. Two Cairn clusters on one etcd need different prefixes, neither the start of the other.</summary>
+    public string? Prefix { get; set; }
+
     /// <summary>The endpoints, split and trimmed.</summary>
     public IReadOnlyList<string> EffectiveEndpoints() =>
         Endpoints.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();

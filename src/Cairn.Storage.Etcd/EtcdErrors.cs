@@ -49,7 +49,11 @@ internal static class EtcdErrors
     /// Maps an error whose translation needs no further look-up (everything but compacted and future revision, which
     /// need the store's compaction point or current revision).
     /// </summary>
-    public static Exception Map(RpcException ex, in RequestFacts facts, CancellationToken cancellationToken)
+    /// <param name="ex">etcd's error.</param>
+    /// <param name="facts">What the request asked for.</param>
+    /// <param name="cancellationToken">The caller's token (a cancellation the caller asked for is not an error of etcd).</param>
+    /// <param name="prefix">The store's <see cref="EtcdKeyspaceOptions.Prefix"/>, for the permission an etcd user needs.</param>
+    public static Exception Map(RpcException ex, in RequestFacts facts, CancellationToken cancellationToken, string prefix = "")
     {
         if (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
@@ -94,7 +98,9 @@ internal static class EtcdErrors
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange =>
                 new InvalidArgumentException($"etcd rejected the request: {ex.Status.Detail}"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated =>
-                new InvalidArgumentException($"etcd refused the request ({ex.Status.Detail}); the etcd user needs read and write permission on every key (etcdctl role grant-permission ROLE readwrite --from-key '')."),
+                new InvalidArgumentException(prefix.Length == 0
+                    ? $"etcd refused the request ({ex.Status.Detail}); the etcd user needs read and write permission on every key (etcdctl role grant-permission ROLE readwrite --from-key '')."
+                    : $"etcd refused the request ({ex.Status.Detail}); the etcd user needs read and write permission on every key under the prefix '{prefix}' (etcdctl role grant-permission ROLE readwrite --prefix '{prefix}')."),
             StatusCode.DeadlineExceeded =>
                 new UnavailableException("etcd did not answer within the request timeout; it may be down or overloaded.", ex),
             _ => new UnavailableException($"etcd is unavailable: {ex.Status.Detail}", ex),

@@ -58,7 +58,7 @@ public sealed partial class EtcdKeyspace
         }
         catch (RpcException ex)
         {
-            throw EtcdErrors.Map(ex, default, cancellationToken);
+            throw EtcdErrors.Map(ex, default, cancellationToken, _options.Prefix ?? "");
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Cairn.Core;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -75,7 +74,7 @@ public sealed partial class EtcdKeyspace
             return new TxnResult(revision, response.Succeeded, results);
         });
 
-    private static V3.RangeRequest ToEtcd(Core.RangeRequest request)
+    private V3.RangeRequest ToEtcd(Core.RangeRequest request)
     {
         if (request.Revision < 0)
         {
@@ -87,7 +86,7 @@ public sealed partial class EtcdKeyspace
             throw new InvalidArgumentException($"A range limit must not be negative; got {request.Limit}.");
         }
 
-        var (key, end) = Bounds(request.Range);
+        var (key, end) = _prefix.Bounds(request.Range);
         var range = new V3.RangeRequest
         {
             Key = key,
@@ -104,22 +103,22 @@ public sealed partial class EtcdKeyspace
         return range;
     }
 
-    private static V3.PutRequest ToEtcd(Core.PutRequest request)
+    private V3.PutRequest ToEtcd(Core.PutRequest request)
     {
         Keys.Validate(request.Key);
         Leases.ValidateId(request.Lease);
         return new V3.PutRequest
         {
-            Key = ByteString.CopyFromUtf8(request.Key),
+            Key = _prefix.Key(request.Key),
             Value = ByteString.CopyFrom(request.Value.Span),
             Lease = request.Lease,
             PrevKv = request.PrevKv,
         };
     }
 
-    private static DeleteRangeRequest ToEtcd(DeleteRequest request)
+    private DeleteRangeRequest ToEtcd(DeleteRequest request)
     {
-        var (key, end) = Bounds(request.Range);
+        var (key, end) = _prefix.Bounds(request.Range);
         var delete = new DeleteRangeRequest { Key = key, PrevKv = request.PrevKvs };
         if (end is not null)
         {
@@ -129,11 +128,11 @@ public sealed partial class EtcdKeyspace
         return delete;
     }
 
-    private static V3.Compare ToEtcd(Core.Compare compare)
+    private V3.Compare ToEtcd(Core.Compare compare)
     {
         var result = new V3.Compare
         {
-            Key = ByteString.CopyFromUtf8(compare.Key),
+            Key = _prefix.Key(compare.Key),
             Result = compare.Result switch
             {
                 CompareResult.Equal => V3.Compare.Types.CompareResult.Equal,
@@ -169,7 +168,7 @@ public sealed partial class EtcdKeyspace
         return result;
     }
 
-    private static RequestOp ToEtcdOp(KvRequest op) => op switch
+    private RequestOp ToEtcdOp(KvRequest op) => op switch
     {
         Core.RangeRequest range => new RequestOp { RequestRange = ToEtcd(range) },
         Core.PutRequest put => new RequestOp { RequestPut = ToEtcd(put) },
@@ -177,26 +176,13 @@ public sealed partial class EtcdKeyspace
         _ => throw new InvalidArgumentException($"Unsupported txn op {op?.GetType().Name}."),
     };
 
-    // A KeyRange as etcd's key and range_end: no range_end for one key, "\0" for no upper bound. etcd rejects an empty
-    // key, so an empty start becomes "\0", the smallest key there is (as etcd's Go client does).
-    private static (ByteString Key, ByteString? End) Bounds(KeyRange range)
-    {
-        var key = range.StartBytes.Length == 0 ? ProbeKey : ByteString.CopyFrom(range.StartBytes);
-        return range.EndBytes switch
-        {
-            null => (key, null),
-            { Length: 0 } => (key, ProbeKey),
-            var end => (key, ByteString.CopyFrom(end)),
-        };
-    }
-
-    private static RangeResult FromEtcd(RangeResponse response, long revision) =>
+    private RangeResult FromEtcd(RangeResponse response, long revision) =>
         new(revision, response.Kvs.Select(kv => FromEtcd(kv)!).ToList(), response.More, response.Count);
 
-    private static DeleteResult FromEtcd(DeleteRangeResponse response, long revision) =>
+    private DeleteResult FromEtcd(DeleteRangeResponse response, long revision) =>
         new(revision, response.Deleted, response.PrevKvs.Select(kv => FromEtcd(kv)!).ToList());
 
-    private static KeyValue? FromEtcd(Mvccpb.KeyValue? kv) => kv is null
+    private KeyValue? FromEtcd(Mvccpb.KeyValue? kv) => kv is null
         ? null
-        : new KeyValue(Encoding.UTF8.GetString(kv.Key.Span), kv.Value.Memory, kv.CreateRevision, kv.ModRevision, kv.Version, kv.Lease);
+        : new KeyValue(_prefix.Strip(kv.Key.Span), kv.Value.Memory, kv.CreateRevision, kv.ModRevision, kv.Version, kv.Lease);
 }

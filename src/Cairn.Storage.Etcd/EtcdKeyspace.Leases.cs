@@ -1,4 +1,3 @@
-using System.Text;
 using Cairn.Core;
 using Etcdserverpb;
 using Grpc.Core;
@@ -122,7 +121,8 @@ public sealed partial class EtcdKeyspace
             }
 
             // In key order, which is UTF-8 byte order (not UTF-16 order, for keys beyond the BMP).
-            var keys = response.Keys.Select(k => k.ToByteArray()).Order(Utf8Order).Select(k => Encoding.UTF8.GetString(k)).ToList();
+            // Only the namespace's keys: leases are etcd-wide, the prefix does not reach them.
+            var keys = response.Keys.Where(k => _prefix.Holds(k.Span)).Select(k => k.ToByteArray()).Order(Utf8Order).Select(k => _prefix.Strip(k)).ToList();
             return new LeaseInfo(id, response.GrantedTTL, response.TTL, keys);
         }
         catch (LeaseNotFoundException)

@@ -40,7 +40,7 @@ public sealed partial class EtcdKeyspace
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        var (key, end) = Bounds(request.Range);
+        var (key, end) = _prefix.Bounds(request.Range);
         var create = new WatchCreateRequest { Key = key, StartRevision = request.StartRevision, PrevKv = request.PrevKv };
         if (end is not null)
         {
@@ -198,7 +198,7 @@ public sealed partial class EtcdKeyspace
     }
 
     // One response per revision, in order; etcd never splits one revision across messages (without fragmenting).
-    private static IEnumerable<Core.WatchResponse> PerRevision(V3.WatchResponse response, bool prevKv)
+    private IEnumerable<Core.WatchResponse> PerRevision(V3.WatchResponse response, bool prevKv)
     {
         var events = new List<Core.WatchEvent>();
         var revision = response.Events[0].Kv.ModRevision;

@@ -33,10 +33,8 @@ public sealed partial class EtcdKeyspace : IKeyspace
     /// <summary>The backend's name in status reports.</summary>
     public const string BackendName = "etcd";
 
-    // A key no Cairn key can equal (keys never hold NUL): probes that must read or watch "nothing" use it.
-    private static readonly ByteString ProbeKey = ByteString.CopyFrom(0);
-
     private readonly EtcdKeyspaceOptions _options;
+    private readonly EtcdPrefix _prefix;
     private readonly SslClientAuthenticationOptions _ssl;
     private readonly ILogger _logger;
     private readonly GrpcChannel _channel;
@@ -49,9 +47,10 @@ public sealed partial class EtcdKeyspace : IKeyspace
     private long _compactRevision;
     private int _disposed;
 
-    private EtcdKeyspace(EtcdKeyspaceOptions options, ILogger? logger)
+    private EtcdKeyspace(EtcdKeyspaceOptions options, EtcdPrefix prefix, ILogger? logger)
     {
         _options = options;
+        _prefix = prefix;
         _logger = logger ?? NullLogger.Instance;
         _ssl = EtcdTls.ClientOptions(options);
         _channel = CreateChannel(options, _ssl);
@@ -79,15 +78,16 @@ public sealed partial class EtcdKeyspace : IKeyspace
             throw new InvalidArgumentException("The etcd request timeout must be positive.");
         }
 
-        var store = new EtcdKeyspace(options, logger);
+        var prefix = EtcdPrefix.Create(options.Prefix);
+        var store = new EtcdKeyspace(options, prefix, logger);
         try
         {
             await store.AuthenticateAsync(cancellationToken).ConfigureAwait(false);
             var status = await store.CallAsync(o => store._maintenance.StatusAsync(new StatusRequest(), o), default, cancellationToken).ConfigureAwait(false);
 
-            // A count of every key: etcd checks that the user may read the whole keyspace, as the store needs, now
-            // rather than at the first request.
-            var all = new Etcdserverpb.RangeRequest { Key = ProbeKey, RangeEnd = ProbeKey, CountOnly = true };
+            // A count of every key of the namespace: etcd checks that the user may read all of it, as the store needs,
+            // now rather than at the first request.
+            var all = new Etcdserverpb.RangeRequest { Key = prefix.All.Key, RangeEnd = prefix.All.End, CountOnly = true };
             await store.CallAsync(o => store._kv.RangeAsync(all, o), default, cancellationToken).ConfigureAwait(false);
             LogConnected(store._logger, status.Version);
             return store;
@@ -130,7 +130,8 @@ public sealed partial class EtcdKeyspace : IKeyspace
     public ValueTask<StoreStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         Run(async () =>
         {
-            var all = new Etcdserverpb.RangeRequest { Key = ProbeKey, RangeEnd = ProbeKey, CountOnly = true };
+            // Only Cairn's keys count: with a prefix, the rest of etcd belongs to others.
+            var all = new Etcdserverpb.RangeRequest { Key = _prefix.All.Key, RangeEnd = _prefix.All.End, CountOnly = true };
             var count = CallAsync(o => _kv.RangeAsync(all, o), default, cancellationToken);
             var status = CallAsync(o => _maintenance.StatusAsync(new StatusRequest(), o), default, cancellationToken);
             var compact = CompactRevisionAsync(cancellationToken);
@@ -202,12 +203,12 @@ public sealed partial class EtcdKeyspace : IKeyspace
                 : new FutureRevisionException(facts.Revision, 0);
         }
 
-        return EtcdErrors.Map(ex, facts, cancellationToken);
+        return EtcdErrors.Map(ex, facts, cancellationToken, _prefix.Text);
     }
 
     private async Task<long> CurrentRevisionAsync(CancellationToken cancellationToken)
     {
-        var probe = new Etcdserverpb.RangeRequest { Key = ProbeKey, CountOnly = true };
+        var probe = new Etcdserverpb.RangeRequest { Key = _prefix.Probe, CountOnly = true };
         return (await CallAsync(o => _kv.RangeAsync(probe, o), default, cancellationToken).ConfigureAwait(false)).Header.Revision;
     }
 
@@ -216,7 +217,7 @@ public sealed partial class EtcdKeyspace : IKeyspace
     private async Task<long> CompactRevisionAsync(CancellationToken cancellationToken)
     {
         var known = Volatile.Read(ref _compactRevision);
-        var probe = new Etcdserverpb.RangeRequest { Key = ProbeKey, CountOnly = true, Revision = Math.Max(known, 1) };
+        var probe = new Etcdserverpb.RangeRequest { Key = _prefix.Probe, CountOnly = true, Revision = Math.Max(known, 1) };
         try
         {
             await CallAsync(o => _kv.RangeAsync(probe, o), new RequestFacts(Revision: probe.Revision), cancellationToken).ConfigureAwait(false);
@@ -239,7 +240,7 @@ public sealed partial class EtcdKeyspace : IKeyspace
             using var call = _watch.Watch(CallOptions(deadline.Token, deadline: false));
             await call.RequestStream.WriteAsync(new Etcdserverpb.WatchRequest
             {
-                CreateRequest = new WatchCreateRequest { Key = ProbeKey, StartRevision = 1 },
+                CreateRequest = new WatchCreateRequest { Key = _prefix.Probe, StartRevision = 1 },
             }, deadline.Token).ConfigureAwait(false);
             while (await call.ResponseStream.MoveNext(deadline.Token).ConfigureAwait(false))
             {

@@ -24,6 +24,12 @@ public sealed record EtcdKeyspaceOptions
     /// <summary>PEM file of the private key of <see cref="CertFile"/>, when it is not in that file.</summary>
     public string? KeyFile { get; init; }
 
+    /// <summary>A namespace for Cairn's keys on etcd, e.g. <c>/cairn/prod/</c>: every key is stored as the prefix followed
+    /// by the Cairn key, and ranges, watches and counts cover only keys under it, so several Cairn clusters (and other
+    /// users) can share one etcd. Any text without NUL; ending it with <c>/</c> keeps one prefix from being the start of
+    /// another. Empty or null (the default) stores keys as they are. Leases are etcd-wide and not namespaced.</summary>
+    public string? Prefix { get; init; }
+
     /// <summary>How long one request may take (connecting included) before it fails with
     /// <see cref="Cairn.Core.UnavailableException"/>.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);

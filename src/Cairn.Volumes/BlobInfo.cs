@@ -115,7 +115,8 @@ public sealed record BlobStoreStatus
     public required IReadOnlyList<VolumeRecord> Volumes { get; init; }
 }
 
-/// <summary>A volume's registration, refreshed by its node every <see cref="VolumeOptions.ReportInterval"/>.</summary>
+/// <summary>A volume's registration, under its node's lease (gone when the node is); its node rewrites it when a figure
+/// changes (percent used, synch, a step of the load), not on a timer.</summary>
 public sealed record VolumeRecord
 {
     /// <summary>The volume's id.</summary>
@@ -139,13 +140,15 @@ public sealed record VolumeRecord
     /// <summary>Percent of the file system used (0–100).</summary>
     public int UsedPercent { get; init; }
 
-    /// <summary>The node's one-minute load average.</summary>
+    /// <summary>The node's one-minute load average when the record was written; the record is rewritten when the load
+    /// moves to another level (per core: below 0.5, below 1, below 2, above), not for smaller moves.</summary>
     public double Load { get; init; }
 
     /// <summary>True when the node's files and the keyspace agree as of its last reconciliation (no removals pending).</summary>
     public bool Synch { get; init; }
 
-    /// <summary>When the record was last refreshed.</summary>
+    /// <summary>When the record was last written (a figure changed). Not a sign of life: an idle node's record keeps an
+    /// old time while its lease keeps it alive.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 }
 

@@ -364,8 +364,8 @@ public sealed partial class BlobStore
     }
 
     /// <summary>Writes the volume records. Unless <paramref name="force"/>d, a record is rewritten only when a figure
-    /// someone would act on moved (percent used, synch, load by 0.5) or it is five minutes old, so an idle node does
-    /// not write to the store every few seconds.</summary>
+    /// a reader uses changed (<see cref="VolumeFigures.Changed"/>), never merely because time passed: the records'
+    /// lease, renewed without a write, is what says the node is alive, so an idle node does not write at all.</summary>
     private async Task PublishAsync(CancellationToken cancellationToken, bool force = false)
     {
         long lease;
@@ -429,8 +429,7 @@ public sealed partial class BlobStore
                 continue;
             }
 
-            if (!force && last is not null && last.UsedPercent == record.UsedPercent && last.Synch == record.Synch
-                && Math.Abs(last.Load - record.Load) < 0.5 && record.UpdatedAt - last.UpdatedAt < TimeSpan.FromMinutes(5))
+            if (!force && last is not null && !VolumeFigures.Changed(last, record, Environment.ProcessorCount))
             {
                 continue;
             }
@@ -445,8 +444,9 @@ public sealed partial class BlobStore
         }
     }
 
-    /// <summary>Keeps the records' lease alive and refreshes the records every <see cref="VolumeOptions.ReportInterval"/>;
-    /// a lost lease (the store was unreachable for longer than its TTL) is granted again.</summary>
+    /// <summary>Keeps the records' lease alive and looks at the figures every <see cref="VolumeOptions.ReportInterval"/>
+    /// (rewriting a record only when one changed); a lost lease (the store was unreachable for longer than its TTL) is
+    /// granted again, with the records.</summary>
     private async Task ReportLoopAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)

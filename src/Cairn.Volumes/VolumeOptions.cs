@@ -28,7 +28,8 @@ public sealed record VolumeOptions
     /// <summary>How often the node compares its files with the keyspace and removes orphans.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often the node refreshes its volume records (free space, load).</summary>
+    /// <summary>How often the node looks at its volume figures (free space, load); a record is rewritten only when one
+    /// changed.</summary>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Publish the volume records in the keyspace (a cluster). False: this node keeps them to itself — other

@@ -20,6 +20,20 @@ namespace Cairn.Storage.Etcd.Tests;
 [Collection(EtcdBackend.Collection)] public sealed class EtcdWatchTests(EtcdBackend b) : WatchConformance(b);
 [Collection(EtcdBackend.Collection)] public sealed class EtcdWatchLivenessTests(EtcdBackend b) : WatchLivenessConformance(b);
 
+// The same contract with every key under a prefix (Etcd:Prefix), on the same shared etcd.
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdCompactionTests(EtcdBackend b) : CompactionConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdConcurrencyTests(EtcdBackend b) : ConcurrencyConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdKeyValidationTests(EtcdBackend b) : KeyValidationConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdLimitsTests(EtcdBackend b) : LimitsConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdLeaseTests(EtcdBackend b) : LeaseConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdPutDeleteTests(EtcdBackend b) : PutDeleteConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdRangeTests(EtcdBackend b) : RangeConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdRevisionTests(EtcdBackend b) : RevisionConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdTxnTests(EtcdBackend b) : TxnConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdTxnCompareTests(EtcdBackend b) : TxnCompareConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdWatchTests(EtcdBackend b) : WatchConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+[Collection(EtcdBackend.Collection)] public sealed class PrefixedEtcdWatchLivenessTests(EtcdBackend b) : WatchLivenessConformance(b.WithPrefix(EtcdPrefixTests.Prefix));
+
 // The same contract over TLS with a client certificate, as an etcd user who is not root (token renewed as etcd wants).
 [Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdPutDeleteTests(SecureEtcdBackend b) : PutDeleteConformance(b);
 [Collection(SecureEtcdBackend.Collection)] public sealed class SecureEtcdTxnTests(SecureEtcdBackend b) : TxnConformance(b);

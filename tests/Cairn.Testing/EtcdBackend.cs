@@ -151,9 +151,14 @@ public sealed class EtcdBackend : Backend
     /// <param name="endpoint">A client URL such as <see cref="EtcdServer.Endpoint"/>.</param>
     /// <param name="requestTimeout">The deadline of each request; <see cref="RequestTimeout"/> by default. Outage tests
     /// choose a short one, so that a request to a stopped etcd fails quickly.</param>
+    /// <param name="prefix">The store's <see cref="EtcdKeyspaceOptions.Prefix"/>; none by default.</param>
     /// <param name="cancellationToken">Cancels the connecting.</param>
-    public static Task<EtcdKeyspace> ConnectAsync(string endpoint, TimeSpan? requestTimeout = null, CancellationToken cancellationToken = default) =>
+    public static Task<EtcdKeyspace> ConnectAsync(string endpoint, TimeSpan? requestTimeout = null, string? prefix = null, CancellationToken cancellationToken = default) =>
         EtcdKeyspace.ConnectAsync(
-            new EtcdKeyspaceOptions { Endpoints = [endpoint], RequestTimeout = requestTimeout ?? RequestTimeout },
+            new EtcdKeyspaceOptions { Endpoints = [endpoint], RequestTimeout = requestTimeout ?? RequestTimeout, Prefix = prefix },
             cancellationToken: cancellationToken);
+
+    /// <summary>The same shared etcd, with stores that keep their keys under <paramref name="prefix"/>: the suites run
+    /// unchanged on it, and the emptying clears the whole etcd, prefix or not.</summary>
+    public Backend WithPrefix(string prefix) => new PrefixedEtcdBackend(this, prefix);
 }

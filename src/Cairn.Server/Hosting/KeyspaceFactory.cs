@@ -77,6 +77,7 @@ internal static partial class KeyspaceFactory
                     CaFile = NullIfEmpty(options.Etcd.CaFile),
                     CertFile = NullIfEmpty(options.Etcd.CertFile),
                     KeyFile = NullIfEmpty(options.Etcd.KeyFile),
+                    Prefix = options.Etcd.Prefix,
                 };
                 if (etcdOptions.Password is not null && etcdOptions.Username is null)
                 {
@@ -86,7 +87,7 @@ internal static partial class KeyspaceFactory
                 try
                 {
                     return await OpenWithRetryAsync(
-                        "etcd at " + string.Join(", ", endpoints),
+                        "etcd at " + string.Join(", ", endpoints) + (string.IsNullOrEmpty(etcdOptions.Prefix) ? "" : $" (prefix '{etcdOptions.Prefix}')"),
                         async ct => await Cairn.Storage.Etcd.EtcdKeyspace.ConnectAsync(etcdOptions, loggers.CreateLogger("Cairn.Storage.Etcd"), ct).ConfigureAwait(false),
                         options.BackendStartTimeout,
                         logger,
