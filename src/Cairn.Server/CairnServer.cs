@@ -78,6 +78,9 @@ public sealed class CairnServer : IAsyncDisposable
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         HostSettings.ConfigureSources(builder.Configuration, args, overrides);
+        // Under systemd (deploy/cairn.service, Type=notify) the unit is "started" only once every listener is bound,
+        // and the journal gets syslog-prefixed lines; a no-op anywhere else.
+        builder.Services.AddSystemd();
         var options = HostSettings.Read(builder.Configuration);
         var listeners = options.EffectiveListeners().Select(l => ListenerAddress.Parse(l)).ToList();
         if (listeners.Count == 0)
