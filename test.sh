@@ -57,6 +57,7 @@ export TMPDIR="$run_tmp"
 cleanup() {
   pkill -f "$root/.*/cairn.dll serve" 2>/dev/null || true
   pkill -f "$root/.*/cairn.dll worker" 2>/dev/null || true
+  pkill -f "^$run_tmp/.*/cairn serve" 2>/dev/null || true
   pkill -f "etcd --name test --data-dir (/dev/shm)?$run_tmp/" 2>/dev/null || true
   # SIGKILL: a ZooKeeper test may have left its server paused (SIGSTOP), deaf to anything else.
   pkill -9 -f "org\.apache\.zookeeper\.server\..* (/dev/shm)?$run_tmp/" 2>/dev/null || true
@@ -78,7 +79,18 @@ dotnet format Cairn.sln --verify-no-changes --no-restore
 echo "== test"
 log="$(mktemp)"
 status=0
-dotnet test Cairn.sln --no-build -nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log" || status=$?
+
+# What a user installs (deploy/smoke.sh): the single-file binary serves and answers, the client's package is complete.
+# About a minute on 2 loaded cores; counted as one test.
+echo "== smoke (deploy/smoke.sh: single-file cairn, client package)"
+if deploy/smoke.sh --configuration Debug 2>&1 | tee -a "$log"; then
+  echo "Passed:     1" >>"$log"
+else
+  echo "Failed:     1" >>"$log"
+  status=1
+fi
+
+dotnet test Cairn.sln --no-build -nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee -a "$log" || status=$?
 
 # The reliability probes, short form (bench/reliability.sh: kill -9 with acked-write checks, a full disk, a connection
 # flood), on the binaries just built. Counted as one test.

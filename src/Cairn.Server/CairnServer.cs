@@ -81,6 +81,10 @@ public sealed partial class CairnServer : IAsyncDisposable
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
         HostSettings.ConfigureSources(builder.Configuration, args, overrides);
+        // Under systemd (deploy/cairn.service, Type=notify) the unit is "started" only once every listener is bound,
+        // and the journal gets syslog-prefixed lines; a no-op anywhere else.
+        // Before the log format below, which it would otherwise override under systemd (Logging:Format decides).
+        builder.Services.AddSystemd();
         var catalog = ModuleCatalog.Create();
         SettingsCheck.Check(builder.Configuration, HostSettings.Schema(catalog));
         var logFormat = LogFormat.Read(builder.Configuration);
