@@ -12,39 +12,10 @@ internal static class Schema
 {
     public const int Version = 2;
 
-    public const string Create = """
-        CREATE TABLE IF NOT EXISTS meta (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            schema_version INTEGER NOT NULL,
-            revision INTEGER NOT NULL,
-            compact_revision INTEGER NOT NULL,
-            cairn_version TEXT NOT NULL DEFAULT ''
-        );
-        INSERT OR IGNORE INTO meta (id, schema_version, revision, compact_revision) VALUES (1, 2, 1, 0);
-        CREATE TABLE IF NOT EXISTS kv (
-            key BLOB NOT NULL PRIMARY KEY,
-            value BLOB NOT NULL,
-            create_rev INTEGER NOT NULL,
-            mod_rev INTEGER NOT NULL,
-            version INTEGER NOT NULL,
-            lease INTEGER NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS history (
-            rev INTEGER NOT NULL,
-            sub INTEGER NOT NULL,
-            key BLOB NOT NULL,
-            value BLOB,
-            create_rev INTEGER NOT NULL,
-            version INTEGER NOT NULL,
-            lease INTEGER NOT NULL,
-            PRIMARY KEY (rev, sub)
-        );
-        CREATE INDEX IF NOT EXISTS history_by_key ON history (key, rev);
-        CREATE TABLE IF NOT EXISTS leases (
-            id INTEGER PRIMARY KEY,
-            ttl INTEGER NOT NULL,
-            granted_rev INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS kv_by_lease ON kv (lease) WHERE lease != 0;
-        """;
+    /// <summary>A new store: version 1's DDL and every step after it, so that a new store and a migrated one have the
+    /// same layout by construction (the current layout is written down once, as history plus steps).</summary>
+    public static string Create { get; } =
+        SchemaMigrations.V1Create
+        + string.Concat(SchemaMigrations.Steps.Where(step => step.To <= Version).Select(step => step.Sql))
+        + $"UPDATE meta SET schema_version = {Version} WHERE id = 1;";
 }
